@@ -1,0 +1,191 @@
+//! A development host for Rivet guests: input, output, debug log, heap growth, gas
+//! query and an in-memory key-value storage. The `rivet-vm` command, the tests and
+//! the benchmarks run guests through it. The contracts pallet is the real host.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use rivet_abi::{host as h, return_flags, NOT_FOUND};
+use rivet_vm::trace::TraceEvent;
+use rivet_vm::{CallError, Instance, Interrupt, MemoryError, Module, Reg, Trap};
+
+/// Gas charged for every host call before it does anything.
+pub const HOST_CALL_GAS: u64 = 20;
+/// Extra gas per byte a host call copies or stores.
+pub const HOST_BYTE_GAS_DIVISOR: u64 = 4;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Returned from the entry point, or called RETURN without flags.
+    Returned,
+    /// Called RETURN with the REVERT flag.
+    Reverted,
+    Trapped(Trap),
+    OutOfGas,
+    /// The guest passed the host something unusable (unmapped buffer, unknown call...).
+    HostError(String),
+}
+
+impl fmt::Display for ExitStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExitStatus::Returned => f.write_str("returned"),
+            ExitStatus::Reverted => f.write_str("reverted"),
+            ExitStatus::Trapped(t) => write!(f, "trapped: {t}"),
+            ExitStatus::OutOfGas => f.write_str("out of gas"),
+            ExitStatus::HostError(e) => write!(f, "host call failed: {e}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    pub status: ExitStatus,
+    pub output: Vec<u8>,
+    pub gas_used: u64,
+    pub logs: Vec<String>,
+    pub trace: Option<Vec<TraceEvent>>,
+    pub host_calls: u64,
+}
+
+/// State the development host keeps across calls.
+#[derive(Clone, Debug, Default)]
+pub struct DevHost {
+    pub storage: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+enum Flow {
+    Continue,
+    Stop(ExitStatus, Vec<u8>),
+}
+
+impl From<MemoryError> for ExitStatus {
+    fn from(e: MemoryError) -> Self {
+        ExitStatus::HostError(e.to_string())
+    }
+}
+
+impl DevHost {
+    /// Runs `entry` of a fresh instance with `input` and `gas`.
+    pub fn run(&mut self, module: &Arc<Module>, entry: &str, input: &[u8], gas: u64, trace: bool) -> Result<RunOutcome, CallError> {
+        let mut inst = Instance::new(module.clone());
+        inst.prepare_call(entry, gas)?;
+        if trace {
+            inst.enable_trace();
+        }
+        let mut logs = Vec::new();
+        let mut host_calls = 0;
+        let (status, output) = loop {
+            match inst.run() {
+                Interrupt::Finished => break (ExitStatus::Returned, Vec::new()),
+                Interrupt::Trap(t) => break (ExitStatus::Trapped(t), Vec::new()),
+                Interrupt::OutOfGas => break (ExitStatus::OutOfGas, Vec::new()),
+                Interrupt::HostCall(n) => {
+                    host_calls += 1;
+                    match self.host_call(&mut inst, n, input, &mut logs) {
+                        Ok(Flow::Continue) => {}
+                        Ok(Flow::Stop(s, out)) => break (s, out),
+                        Err(s) => break (s, Vec::new()),
+                    }
+                }
+            }
+        };
+        Ok(RunOutcome {
+            status,
+            output,
+            gas_used: gas - inst.gas_left(),
+            logs,
+            trace: trace.then(|| inst.take_trace()),
+            host_calls,
+        })
+    }
+
+    fn host_call(&mut self, inst: &mut Instance, n: u32, input: &[u8], logs: &mut Vec<String>) -> Result<Flow, ExitStatus> {
+        let arg = |i: Reg| inst.reg(i);
+        let (a0, a1, a2, a3) = (arg(Reg::A0), arg(Reg::A1), arg(Reg::A2), arg(Reg::A3));
+        let charge = |inst: &mut Instance, bytes: u64| {
+            if inst.consume_gas(HOST_CALL_GAS + bytes / HOST_BYTE_GAS_DIVISOR) {
+                Ok(())
+            } else {
+                Err(ExitStatus::OutOfGas)
+            }
+        };
+        let key = |inst: &Instance| -> Result<Vec<u8>, ExitStatus> {
+            if a1 > h::MAX_STORAGE_KEY {
+                return Err(ExitStatus::HostError(format!("storage key of {a1} bytes exceeds {}", h::MAX_STORAGE_KEY)));
+            }
+            Ok(inst.read_memory_vec(a0, a1)?)
+        };
+        let len_or_none = |v: Option<&Vec<u8>>| v.map(|v| v.len() as u32).unwrap_or(NOT_FOUND);
+        match n {
+            h::INPUT_SIZE => {
+                charge(inst, 0)?;
+                inst.set_reg(Reg::A0, input.len() as u32);
+            }
+            h::INPUT_READ => {
+                let start = (a1 as usize).min(input.len());
+                let end = start.saturating_add(a2 as usize).min(input.len());
+                charge(inst, (end - start) as u64)?;
+                inst.write_memory(a0, &input[start..end])?;
+                inst.set_reg(Reg::A0, (end - start) as u32);
+            }
+            h::RETURN => {
+                charge(inst, a2 as u64)?;
+                if a0 & !return_flags::ALL != 0 {
+                    return Err(ExitStatus::HostError(format!("unknown return flags {a0:#x}")));
+                }
+                let out = inst.read_memory_vec(a1, a2)?;
+                let status = if a0 & return_flags::REVERT != 0 { ExitStatus::Reverted } else { ExitStatus::Returned };
+                return Ok(Flow::Stop(status, out));
+            }
+            h::DEBUG_LOG => {
+                charge(inst, a1 as u64)?;
+                let msg = inst.read_memory_vec(a0, a1)?;
+                logs.push(String::from_utf8_lossy(&msg).into_owned());
+            }
+            h::SBRK => {
+                charge(inst, 0)?;
+                let top = inst.sbrk(a0).unwrap_or(0);
+                inst.set_reg(Reg::A0, top);
+            }
+            h::GAS_LEFT => {
+                charge(inst, 0)?;
+                let g = inst.gas_left();
+                inst.set_reg(Reg::A0, g as u32);
+                inst.set_reg(Reg::A1, (g >> 32) as u32);
+            }
+            h::STORAGE_GET => {
+                charge(inst, a1 as u64)?;
+                let k = key(inst)?;
+                let v = self.storage.get(&k).cloned();
+                if let Some(v) = &v {
+                    let n = v.len().min(a3 as usize);
+                    charge(inst, n as u64)?;
+                    inst.write_memory(a2, &v[..n])?;
+                }
+                inst.set_reg(Reg::A0, len_or_none(v.as_ref()));
+            }
+            h::STORAGE_SET => {
+                charge(inst, a1 as u64 + a3 as u64)?;
+                let k = key(inst)?;
+                let v = inst.read_memory_vec(a2, a3)?;
+                let prev = self.storage.insert(k, v);
+                inst.set_reg(Reg::A0, len_or_none(prev.as_ref()));
+            }
+            h::STORAGE_CLEAR => {
+                charge(inst, a1 as u64)?;
+                let prev = self.storage.remove(&key(inst)?);
+                inst.set_reg(Reg::A0, len_or_none(prev.as_ref()));
+            }
+            h::STORAGE_CONTAINS => {
+                charge(inst, a1 as u64)?;
+                let v = self.storage.get(&key(inst)?);
+                let r = len_or_none(v);
+                inst.set_reg(Reg::A0, r);
+            }
+            other => return Err(ExitStatus::HostError(format!("host call {other} is not provided by the development host"))),
+        }
+        Ok(Flow::Continue)
+    }
+}

@@ -1,0 +1,14 @@
+#![no_std]
+#![no_main]
+
+use rivet_guest::api;
+#[allow(unused_imports)]
+use rivet_kernels as k;
+
+/// Input: bytes. Output: their SHA-256.
+#[no_mangle]
+extern "C" fn call() {
+    api::return_value(&k::sha256(&api::input()));
+}
+
+rivet_guest::entry_points!(call);

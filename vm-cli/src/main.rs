@@ -1,0 +1,167 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use rivet_vm::isa::decode;
+use rivet_vm::trace::TraceEvent;
+use rivet_vm::{Limits, Module};
+use rivet_vm_cli::{DevHost, ExitStatus};
+
+/// Run and inspect Rivet program blobs.
+#[derive(Parser)]
+#[command(name = "rivet-vm", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run an entry point of a blob and print its output, exit status and gas used.
+    Run {
+        blob: PathBuf,
+        /// Entry point name.
+        #[arg(long, default_value = "call")]
+        entry: String,
+        /// Input as hex bytes (e.g. 0a000000).
+        #[arg(long, conflicts_with_all = ["input_file", "input_u32"])]
+        input_hex: Option<String>,
+        /// Input read from a file.
+        #[arg(long, conflicts_with = "input_u32")]
+        input_file: Option<PathBuf>,
+        /// Input as comma-separated little-endian u32 values (e.g. 30,7).
+        #[arg(long, value_delimiter = ',')]
+        input_u32: Option<Vec<u32>>,
+        /// Gas limit.
+        #[arg(long, default_value_t = 10_000_000_000)]
+        gas: u64,
+        /// Print every executed instruction with its register and memory effects.
+        #[arg(long)]
+        trace: bool,
+    },
+    /// Print a blob's memory layout, entry points and disassembly.
+    Inspect { blob: PathBuf },
+}
+
+fn load(path: &PathBuf) -> Result<Arc<Module>, ExitCode> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        eprintln!("error: can't read {}: {e}", path.display());
+        ExitCode::from(2)
+    })?;
+    let program = rivet_vm::parse(&bytes, &Limits::default()).map_err(|e| {
+        eprintln!("error: {} is not a valid program: {e}", path.display());
+        ExitCode::from(1)
+    })?;
+    Ok(Arc::new(Module::new(Arc::new(program))))
+}
+
+fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+    let s = s.trim_start_matches("0x");
+    if s.len() % 2 != 0 {
+        return Err("hex input has an odd number of digits".into());
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| format!("bad hex digits {:?}", &s[i..i + 2]))).collect()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Run { blob, entry, input_hex, input_file, input_u32, gas, trace } => {
+            let module = match load(&blob) {
+                Ok(m) => m,
+                Err(c) => return c,
+            };
+            let input = if let Some(h) = input_hex {
+                match parse_hex(&h) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            } else if let Some(f) = input_file {
+                match std::fs::read(&f) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        eprintln!("error: can't read {}: {e}", f.display());
+                        return ExitCode::from(2);
+                    }
+                }
+            } else {
+                input_u32.unwrap_or_default().iter().flat_map(|v| v.to_le_bytes()).collect()
+            };
+            let outcome = match DevHost::default().run(&module, &entry, &input, gas, trace) {
+                Ok(o) => o,
+                Err(_) => {
+                    let names: Vec<_> = module.program().entry_points().iter().map(|(n, _)| n.as_str()).collect();
+                    eprintln!("error: no entry point {entry:?}; this program has: {}", names.join(", "));
+                    return ExitCode::from(2);
+                }
+            };
+            if let Some(events) = &outcome.trace {
+                for e in events {
+                    print_event(e);
+                }
+            }
+            for l in &outcome.logs {
+                println!("log: {l}");
+            }
+            println!("status: {}", outcome.status);
+            println!("output: {}", hex(&outcome.output));
+            println!("gas used: {}", outcome.gas_used);
+            match outcome.status {
+                ExitStatus::Returned => ExitCode::SUCCESS,
+                ExitStatus::Reverted => ExitCode::from(3),
+                ExitStatus::Trapped(_) => ExitCode::from(4),
+                ExitStatus::OutOfGas => ExitCode::from(5),
+                ExitStatus::HostError(_) => ExitCode::from(6),
+            }
+        }
+        Command::Inspect { blob } => {
+            let module = match load(&blob) {
+                Ok(m) => m,
+                Err(c) => return c,
+            };
+            let p = module.program();
+            let l = p.layout();
+            println!("stack    {:#010x}..{:#010x} ({} bytes)", l.stack_bottom(), rivet_vm::memory_map::STACK_TOP, l.stack_size);
+            println!("ro data  {:#010x} ({} bytes)", l.ro_base(), l.ro_size);
+            println!("rw data  {:#010x} ({} bytes + {} bss)", l.rw_base(), l.rw_size, l.bss_size);
+            println!("heap     {:#010x} (up to {} bytes)", l.heap_base(), l.heap_max);
+            println!("code     {:#010x} ({} instructions)", rivet_vm::memory_map::CODE_BASE, p.instructions().len());
+            for (name, pc) in p.entry_points() {
+                println!("entry    {name} @ {pc:#010x}");
+            }
+            for (i, insn) in p.instructions().iter().enumerate() {
+                let pc = rivet_vm::memory_map::CODE_BASE + 4 * i as u32;
+                let mark = if p.is_block_start(i) { format!("[gas {}]", p.entry_cost(i)) } else { String::new() };
+                println!("{pc:08x}: {:08x}  {insn:<32} {mark}", p.code_words()[i]);
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn print_event(e: &TraceEvent) {
+    match e {
+        TraceEvent::Step(s) => {
+            let insn = decode(s.word).map(|i| i.to_string()).unwrap_or_else(|_| "?".into());
+            let mut line = format!("{:08x}: {insn:<28}", s.pc);
+            if s.gas_charged > 0 {
+                line += &format!(" gas-{} ", s.gas_charged);
+            }
+            if let Some((r, v)) = s.rd {
+                line += &format!(" {r}={v:#x}");
+            }
+            if let Some(m) = s.mem {
+                line += &format!(" {}[{:#x};{}]={:#x}", if m.write { "store" } else { "load" }, m.addr, m.size, m.value);
+            }
+            println!("{line}");
+        }
+        other => println!("          {other:?}"),
+    }
+}
