@@ -74,16 +74,29 @@ impl DevHost {
         if trace {
             inst.enable_trace();
         }
+        let mut outcome = self.drive(&mut inst, input, |_| None);
+        outcome.gas_used = gas - inst.gas_left();
+        outcome.trace = trace.then(|| inst.take_trace());
+        Ok(outcome)
+    }
+
+    /// Runs a prepared instance to the end, serving its host calls. When it runs out
+    /// of gas, `refuel` may return more gas to continue with. `gas_used` is left 0:
+    /// only the caller knows what it started with.
+    pub fn drive(&mut self, inst: &mut Instance, input: &[u8], mut refuel: impl FnMut(&Instance) -> Option<u64>) -> RunOutcome {
         let mut logs = Vec::new();
         let mut host_calls = 0;
         let (status, output) = loop {
             match inst.run() {
                 Interrupt::Finished => break (ExitStatus::Returned, Vec::new()),
                 Interrupt::Trap(t) => break (ExitStatus::Trapped(t), Vec::new()),
-                Interrupt::OutOfGas => break (ExitStatus::OutOfGas, Vec::new()),
+                Interrupt::OutOfGas => match refuel(inst) {
+                    Some(g) => inst.set_gas_left(g),
+                    None => break (ExitStatus::OutOfGas, Vec::new()),
+                },
                 Interrupt::HostCall(n) => {
                     host_calls += 1;
-                    match self.host_call(&mut inst, n, input, &mut logs) {
+                    match self.host_call(inst, n, input, &mut logs) {
                         Ok(Flow::Continue) => {}
                         Ok(Flow::Stop(s, out)) => break (s, out),
                         Err(s) => break (s, Vec::new()),
@@ -91,14 +104,7 @@ impl DevHost {
                 }
             }
         };
-        Ok(RunOutcome {
-            status,
-            output,
-            gas_used: gas - inst.gas_left(),
-            logs,
-            trace: trace.then(|| inst.take_trace()),
-            host_calls,
-        })
+        RunOutcome { status, output, gas_used: 0, logs, trace: None, host_calls }
     }
 
     fn host_call(&mut self, inst: &mut Instance, n: u32, input: &[u8], logs: &mut Vec<String>) -> Result<Flow, ExitStatus> {

@@ -331,7 +331,12 @@ impl Instance {
         Some(old)
     }
 
+    /// Offset of a host-accessed range; an empty range is valid at any address
+    /// (like `memcpy` of zero bytes), which is what empty Rust slices need.
     fn data_range(&self, addr: u32, len: usize) -> Option<usize> {
+        if len == 0 {
+            return Some(0);
+        }
         let off = addr.wrapping_sub(self.base) as usize;
         if off.checked_add(len)? <= self.accessible {
             Some(off)

@@ -376,6 +376,9 @@ fn host_memory_access_follows_guest_rules() {
     assert_eq!(inst.write_memory(HEAP, &[1]), Err(rivet_vm::MemoryError::Unmapped { addr: HEAP }));
     assert_eq!(inst.read_memory_vec(CODE_BASE, 4), Err(rivet_vm::MemoryError::Unmapped { addr: CODE_BASE }));
     assert_eq!(inst.read_memory_vec(0xffff_ffff, 2), Err(rivet_vm::MemoryError::Unmapped { addr: 0xffff_ffff }));
+    // Empty ranges are valid anywhere (an empty slice's dangling pointer is 0x1).
+    inst.write_memory(1, &[]).unwrap();
+    assert_eq!(inst.read_memory_vec(CODE_BASE, 0).unwrap(), Vec::<u8>::new());
     inst.write_memory(RW, &[9, 8]).unwrap();
     assert_eq!(inst.read_memory_vec(RW, 3).unwrap(), vec![9, 8, 0xaa]);
     assert_eq!(inst.read_memory_vec(RO, 2).unwrap(), vec![0x80, 0xff]);

@@ -40,6 +40,10 @@ pub fn count_primes(n: u32) -> u32 {
     for i in 2..n {
         if !composite[i] {
             count += 1;
+            // i * i overflows a 32-bit usize for large n: compare by division.
+            if i > (n - 1) / i {
+                continue;
+            }
             let mut j = i * i;
             while j < n {
                 composite[j] = true;
