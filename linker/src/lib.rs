@@ -89,6 +89,18 @@ struct Placed<'a> {
 
 /// Links an ELF executable into a blob (bytes), validated before it is returned.
 pub fn link(data: &[u8], opts: &LinkOptions) -> Result<Vec<u8>, LinkError> {
+    // The ELF reader maps headers in place and needs them aligned; any slice will do
+    // for callers (include_bytes!, mmap, network), so copy when it isn't.
+    if data.as_ptr() as usize % 8 != 0 {
+        let mut words = vec![0u64; data.len().div_ceil(8)];
+        let bytes = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr() as *mut u8, data.len()) };
+        bytes.copy_from_slice(data);
+        return link_aligned(bytes, opts);
+    }
+    link_aligned(data, opts)
+}
+
+fn link_aligned(data: &[u8], opts: &LinkOptions) -> Result<Vec<u8>, LinkError> {
     if data.len() < 6 || &data[..4] != b"\x7fELF" {
         return Err(LinkError::NotElf("missing ELF magic".into()));
     }
@@ -228,6 +240,8 @@ pub fn link(data: &[u8], opts: &LinkOptions) -> Result<Vec<u8>, LinkError> {
         b.entries.push(("main".into(), entry - map::CODE_BASE));
     }
 
+    // Sorted by name: the blob doesn't depend on the order the ELF linker chose.
+    b.entries.sort();
     let blob = b.to_bytes();
     rivet_vm::blob::parse(&blob, &Limits::default()).map_err(LinkError::Invalid)?;
     Ok(blob)
