@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what building and testing Rivet needs on a fresh machine (rustup's stable
+# Rust is assumed): the standard library's source for riscv32em guests, and, with
+# --fuzz, cargo-fuzz. Safe to run again: installed pieces are skipped.
+set -euo pipefail
+
+fail() { echo "setup: error: $*" >&2; exit 1; }
+
+command -v cargo >/dev/null || fail "cargo not found; install Rust with rustup (https://rustup.rs)"
+command -v rustup >/dev/null || fail "rustup not found; Rivet's guest build needs rustup's rust-src component"
+
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+    echo "setup: installing rust-src (core/alloc source for riscv32em guests)"
+    timeout 900 rustup component add rust-src || fail "could not install rust-src"
+fi
+
+if [[ "${1:-}" == "--fuzz" ]] && ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "setup: installing cargo-fuzz"
+    timeout 1200 cargo install cargo-fuzz --locked --version 0.13.2 || fail "could not install cargo-fuzz"
+fi

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test: unit, instruction, gas, blob validation,
+# differential (vs rrs-lib), guest programs vs native, linker, CLI, a bounded fuzz run
+# of each fuzz target, and a quick benchmark pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rivet/target}"
+FUZZ_SECONDS="${RIVET_FUZZ_SECONDS:-60}"
+
+scripts/setup.sh --fuzz
+
+echo "== cargo test (release: the guest programs run real workloads)"
+cargo test --workspace --release
+
+echo "== fuzz: ${FUZZ_SECONDS}s per target"
+# Own target dir and RUSTC_BOOTSTRAP only here: sanitizer flags must not touch the main build.
+# Seed the corpora with the real guest blobs so the fuzzers start from valid programs.
+mkdir -p fuzz/corpus/blob_parse fuzz/corpus/interpret
+cp "$CARGO_TARGET_DIR"/release/build/rivet-test-programs-*/out/*.blob fuzz/corpus/blob_parse/
+for target in blob_parse interpret; do
+    log="$CARGO_TARGET_DIR/fuzz-$target.log"
+    if ! (cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fuzz" \
+        cargo fuzz run "$target" -- -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \
+        >"$log" 2>&1); then
+        tail -n 80 "$log"
+        echo "fuzz target $target failed (full log: $log)"
+        exit 1
+    fi
+    echo "$target: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') inputs, no failure, peak RSS $(grep -E '^stat::peak_rss_mb' "$log" | awk '{print $2}') MB"
+done
+
+echo "== benchmark (quick inputs)"
+cargo run --release -q -p rivet-vm-bench -- --quick
