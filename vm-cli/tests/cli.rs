@@ -1,0 +1,83 @@
+//! The `rivet-vm` command as a user runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn blob_file(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rivet-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(format!("{name}.blob"));
+    std::fs::write(&p, rivet_test_programs::blob(name)).unwrap();
+    p
+}
+
+fn rivet_vm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rivet-vm")).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn run_prints_output_status_and_gas() {
+    let b = blob_file("sieve");
+    let o = rivet_vm(&["run", b.to_str().unwrap(), "--input-u32", "100"]);
+    assert!(o.status.success(), "{o:?}");
+    let s = stdout(&o);
+    assert!(s.contains("status: returned"), "{s}");
+    assert!(s.contains("output: 19000000"), "{s}"); // 25 primes below 100
+    assert!(s.contains("gas used: "), "{s}");
+}
+
+#[test]
+fn run_reports_out_of_gas_and_reverts_with_exit_codes() {
+    let b = blob_file("sieve");
+    let o = rivet_vm(&["run", b.to_str().unwrap(), "--input-u32", "100000", "--gas", "1000"]);
+    assert_eq!(o.status.code(), Some(5));
+    assert!(stdout(&o).contains("status: out of gas"));
+    let m = blob_file("minimal");
+    let o = rivet_vm(&["run", m.to_str().unwrap(), "--entry", "fail", "--input-hex", "0xdead"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stdout(&o).contains("output: dead"));
+}
+
+#[test]
+fn trace_prints_each_step() {
+    let m = blob_file("minimal");
+    let o = rivet_vm(&["run", m.to_str().unwrap(), "--entry", "deploy", "--trace"]);
+    assert!(o.status.success());
+    let s = stdout(&o);
+    assert!(s.contains("jalr zero, 0(ra)"), "{s}");
+    assert!(s.contains("gas-1"), "{s}");
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    let dir = std::env::temp_dir();
+    let bad = dir.join(format!("rivet-bad-{}.blob", std::process::id()));
+    std::fs::write(&bad, b"RIVT\x02\x00\x00\x00").unwrap();
+    let o = rivet_vm(&["run", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("blob version 2 is not supported"), "{e}");
+    let m = blob_file("minimal");
+    let o = rivet_vm(&["run", m.to_str().unwrap(), "--entry", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("this program has: call, counter, deploy, fail, reset"));
+    let o = rivet_vm(&["run", m.to_str().unwrap(), "--input-hex", "abc"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = rivet_vm(&["run", "/nonexistent.blob"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn inspect_shows_layout_entries_and_disassembly() {
+    let m = blob_file("minimal");
+    let o = rivet_vm(&["inspect", m.to_str().unwrap()]);
+    assert!(o.status.success());
+    let s = stdout(&o);
+    assert!(s.contains("entry    call @ 0x1"), "{s}");
+    assert!(s.contains("ecall"), "{s}");
+    assert!(s.contains("[gas "), "{s}");
+}
