@@ -18,27 +18,54 @@ use crate::{Interrupt, MemoryError, Trap, TrapKind};
 /// Index of the register that absorbs writes to x0.
 const SINK: u8 = 16;
 
+/// One pre-decoded instruction. Every ALU, load, store and branch kind is its own
+/// variant so each guest instruction costs one dispatch; the semantics still come
+/// from `isa` (`AluOp::eval`, `LoadKind::extend`, `BranchKind::taken`).
 #[derive(Clone, Copy, Debug)]
 enum Op {
     Charge { cost: u32 },
-    Alu { op: AluOp, d: u8, a: u8, b: u8 },
     Add { d: u8, a: u8, b: u8 },
     Sub { d: u8, a: u8, b: u8 },
-    AluImm { op: AluOp, d: u8, a: u8, imm: u32 },
+    Sll { d: u8, a: u8, b: u8 },
+    Slt { d: u8, a: u8, b: u8 },
+    Sltu { d: u8, a: u8, b: u8 },
+    Xor { d: u8, a: u8, b: u8 },
+    Srl { d: u8, a: u8, b: u8 },
+    Sra { d: u8, a: u8, b: u8 },
+    Or { d: u8, a: u8, b: u8 },
+    And { d: u8, a: u8, b: u8 },
+    Mul { d: u8, a: u8, b: u8 },
+    Mulh { d: u8, a: u8, b: u8 },
+    Mulhsu { d: u8, a: u8, b: u8 },
+    Mulhu { d: u8, a: u8, b: u8 },
+    Div { d: u8, a: u8, b: u8 },
+    Divu { d: u8, a: u8, b: u8 },
+    Rem { d: u8, a: u8, b: u8 },
+    Remu { d: u8, a: u8, b: u8 },
     Addi { d: u8, a: u8, imm: u32 },
+    Slti { d: u8, a: u8, imm: u32 },
+    Sltiu { d: u8, a: u8, imm: u32 },
+    Xori { d: u8, a: u8, imm: u32 },
+    Ori { d: u8, a: u8, imm: u32 },
     Andi { d: u8, a: u8, imm: u32 },
-    Slli { d: u8, a: u8, sh: u8 },
-    Srli { d: u8, a: u8, sh: u8 },
+    Slli { d: u8, a: u8, imm: u32 },
+    Srli { d: u8, a: u8, imm: u32 },
+    Srai { d: u8, a: u8, imm: u32 },
     Li { d: u8, value: u32 },
+    Lb { d: u8, a: u8, off: i32 },
+    Lh { d: u8, a: u8, off: i32 },
     Lw { d: u8, a: u8, off: i32 },
     Lbu { d: u8, a: u8, off: i32 },
-    Load { kind: LoadKind, d: u8, a: u8, off: i32 },
-    Sw { a: u8, s: u8, off: i32 },
+    Lhu { d: u8, a: u8, off: i32 },
     Sb { a: u8, s: u8, off: i32 },
     Sh { a: u8, s: u8, off: i32 },
-    Branch { kind: BranchKind, a: u8, b: u8, target: u32 },
+    Sw { a: u8, s: u8, off: i32 },
     Beq { a: u8, b: u8, target: u32 },
     Bne { a: u8, b: u8, target: u32 },
+    Blt { a: u8, b: u8, target: u32 },
+    Bge { a: u8, b: u8, target: u32 },
+    Bltu { a: u8, b: u8, target: u32 },
+    Bgeu { a: u8, b: u8, target: u32 },
     Jal { d: u8, target: u32 },
     Jalr { d: u8, a: u8, off: i32 },
     Ecall,
@@ -46,6 +73,46 @@ enum Op {
     Trap { kind: TrapKind },
     /// After the last instruction: control fell off the end of the code.
     FellOff,
+}
+
+fn alu_op(op: AluOp, d: u8, a: u8, b: u8) -> Op {
+    match op {
+        AluOp::Add => Op::Add { d, a, b },
+        AluOp::Sub => Op::Sub { d, a, b },
+        AluOp::Sll => Op::Sll { d, a, b },
+        AluOp::Slt => Op::Slt { d, a, b },
+        AluOp::Sltu => Op::Sltu { d, a, b },
+        AluOp::Xor => Op::Xor { d, a, b },
+        AluOp::Srl => Op::Srl { d, a, b },
+        AluOp::Sra => Op::Sra { d, a, b },
+        AluOp::Or => Op::Or { d, a, b },
+        AluOp::And => Op::And { d, a, b },
+        AluOp::Mul => Op::Mul { d, a, b },
+        AluOp::Mulh => Op::Mulh { d, a, b },
+        AluOp::Mulhsu => Op::Mulhsu { d, a, b },
+        AluOp::Mulhu => Op::Mulhu { d, a, b },
+        AluOp::Div => Op::Div { d, a, b },
+        AluOp::Divu => Op::Divu { d, a, b },
+        AluOp::Rem => Op::Rem { d, a, b },
+        AluOp::Remu => Op::Remu { d, a, b },
+    }
+}
+
+fn alu_imm_op(op: AluOp, d: u8, a: u8, imm: u32) -> Op {
+    match op {
+        AluOp::Add if a == 0 => Op::Li { d, value: imm },
+        AluOp::Add => Op::Addi { d, a, imm },
+        AluOp::Slt => Op::Slti { d, a, imm },
+        AluOp::Sltu => Op::Sltiu { d, a, imm },
+        AluOp::Xor => Op::Xori { d, a, imm },
+        AluOp::Or => Op::Ori { d, a, imm },
+        AluOp::And => Op::Andi { d, a, imm },
+        AluOp::Sll => Op::Slli { d, a, imm },
+        AluOp::Srl => Op::Srli { d, a, imm },
+        AluOp::Sra => Op::Srai { d, a, imm },
+        // The decoder produces no other immediate forms.
+        _ => Op::Trap { kind: TrapKind::Unimp },
+    }
 }
 
 /// A program prepared for the interpreter. Build once, share between instances.
@@ -113,15 +180,20 @@ impl Module {
                     match kind {
                         BranchKind::Eq => Op::Beq { a, b, target },
                         BranchKind::Ne => Op::Bne { a, b, target },
-                        _ => Op::Branch { kind, a, b, target },
+                        BranchKind::Lt => Op::Blt { a, b, target },
+                        BranchKind::Ge => Op::Bge { a, b, target },
+                        BranchKind::Ltu => Op::Bltu { a, b, target },
+                        BranchKind::Geu => Op::Bgeu { a, b, target },
                     }
                 }
                 Instruction::Load { kind, rd, rs1, offset } => {
                     let (d, a, off) = (dst(rd), src(rs1), offset);
                     match kind {
+                        LoadKind::Byte => Op::Lb { d, a, off },
+                        LoadKind::Half => Op::Lh { d, a, off },
                         LoadKind::Word => Op::Lw { d, a, off },
                         LoadKind::ByteU => Op::Lbu { d, a, off },
-                        _ => Op::Load { kind, d, a, off },
+                        LoadKind::HalfU => Op::Lhu { d, a, off },
                     }
                 }
                 Instruction::Store { kind, rs1, rs2, offset } => {
@@ -132,25 +204,8 @@ impl Module {
                         StoreKind::Half => Op::Sh { a, s, off },
                     }
                 }
-                Instruction::OpImm { op, rd, rs1, imm } => {
-                    let (d, a) = (dst(rd), src(rs1));
-                    match op {
-                        AluOp::Add if a == 0 => Op::Li { d, value: imm },
-                        AluOp::Add => Op::Addi { d, a, imm },
-                        AluOp::And => Op::Andi { d, a, imm },
-                        AluOp::Sll => Op::Slli { d, a, sh: imm as u8 },
-                        AluOp::Srl => Op::Srli { d, a, sh: imm as u8 },
-                        _ => Op::AluImm { op, d, a, imm },
-                    }
-                }
-                Instruction::Op { op, rd, rs1, rs2 } => {
-                    let (d, a, b) = (dst(rd), src(rs1), src(rs2));
-                    match op {
-                        AluOp::Add => Op::Add { d, a, b },
-                        AluOp::Sub => Op::Sub { d, a, b },
-                        _ => Op::Alu { op, d, a, b },
-                    }
-                }
+                Instruction::OpImm { op, rd, rs1, imm } => alu_imm_op(op, dst(rd), src(rs1), imm),
+                Instruction::Op { op, rd, rs1, rs2 } => alu_op(op, dst(rd), src(rs1), src(rs2)),
                 Instruction::Fence => Op::Nop,
                 Instruction::Ecall => Op::Ecall,
                 Instruction::Ebreak => Op::Trap { kind: TrapKind::Ebreak },
@@ -380,7 +435,12 @@ impl Instance {
                 return Interrupt::Trap(Trap { kind: TrapKind::NotRunnable, pc: 0 })
             }
         };
-        let result = if self.trace.is_some() { self.run_traced(pc) } else { self.run_fast(pc) };
+        let result = if self.trace.is_some() {
+            self.run_traced(pc)
+        } else {
+            let (module, mem) = (self.module.clone(), self.view());
+            run_fast(&module, &mut self.regs, &mut self.gas, mem, pc)
+        };
         self.state = match result {
             (Interrupt::Finished, _) => State::Finished,
             (Interrupt::Trap(_), _) => State::Trapped,
@@ -389,213 +449,8 @@ impl Instance {
         result.0
     }
 
-    #[inline(always)]
-    fn load<const N: usize>(&self, addr: u32) -> Result<[u8; N], TrapKind> {
-        if addr % N as u32 != 0 {
-            return Err(TrapKind::Misaligned { addr });
-        }
-        let off = addr.wrapping_sub(self.base) as usize;
-        if off + N > self.accessible {
-            return Err(TrapKind::LoadFault { addr });
-        }
-        // SAFETY: off + N <= accessible <= mem.len(), an invariant sbrk and new keep.
-        Ok(unsafe { *(self.mem.as_ptr().add(off) as *const [u8; N]) })
-    }
-
-    #[inline(always)]
-    fn store<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> Result<(), TrapKind> {
-        if addr % N as u32 != 0 {
-            return Err(TrapKind::Misaligned { addr });
-        }
-        let off = addr.wrapping_sub(self.base) as usize;
-        if off + N > self.accessible {
-            return Err(TrapKind::StoreFault { addr });
-        }
-        if off.wrapping_sub(self.ro_start) < self.ro_len {
-            return Err(TrapKind::ReadOnlyWrite { addr });
-        }
-        // SAFETY: as in `load`.
-        unsafe { *(self.mem.as_mut_ptr().add(off) as *mut [u8; N]) = bytes };
-        Ok(())
-    }
-
-    fn load_kind(&self, kind: LoadKind, addr: u32) -> Result<u32, TrapKind> {
-        let raw = match kind.size() {
-            1 => self.load::<1>(addr)?[0] as u32,
-            2 => u16::from_le_bytes(self.load::<2>(addr)?) as u32,
-            _ => u32::from_le_bytes(self.load::<4>(addr)?),
-        };
-        Ok(kind.extend(raw))
-    }
-
-    fn store_kind(&mut self, kind: StoreKind, addr: u32, value: u32) -> Result<(), TrapKind> {
-        match kind {
-            StoreKind::Byte => self.store::<1>(addr, [value as u8]),
-            StoreKind::Half => self.store::<2>(addr, (value as u16).to_le_bytes()),
-            StoreKind::Word => self.store::<4>(addr, value.to_le_bytes()),
-        }
-    }
-
-    /// Resolves a dynamic jump target to (op index, extra gas), per SPEC.md.
-    #[inline(always)]
-    fn resolve(&self, target: u32) -> Option<(u32, u32)> {
-        let off = target.wrapping_sub(CODE_BASE);
-        if off % 4 != 0 {
-            return None;
-        }
-        self.module.jump.get((off / 4) as usize).copied()
-    }
-
-    fn run_fast(&mut self, start_pc: u32) -> (Interrupt, u32) {
-        let module = self.module.clone();
-        let ops = &module.ops[..];
-        let op_pc = &module.op_pc[..];
-        let trap = |kind, i: usize| (Interrupt::Trap(Trap { kind, pc: op_pc[i] }), 0);
-        let mut gas = self.gas;
-
-        macro_rules! r {
-            ($i:expr) => {
-                self.regs[($i & 31) as usize]
-            };
-        }
-        macro_rules! enter {
-            ($target:expr, $pc_for_trap:expr) => {{
-                let target: u32 = $target;
-                match self.resolve(target) {
-                    Some((k, cost)) => {
-                        if gas < cost as u64 {
-                            self.gas = gas;
-                            return (Interrupt::OutOfGas, target);
-                        }
-                        gas -= cost as u64;
-                        k as usize
-                    }
-                    None => {
-                        self.gas = gas;
-                        return (Interrupt::Trap(Trap { kind: TrapKind::InvalidJumpTarget { target }, pc: $pc_for_trap }), 0);
-                    }
-                }
-            }};
-        }
-
-        let mut i = enter!(start_pc, start_pc);
-        loop {
-            // SAFETY: i is always a valid op index: jump targets are resolved at module
-            // build time or through `resolve`, and the last op (FellOff) never advances.
-            let op = unsafe { *ops.get_unchecked(i) };
-            i += 1;
-            match op {
-                Op::Charge { cost } => {
-                    if gas < cost as u64 {
-                        self.gas = gas;
-                        return (Interrupt::OutOfGas, op_pc[i - 1]);
-                    }
-                    gas -= cost as u64;
-                }
-                Op::Add { d, a, b } => r!(d) = r!(a).wrapping_add(r!(b)),
-                Op::Sub { d, a, b } => r!(d) = r!(a).wrapping_sub(r!(b)),
-                Op::Alu { op, d, a, b } => r!(d) = op.eval(r!(a), r!(b)),
-                Op::Addi { d, a, imm } => r!(d) = r!(a).wrapping_add(imm),
-                Op::Andi { d, a, imm } => r!(d) = r!(a) & imm,
-                Op::Slli { d, a, sh } => r!(d) = r!(a) << (sh & 31),
-                Op::Srli { d, a, sh } => r!(d) = r!(a) >> (sh & 31),
-                Op::AluImm { op, d, a, imm } => r!(d) = op.eval(r!(a), imm),
-                Op::Li { d, value } => r!(d) = value,
-                Op::Lw { d, a, off } => match self.load::<4>(r!(a).wrapping_add(off as u32)) {
-                    Ok(b) => r!(d) = u32::from_le_bytes(b),
-                    Err(k) => {
-                        self.gas = gas;
-                        return trap(k, i - 1);
-                    }
-                },
-                Op::Lbu { d, a, off } => match self.load::<1>(r!(a).wrapping_add(off as u32)) {
-                    Ok(b) => r!(d) = b[0] as u32,
-                    Err(k) => {
-                        self.gas = gas;
-                        return trap(k, i - 1);
-                    }
-                },
-                Op::Load { kind, d, a, off } => match self.load_kind(kind, r!(a).wrapping_add(off as u32)) {
-                    Ok(v) => r!(d) = v,
-                    Err(k) => {
-                        self.gas = gas;
-                        return trap(k, i - 1);
-                    }
-                },
-                Op::Sw { a, s, off } => {
-                    if let Err(k) = self.store::<4>(r!(a).wrapping_add(off as u32), r!(s).to_le_bytes()) {
-                        self.gas = gas;
-                        return trap(k, i - 1);
-                    }
-                }
-                Op::Sb { a, s, off } => {
-                    if let Err(k) = self.store::<1>(r!(a).wrapping_add(off as u32), [r!(s) as u8]) {
-                        self.gas = gas;
-                        return trap(k, i - 1);
-                    }
-                }
-                Op::Sh { a, s, off } => {
-                    if let Err(k) = self.store::<2>(r!(a).wrapping_add(off as u32), (r!(s) as u16).to_le_bytes()) {
-                        self.gas = gas;
-                        return trap(k, i - 1);
-                    }
-                }
-                Op::Beq { a, b, target } => {
-                    if r!(a) == r!(b) {
-                        i = target as usize;
-                    }
-                }
-                Op::Bne { a, b, target } => {
-                    if r!(a) != r!(b) {
-                        i = target as usize;
-                    }
-                }
-                Op::Branch { kind, a, b, target } => {
-                    if kind.taken(r!(a), r!(b)) {
-                        i = target as usize;
-                    }
-                }
-                Op::Jal { d, target } => {
-                    r!(d) = op_pc[i - 1].wrapping_add(4);
-                    i = target as usize;
-                }
-                Op::Jalr { d, a, off } => {
-                    let pc = op_pc[i - 1];
-                    let target = r!(a).wrapping_add(off as u32) & !1;
-                    if target == RETURN_ADDRESS {
-                        r!(d) = pc.wrapping_add(4);
-                        self.gas = gas;
-                        return (Interrupt::Finished, 0);
-                    }
-                    // Check the target before writing rd: a trapping jump changes nothing.
-                    let Some((k, cost)) = self.resolve(target) else {
-                        self.gas = gas;
-                        return trap(TrapKind::InvalidJumpTarget { target }, i - 1);
-                    };
-                    r!(d) = pc.wrapping_add(4);
-                    if gas < cost as u64 {
-                        self.gas = gas;
-                        return (Interrupt::OutOfGas, target);
-                    }
-                    gas -= cost as u64;
-                    i = k as usize;
-                }
-                Op::Ecall => {
-                    self.gas = gas;
-                    return (Interrupt::HostCall(self.regs[Reg::T0.index()]), op_pc[i - 1].wrapping_add(4));
-                }
-                Op::Nop => {}
-                Op::Trap { kind } => {
-                    self.gas = gas;
-                    return trap(kind, i - 1);
-                }
-                Op::FellOff => {
-                    self.gas = gas;
-                    let last = op_pc[i - 1];
-                    return trap(TrapKind::InvalidJumpTarget { target: last.wrapping_add(4) }, i - 1);
-                }
-            }
-        }
+    fn view(&mut self) -> MemView {
+        MemView { ptr: self.mem.as_mut_ptr(), base: self.base, accessible: self.accessible, ro_start: self.ro_start, ro_len: self.ro_len }
     }
 
     /// The reference path: one decoded instruction at a time, every step recorded.
@@ -603,7 +458,9 @@ impl Instance {
         let program = self.module.program.clone();
         let insns = program.instructions();
         let mut pc = start_pc;
-        let mut prev_pc = start_pc;
+        // Only used when `pc` is outside the code, which at the start means continuing
+        // after an `ecall` that ends the code: report that `ecall`.
+        let mut prev_pc = start_pc.wrapping_sub(4);
         let mut entering = true;
         loop {
             let idx = match program.index_of_pc(pc) {
@@ -649,7 +506,7 @@ impl Instance {
                 }
                 Instruction::Load { kind, rd, rs1, offset } => {
                     let addr = self.read_traced(&mut step, rs1, true).wrapping_add(offset as u32);
-                    match self.load_kind(kind, addr) {
+                    match self.view().load_kind(kind, addr) {
                         Ok(v) => {
                             step.mem = Some(MemAccess { addr, size: kind.size() as u8, value: v, write: false });
                             rd_val(&mut step, rd, v);
@@ -660,7 +517,7 @@ impl Instance {
                 Instruction::Store { kind, rs1, rs2, offset } => {
                     let addr = self.read_traced(&mut step, rs1, true).wrapping_add(offset as u32);
                     let v = self.read_traced(&mut step, rs2, false);
-                    match self.store_kind(kind, addr, v) {
+                    match self.view().store_kind(kind, addr, v) {
                         Ok(()) => {
                             let mask = if kind.size() == 4 { u32::MAX } else { (1u32 << (8 * kind.size())) - 1 };
                             step.mem = Some(MemAccess { addr, size: kind.size() as u8, value: v & mask, write: true });
@@ -747,5 +604,238 @@ impl Instance {
     /// All mapped data memory, from the stack bottom to the heap top (for comparisons).
     pub fn mapped_memory(&self) -> (u32, &[u8]) {
         (self.base, &self.mem[..self.accessible])
+    }
+}
+
+/// Guest data memory as executing code sees it: pointer and bounds, copied into the
+/// hot loop so nothing is reloaded through the instance. Implements SPEC.md §3's
+/// access rules (alignment, then mapping, then read-only) for guest loads and stores.
+#[derive(Clone, Copy)]
+struct MemView {
+    ptr: *mut u8,
+    base: u32,
+    /// Mapped bytes from `ptr` (stack bottom to heap top); never more than the buffer.
+    accessible: usize,
+    ro_start: usize,
+    ro_len: usize,
+}
+
+impl MemView {
+    #[inline(always)]
+    fn load<const N: usize>(self, addr: u32) -> Result<[u8; N], TrapKind> {
+        if addr % N as u32 != 0 {
+            return Err(TrapKind::Misaligned { addr });
+        }
+        let off = addr.wrapping_sub(self.base) as usize;
+        if off + N > self.accessible {
+            return Err(TrapKind::LoadFault { addr });
+        }
+        // SAFETY: off + N <= accessible <= the buffer's length (Instance keeps this).
+        Ok(unsafe { (self.ptr.add(off) as *const [u8; N]).read() })
+    }
+
+    #[inline(always)]
+    fn store<const N: usize>(self, addr: u32, bytes: [u8; N]) -> Result<(), TrapKind> {
+        if addr % N as u32 != 0 {
+            return Err(TrapKind::Misaligned { addr });
+        }
+        let off = addr.wrapping_sub(self.base) as usize;
+        if off + N > self.accessible {
+            return Err(TrapKind::StoreFault { addr });
+        }
+        // Aligned accesses of at most 4 bytes never straddle the page-aligned ro region.
+        if off.wrapping_sub(self.ro_start) < self.ro_len {
+            return Err(TrapKind::ReadOnlyWrite { addr });
+        }
+        // SAFETY: as in `load`.
+        unsafe { (self.ptr.add(off) as *mut [u8; N]).write(bytes) };
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn load_kind(self, kind: LoadKind, addr: u32) -> Result<u32, TrapKind> {
+        let raw = match kind.size() {
+            1 => self.load::<1>(addr)?[0] as u32,
+            2 => u16::from_le_bytes(self.load::<2>(addr)?) as u32,
+            _ => u32::from_le_bytes(self.load::<4>(addr)?),
+        };
+        Ok(kind.extend(raw))
+    }
+
+    #[inline(always)]
+    fn store_kind(self, kind: StoreKind, addr: u32, value: u32) -> Result<(), TrapKind> {
+        match kind {
+            StoreKind::Byte => self.store::<1>(addr, [value as u8]),
+            StoreKind::Half => self.store::<2>(addr, (value as u16).to_le_bytes()),
+            StoreKind::Word => self.store::<4>(addr, value.to_le_bytes()),
+        }
+    }
+}
+
+/// Resolves a dynamic jump target to (op index, gas to charge first), per SPEC.md §5-6.
+#[inline(always)]
+fn resolve(module: &Module, target: u32) -> Option<(u32, u32)> {
+    let off = target.wrapping_sub(CODE_BASE);
+    if off % 4 != 0 {
+        return None;
+    }
+    module.jump.get((off / 4) as usize).copied()
+}
+
+/// The hot loop. Returns the interrupt and, for OutOfGas and HostCall, the pc to
+/// continue at.
+fn run_fast(module: &Module, regs: &mut [u32; 32], gas_io: &mut u64, mem: MemView, start_pc: u32) -> (Interrupt, u32) {
+    let ops = &module.ops[..];
+    let op_pc = &module.op_pc[..];
+    let mut gas = *gas_io;
+
+    macro_rules! exit {
+        ($e:expr) => {{
+            *gas_io = gas;
+            return $e;
+        }};
+    }
+    macro_rules! r {
+        ($i:expr) => {
+            regs[($i & 31) as usize]
+        };
+    }
+    macro_rules! trap {
+        ($k:expr, $i:expr) => {
+            exit!((Interrupt::Trap(Trap { kind: $k, pc: op_pc[$i] }), 0))
+        };
+    }
+    macro_rules! alu {
+        ($op:ident, $d:expr, $a:expr, $b:expr) => {
+            r!($d) = AluOp::$op.eval($a, $b)
+        };
+    }
+    macro_rules! load {
+        ($n:literal, $kind:ident, $d:expr, $a:expr, $off:expr, $i:expr) => {
+            match mem.load::<$n>(r!($a).wrapping_add($off as u32)) {
+                Ok(b) => {
+                    let mut w = [0u8; 4];
+                    w[..$n].copy_from_slice(&b);
+                    r!($d) = LoadKind::$kind.extend(u32::from_le_bytes(w));
+                }
+                Err(k) => trap!(k, $i),
+            }
+        };
+    }
+    macro_rules! store {
+        ($n:literal, $a:expr, $s:expr, $off:expr, $i:expr) => {{
+            let bytes = r!($s).to_le_bytes();
+            let mut b = [0u8; $n];
+            b.copy_from_slice(&bytes[..$n]);
+            if let Err(k) = mem.store::<$n>(r!($a).wrapping_add($off as u32), b) {
+                trap!(k, $i)
+            }
+        }};
+    }
+    macro_rules! branch {
+        ($kind:ident, $a:expr, $b:expr, $target:expr, $i:ident) => {
+            if BranchKind::$kind.taken(r!($a), r!($b)) {
+                $i = $target as usize;
+            }
+        };
+    }
+
+    let mut i = match resolve(module, start_pc) {
+        Some((k, cost)) => {
+            if gas < cost as u64 {
+                exit!((Interrupt::OutOfGas, start_pc))
+            }
+            gas -= cost as u64;
+            k as usize
+        }
+        // Only continuing after an `ecall` that ends the code gets here: that is
+        // falling off the end, reported at the last instruction.
+        None => exit!((Interrupt::Trap(Trap { kind: TrapKind::InvalidJumpTarget { target: start_pc }, pc: start_pc.wrapping_sub(4) }), 0)),
+    };
+    loop {
+        // SAFETY: i is always a valid op index: static targets are resolved when the
+        // module is built, dynamic ones through `resolve`, and the last op (FellOff)
+        // exits.
+        let op = unsafe { *ops.get_unchecked(i) };
+        i += 1;
+        match op {
+            Op::Charge { cost } => {
+                if gas < cost as u64 {
+                    exit!((Interrupt::OutOfGas, op_pc[i - 1]))
+                }
+                gas -= cost as u64;
+            }
+            Op::Add { d, a, b } => alu!(Add, d, r!(a), r!(b)),
+            Op::Sub { d, a, b } => alu!(Sub, d, r!(a), r!(b)),
+            Op::Sll { d, a, b } => alu!(Sll, d, r!(a), r!(b)),
+            Op::Slt { d, a, b } => alu!(Slt, d, r!(a), r!(b)),
+            Op::Sltu { d, a, b } => alu!(Sltu, d, r!(a), r!(b)),
+            Op::Xor { d, a, b } => alu!(Xor, d, r!(a), r!(b)),
+            Op::Srl { d, a, b } => alu!(Srl, d, r!(a), r!(b)),
+            Op::Sra { d, a, b } => alu!(Sra, d, r!(a), r!(b)),
+            Op::Or { d, a, b } => alu!(Or, d, r!(a), r!(b)),
+            Op::And { d, a, b } => alu!(And, d, r!(a), r!(b)),
+            Op::Mul { d, a, b } => alu!(Mul, d, r!(a), r!(b)),
+            Op::Mulh { d, a, b } => alu!(Mulh, d, r!(a), r!(b)),
+            Op::Mulhsu { d, a, b } => alu!(Mulhsu, d, r!(a), r!(b)),
+            Op::Mulhu { d, a, b } => alu!(Mulhu, d, r!(a), r!(b)),
+            Op::Div { d, a, b } => alu!(Div, d, r!(a), r!(b)),
+            Op::Divu { d, a, b } => alu!(Divu, d, r!(a), r!(b)),
+            Op::Rem { d, a, b } => alu!(Rem, d, r!(a), r!(b)),
+            Op::Remu { d, a, b } => alu!(Remu, d, r!(a), r!(b)),
+            Op::Addi { d, a, imm } => alu!(Add, d, r!(a), imm),
+            Op::Slti { d, a, imm } => alu!(Slt, d, r!(a), imm),
+            Op::Sltiu { d, a, imm } => alu!(Sltu, d, r!(a), imm),
+            Op::Xori { d, a, imm } => alu!(Xor, d, r!(a), imm),
+            Op::Ori { d, a, imm } => alu!(Or, d, r!(a), imm),
+            Op::Andi { d, a, imm } => alu!(And, d, r!(a), imm),
+            Op::Slli { d, a, imm } => alu!(Sll, d, r!(a), imm),
+            Op::Srli { d, a, imm } => alu!(Srl, d, r!(a), imm),
+            Op::Srai { d, a, imm } => alu!(Sra, d, r!(a), imm),
+            Op::Li { d, value } => r!(d) = value,
+            Op::Lb { d, a, off } => load!(1, Byte, d, a, off, i - 1),
+            Op::Lh { d, a, off } => load!(2, Half, d, a, off, i - 1),
+            Op::Lw { d, a, off } => load!(4, Word, d, a, off, i - 1),
+            Op::Lbu { d, a, off } => load!(1, ByteU, d, a, off, i - 1),
+            Op::Lhu { d, a, off } => load!(2, HalfU, d, a, off, i - 1),
+            Op::Sb { a, s, off } => store!(1, a, s, off, i - 1),
+            Op::Sh { a, s, off } => store!(2, a, s, off, i - 1),
+            Op::Sw { a, s, off } => store!(4, a, s, off, i - 1),
+            Op::Beq { a, b, target } => branch!(Eq, a, b, target, i),
+            Op::Bne { a, b, target } => branch!(Ne, a, b, target, i),
+            Op::Blt { a, b, target } => branch!(Lt, a, b, target, i),
+            Op::Bge { a, b, target } => branch!(Ge, a, b, target, i),
+            Op::Bltu { a, b, target } => branch!(Ltu, a, b, target, i),
+            Op::Bgeu { a, b, target } => branch!(Geu, a, b, target, i),
+            Op::Jal { d, target } => {
+                r!(d) = op_pc[i - 1].wrapping_add(4);
+                i = target as usize;
+            }
+            Op::Jalr { d, a, off } => {
+                let pc = op_pc[i - 1];
+                let target = r!(a).wrapping_add(off as u32) & !1;
+                if target == RETURN_ADDRESS {
+                    r!(d) = pc.wrapping_add(4);
+                    exit!((Interrupt::Finished, 0))
+                }
+                // Check the target before writing rd: a trapping jump changes nothing.
+                let Some((k, cost)) = resolve(module, target) else {
+                    trap!(TrapKind::InvalidJumpTarget { target }, i - 1)
+                };
+                r!(d) = pc.wrapping_add(4);
+                if gas < cost as u64 {
+                    exit!((Interrupt::OutOfGas, target))
+                }
+                gas -= cost as u64;
+                i = k as usize;
+            }
+            Op::Ecall => exit!((Interrupt::HostCall(regs[Reg::T0.index()]), op_pc[i - 1].wrapping_add(4))),
+            Op::Nop => {}
+            Op::Trap { kind } => trap!(kind, i - 1),
+            Op::FellOff => {
+                let last = op_pc[i - 1];
+                trap!(TrapKind::InvalidJumpTarget { target: last.wrapping_add(4) }, i - 1)
+            }
+        }
     }
 }

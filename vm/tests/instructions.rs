@@ -345,6 +345,21 @@ fn falling_off_the_end_traps() {
 }
 
 #[test]
+fn continuing_after_a_final_ecall_falls_off_the_end() {
+    let m = module(&[I::Ecall]);
+    let mut inst = rivet_vm::Instance::new(m);
+    inst.prepare_call("main", 100).unwrap();
+    assert_eq!(inst.run(), Interrupt::HostCall(0));
+    let expected = Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::InvalidJumpTarget { target: CODE_BASE + 4 }, pc: CODE_BASE });
+    assert_eq!(inst.run(), expected);
+    let mut traced = rivet_vm::Instance::new(module(&[I::Ecall]));
+    traced.prepare_call("main", 100).unwrap();
+    traced.enable_trace();
+    assert_eq!(traced.run(), Interrupt::HostCall(0));
+    assert_eq!(traced.run(), expected);
+}
+
+#[test]
 fn ebreak_unimp_and_fence() {
     assert_eq!(trap_kind(&[I::Ebreak]), (TrapKind::Ebreak, CODE_BASE));
     assert_eq!(trap_kind(&[addi(10, 0, 1), I::Unimp]), (TrapKind::Unimp, CODE_BASE + 4));
