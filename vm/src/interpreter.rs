@@ -18,101 +18,94 @@ use crate::{Interrupt, MemoryError, Trap, TrapKind};
 /// Index of the register that absorbs writes to x0.
 const SINK: u8 = 16;
 
-/// One pre-decoded instruction. Every ALU, load, store and branch kind is its own
-/// variant so each guest instruction costs one dispatch; the semantics still come
-/// from `isa` (`AluOp::eval`, `LoadKind::extend`, `BranchKind::taken`).
-#[derive(Clone, Copy, Debug)]
-enum Op {
-    Charge { cost: u32 },
-    Add { d: u8, a: u8, b: u8 },
-    Sub { d: u8, a: u8, b: u8 },
-    Sll { d: u8, a: u8, b: u8 },
-    Slt { d: u8, a: u8, b: u8 },
-    Sltu { d: u8, a: u8, b: u8 },
-    Xor { d: u8, a: u8, b: u8 },
-    Srl { d: u8, a: u8, b: u8 },
-    Sra { d: u8, a: u8, b: u8 },
-    Or { d: u8, a: u8, b: u8 },
-    And { d: u8, a: u8, b: u8 },
-    Mul { d: u8, a: u8, b: u8 },
-    Mulh { d: u8, a: u8, b: u8 },
-    Mulhsu { d: u8, a: u8, b: u8 },
-    Mulhu { d: u8, a: u8, b: u8 },
-    Div { d: u8, a: u8, b: u8 },
-    Divu { d: u8, a: u8, b: u8 },
-    Rem { d: u8, a: u8, b: u8 },
-    Remu { d: u8, a: u8, b: u8 },
-    Addi { d: u8, a: u8, imm: u32 },
-    Slti { d: u8, a: u8, imm: u32 },
-    Sltiu { d: u8, a: u8, imm: u32 },
-    Xori { d: u8, a: u8, imm: u32 },
-    Ori { d: u8, a: u8, imm: u32 },
-    Andi { d: u8, a: u8, imm: u32 },
-    Slli { d: u8, a: u8, imm: u32 },
-    Srli { d: u8, a: u8, imm: u32 },
-    Srai { d: u8, a: u8, imm: u32 },
-    Li { d: u8, value: u32 },
-    Lb { d: u8, a: u8, off: i32 },
-    Lh { d: u8, a: u8, off: i32 },
-    Lw { d: u8, a: u8, off: i32 },
-    Lbu { d: u8, a: u8, off: i32 },
-    Lhu { d: u8, a: u8, off: i32 },
-    Sb { a: u8, s: u8, off: i32 },
-    Sh { a: u8, s: u8, off: i32 },
-    Sw { a: u8, s: u8, off: i32 },
-    Beq { a: u8, b: u8, target: u32 },
-    Bne { a: u8, b: u8, target: u32 },
-    Blt { a: u8, b: u8, target: u32 },
-    Bge { a: u8, b: u8, target: u32 },
-    Bltu { a: u8, b: u8, target: u32 },
-    Bgeu { a: u8, b: u8, target: u32 },
-    Jal { d: u8, target: u32 },
-    Jalr { d: u8, a: u8, off: i32 },
+/// What a pre-decoded op does. Every ALU, load, store and branch kind is its own
+/// kind so each guest instruction costs one dispatch; the semantics still come from
+/// `isa` (`AluOp::eval`, `LoadKind::extend`, `BranchKind::taken`).
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum K {
+    /// Block start: charge `imm` gas.
+    Charge,
+    Add, Sub, Sll, Slt, Sltu, Xor, Srl, Sra, Or, And,
+    Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu,
+    Addi, Slti, Sltiu, Xori, Ori, Andi, Slli, Srli, Srai,
+    /// d = imm (lui, auipc, addi from x0)
+    Li,
+    /// d = load(a + imm)
+    Lb, Lh, Lw, Lbu, Lhu,
+    /// store b at a + imm
+    Sb, Sh, Sw,
+    /// if a ? b goto op imm
+    Beq, Bne, Blt, Bge, Bltu, Bgeu,
+    /// d = link; goto op imm
+    Jal,
+    /// d = link; goto (a + imm) & !1
+    Jalr,
     Ecall,
     Nop,
-    Trap { kind: TrapKind },
+    Unimp,
+    Ebreak,
     /// After the last instruction: control fell off the end of the code.
     FellOff,
 }
 
-fn alu_op(op: AluOp, d: u8, a: u8, b: u8) -> Op {
-    match op {
-        AluOp::Add => Op::Add { d, a, b },
-        AluOp::Sub => Op::Sub { d, a, b },
-        AluOp::Sll => Op::Sll { d, a, b },
-        AluOp::Slt => Op::Slt { d, a, b },
-        AluOp::Sltu => Op::Sltu { d, a, b },
-        AluOp::Xor => Op::Xor { d, a, b },
-        AluOp::Srl => Op::Srl { d, a, b },
-        AluOp::Sra => Op::Sra { d, a, b },
-        AluOp::Or => Op::Or { d, a, b },
-        AluOp::And => Op::And { d, a, b },
-        AluOp::Mul => Op::Mul { d, a, b },
-        AluOp::Mulh => Op::Mulh { d, a, b },
-        AluOp::Mulhsu => Op::Mulhsu { d, a, b },
-        AluOp::Mulhu => Op::Mulhu { d, a, b },
-        AluOp::Div => Op::Div { d, a, b },
-        AluOp::Divu => Op::Divu { d, a, b },
-        AluOp::Rem => Op::Rem { d, a, b },
-        AluOp::Remu => Op::Remu { d, a, b },
+/// One pre-decoded instruction, 8 bytes, the same shape for every kind so the
+/// dispatch loads fields uniformly. Unused fields are zero.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+struct Op {
+    k: K,
+    d: u8,
+    a: u8,
+    b: u8,
+    imm: u32,
+}
+
+impl Op {
+    const fn new(k: K, d: u8, a: u8, b: u8, imm: u32) -> Op {
+        Op { k, d, a, b, imm }
     }
 }
 
-fn alu_imm_op(op: AluOp, d: u8, a: u8, imm: u32) -> Op {
+fn alu_kind(op: AluOp) -> K {
     match op {
-        AluOp::Add if a == 0 => Op::Li { d, value: imm },
-        AluOp::Add => Op::Addi { d, a, imm },
-        AluOp::Slt => Op::Slti { d, a, imm },
-        AluOp::Sltu => Op::Sltiu { d, a, imm },
-        AluOp::Xor => Op::Xori { d, a, imm },
-        AluOp::Or => Op::Ori { d, a, imm },
-        AluOp::And => Op::Andi { d, a, imm },
-        AluOp::Sll => Op::Slli { d, a, imm },
-        AluOp::Srl => Op::Srli { d, a, imm },
-        AluOp::Sra => Op::Srai { d, a, imm },
-        // The decoder produces no other immediate forms.
-        _ => Op::Trap { kind: TrapKind::Unimp },
+        AluOp::Add => K::Add,
+        AluOp::Sub => K::Sub,
+        AluOp::Sll => K::Sll,
+        AluOp::Slt => K::Slt,
+        AluOp::Sltu => K::Sltu,
+        AluOp::Xor => K::Xor,
+        AluOp::Srl => K::Srl,
+        AluOp::Sra => K::Sra,
+        AluOp::Or => K::Or,
+        AluOp::And => K::And,
+        AluOp::Mul => K::Mul,
+        AluOp::Mulh => K::Mulh,
+        AluOp::Mulhsu => K::Mulhsu,
+        AluOp::Mulhu => K::Mulhu,
+        AluOp::Div => K::Div,
+        AluOp::Divu => K::Divu,
+        AluOp::Rem => K::Rem,
+        AluOp::Remu => K::Remu,
     }
+}
+
+/// The decoder produces immediate forms only for these operations.
+fn alu_imm_op(op: AluOp, d: u8, a: u8, imm: u32) -> Op {
+    let k = match op {
+        AluOp::Add if a == 0 => return Op::new(K::Li, d, 0, 0, imm),
+        AluOp::Add => K::Addi,
+        AluOp::Slt => K::Slti,
+        AluOp::Sltu => K::Sltiu,
+        AluOp::Xor => K::Xori,
+        AluOp::Or => K::Ori,
+        AluOp::And => K::Andi,
+        AluOp::Sll => K::Slli,
+        AluOp::Srl => K::Srli,
+        AluOp::Sra => K::Srai,
+        _ => K::Unimp,
+    };
+    Op::new(k, d, a, 0, imm)
 }
 
 /// A program prepared for the interpreter. Build once, share between instances.
@@ -167,54 +160,54 @@ impl Module {
         for (i, insn) in insns.iter().enumerate() {
             let pc = CODE_BASE + 4 * i as u32;
             if program.is_block_start(i) {
-                ops.push(Op::Charge { cost: program.entry_cost(i) });
+                ops.push(Op::new(K::Charge, 0, 0, 0, program.entry_cost(i)));
                 op_pc.push(pc);
             }
             let op = match *insn {
-                Instruction::Lui { rd, imm } => Op::Li { d: dst(rd), value: imm },
-                Instruction::Auipc { rd, imm } => Op::Li { d: dst(rd), value: pc.wrapping_add(imm) },
-                Instruction::Jal { rd, offset } => Op::Jal { d: dst(rd), target: target_of(i, offset) },
-                Instruction::Jalr { rd, rs1, offset } => Op::Jalr { d: dst(rd), a: src(rs1), off: offset },
+                Instruction::Lui { rd, imm } => Op::new(K::Li, dst(rd), 0, 0, imm),
+                Instruction::Auipc { rd, imm } => Op::new(K::Li, dst(rd), 0, 0, pc.wrapping_add(imm)),
+                Instruction::Jal { rd, offset } => Op::new(K::Jal, dst(rd), 0, 0, target_of(i, offset)),
+                Instruction::Jalr { rd, rs1, offset } => Op::new(K::Jalr, dst(rd), src(rs1), 0, offset as u32),
                 Instruction::Branch { kind, rs1, rs2, offset } => {
-                    let (a, b, target) = (src(rs1), src(rs2), target_of(i, offset));
-                    match kind {
-                        BranchKind::Eq => Op::Beq { a, b, target },
-                        BranchKind::Ne => Op::Bne { a, b, target },
-                        BranchKind::Lt => Op::Blt { a, b, target },
-                        BranchKind::Ge => Op::Bge { a, b, target },
-                        BranchKind::Ltu => Op::Bltu { a, b, target },
-                        BranchKind::Geu => Op::Bgeu { a, b, target },
-                    }
+                    let k = match kind {
+                        BranchKind::Eq => K::Beq,
+                        BranchKind::Ne => K::Bne,
+                        BranchKind::Lt => K::Blt,
+                        BranchKind::Ge => K::Bge,
+                        BranchKind::Ltu => K::Bltu,
+                        BranchKind::Geu => K::Bgeu,
+                    };
+                    Op::new(k, 0, src(rs1), src(rs2), target_of(i, offset))
                 }
                 Instruction::Load { kind, rd, rs1, offset } => {
-                    let (d, a, off) = (dst(rd), src(rs1), offset);
-                    match kind {
-                        LoadKind::Byte => Op::Lb { d, a, off },
-                        LoadKind::Half => Op::Lh { d, a, off },
-                        LoadKind::Word => Op::Lw { d, a, off },
-                        LoadKind::ByteU => Op::Lbu { d, a, off },
-                        LoadKind::HalfU => Op::Lhu { d, a, off },
-                    }
+                    let k = match kind {
+                        LoadKind::Byte => K::Lb,
+                        LoadKind::Half => K::Lh,
+                        LoadKind::Word => K::Lw,
+                        LoadKind::ByteU => K::Lbu,
+                        LoadKind::HalfU => K::Lhu,
+                    };
+                    Op::new(k, dst(rd), src(rs1), 0, offset as u32)
                 }
                 Instruction::Store { kind, rs1, rs2, offset } => {
-                    let (a, s, off) = (src(rs1), src(rs2), offset);
-                    match kind {
-                        StoreKind::Word => Op::Sw { a, s, off },
-                        StoreKind::Byte => Op::Sb { a, s, off },
-                        StoreKind::Half => Op::Sh { a, s, off },
-                    }
+                    let k = match kind {
+                        StoreKind::Byte => K::Sb,
+                        StoreKind::Half => K::Sh,
+                        StoreKind::Word => K::Sw,
+                    };
+                    Op::new(k, 0, src(rs1), src(rs2), offset as u32)
                 }
                 Instruction::OpImm { op, rd, rs1, imm } => alu_imm_op(op, dst(rd), src(rs1), imm),
-                Instruction::Op { op, rd, rs1, rs2 } => alu_op(op, dst(rd), src(rs1), src(rs2)),
-                Instruction::Fence => Op::Nop,
-                Instruction::Ecall => Op::Ecall,
-                Instruction::Ebreak => Op::Trap { kind: TrapKind::Ebreak },
-                Instruction::Unimp => Op::Trap { kind: TrapKind::Unimp },
+                Instruction::Op { op, rd, rs1, rs2 } => Op::new(alu_kind(op), dst(rd), src(rs1), src(rs2), 0),
+                Instruction::Fence => Op::new(K::Nop, 0, 0, 0, 0),
+                Instruction::Ecall => Op::new(K::Ecall, 0, 0, 0, 0),
+                Instruction::Ebreak => Op::new(K::Ebreak, 0, 0, 0, 0),
+                Instruction::Unimp => Op::new(K::Unimp, 0, 0, 0, 0),
             };
             ops.push(op);
             op_pc.push(pc);
         }
-        ops.push(Op::FellOff);
+        ops.push(Op::new(K::FellOff, 0, 0, 0, 0));
         op_pc.push(CODE_BASE + 4 * (n as u32 - 1));
         Module { program, ops, op_pc, jump }
     }
@@ -682,160 +675,183 @@ fn resolve(module: &Module, target: u32) -> Option<(u32, u32)> {
     module.jump.get((off / 4) as usize).copied()
 }
 
+/// Why the hot loop stopped; turned into an interrupt outside the loop so the loop
+/// itself never touches `op_pc` on its fast paths.
+enum Exit {
+    /// Trap raised by the op at this index.
+    Trap(TrapKind, usize),
+    /// The `Charge` op at this index could not be paid.
+    OutOfGasAtOp(usize),
+    /// A dynamic jump to this pc could not be paid.
+    OutOfGasAtPc(u32),
+    /// `ecall` at this op index.
+    Ecall(usize),
+    Finished,
+    /// Entering at this pc failed (continuing after an `ecall` that ends the code).
+    BadStart(u32),
+}
+
 /// The hot loop. Returns the interrupt and, for OutOfGas and HostCall, the pc to
 /// continue at.
-fn run_fast(module: &Module, regs: &mut [u32; 32], gas_io: &mut u64, mem: MemView, start_pc: u32) -> (Interrupt, u32) {
+#[inline(never)]
+fn run_fast(module: &Module, regs_io: &mut [u32; 32], gas_io: &mut u64, mem: MemView, start_pc: u32) -> (Interrupt, u32) {
+    // Locals that can't alias guest memory: the compiler keeps them in registers
+    // across stores.
+    let mut regs = *regs_io;
+    let mut gas = *gas_io;
+    let exit = run_loop(module, &mut regs, &mut gas, mem, start_pc);
+    *regs_io = regs;
+    *gas_io = gas;
+    let op_pc = &module.op_pc;
+    let trap = |kind, pc| (Interrupt::Trap(Trap { kind, pc }), 0);
+    match exit {
+        Exit::Trap(kind, i) => trap(kind, op_pc[i]),
+        Exit::OutOfGasAtOp(i) => (Interrupt::OutOfGas, op_pc[i]),
+        Exit::OutOfGasAtPc(pc) => (Interrupt::OutOfGas, pc),
+        Exit::Ecall(i) => (Interrupt::HostCall(regs[Reg::T0.index()]), op_pc[i].wrapping_add(4)),
+        Exit::Finished => (Interrupt::Finished, 0),
+        // Falling off the end, reported at the last instruction.
+        Exit::BadStart(pc) => trap(TrapKind::InvalidJumpTarget { target: pc }, pc.wrapping_sub(4)),
+    }
+}
+
+#[inline(always)]
+fn run_loop(module: &Module, regs: &mut [u32; 32], gas: &mut u64, mem: MemView, start_pc: u32) -> Exit {
     let ops = &module.ops[..];
     let op_pc = &module.op_pc[..];
-    let mut gas = *gas_io;
 
-    macro_rules! exit {
-        ($e:expr) => {{
-            *gas_io = gas;
-            return $e;
-        }};
-    }
     macro_rules! r {
         ($i:expr) => {
             regs[($i & 31) as usize]
         };
     }
-    macro_rules! trap {
-        ($k:expr, $i:expr) => {
-            exit!((Interrupt::Trap(Trap { kind: $k, pc: op_pc[$i] }), 0))
-        };
-    }
-    macro_rules! alu {
-        ($op:ident, $d:expr, $a:expr, $b:expr) => {
-            r!($d) = AluOp::$op.eval($a, $b)
-        };
-    }
-    macro_rules! load {
-        ($n:literal, $kind:ident, $d:expr, $a:expr, $off:expr, $i:expr) => {
-            match mem.load::<$n>(r!($a).wrapping_add($off as u32)) {
-                Ok(b) => {
-                    let mut w = [0u8; 4];
-                    w[..$n].copy_from_slice(&b);
-                    r!($d) = LoadKind::$kind.extend(u32::from_le_bytes(w));
-                }
-                Err(k) => trap!(k, $i),
+    macro_rules! charge {
+        ($cost:expr, $on_fail:expr) => {{
+            let cost = $cost as u64;
+            if *gas < cost {
+                return $on_fail;
             }
-        };
-    }
-    macro_rules! store {
-        ($n:literal, $a:expr, $s:expr, $off:expr, $i:expr) => {{
-            let bytes = r!($s).to_le_bytes();
-            let mut b = [0u8; $n];
-            b.copy_from_slice(&bytes[..$n]);
-            if let Err(k) = mem.store::<$n>(r!($a).wrapping_add($off as u32), b) {
-                trap!(k, $i)
-            }
+            *gas -= cost;
         }};
-    }
-    macro_rules! branch {
-        ($kind:ident, $a:expr, $b:expr, $target:expr, $i:ident) => {
-            if BranchKind::$kind.taken(r!($a), r!($b)) {
-                $i = $target as usize;
-            }
-        };
     }
 
     let mut i = match resolve(module, start_pc) {
         Some((k, cost)) => {
-            if gas < cost as u64 {
-                exit!((Interrupt::OutOfGas, start_pc))
-            }
-            gas -= cost as u64;
+            charge!(cost, Exit::OutOfGasAtPc(start_pc));
             k as usize
         }
-        // Only continuing after an `ecall` that ends the code gets here: that is
-        // falling off the end, reported at the last instruction.
-        None => exit!((Interrupt::Trap(Trap { kind: TrapKind::InvalidJumpTarget { target: start_pc }, pc: start_pc.wrapping_sub(4) }), 0)),
+        None => return Exit::BadStart(start_pc),
     };
     loop {
         // SAFETY: i is always a valid op index: static targets are resolved when the
         // module is built, dynamic ones through `resolve`, and the last op (FellOff)
         // exits.
         let op = unsafe { *ops.get_unchecked(i) };
+        let here = i;
         i += 1;
-        match op {
-            Op::Charge { cost } => {
-                if gas < cost as u64 {
-                    exit!((Interrupt::OutOfGas, op_pc[i - 1]))
+        let (d, a, b, imm) = (op.d, op.a, op.b, op.imm);
+        macro_rules! alu {
+            ($op:ident, $y:expr) => {
+                r!(d) = AluOp::$op.eval(r!(a), $y)
+            };
+        }
+        macro_rules! load {
+            ($n:literal, $kind:ident) => {
+                match mem.load::<$n>(r!(a).wrapping_add(imm)) {
+                    Ok(bytes) => {
+                        let mut w = [0u8; 4];
+                        w[..$n].copy_from_slice(&bytes);
+                        r!(d) = LoadKind::$kind.extend(u32::from_le_bytes(w));
+                    }
+                    Err(k) => return Exit::Trap(k, here),
                 }
-                gas -= cost as u64;
+            };
+        }
+        macro_rules! store {
+            ($n:literal) => {{
+                let v = r!(b).to_le_bytes();
+                let mut bytes = [0u8; $n];
+                bytes.copy_from_slice(&v[..$n]);
+                if let Err(k) = mem.store::<$n>(r!(a).wrapping_add(imm), bytes) {
+                    return Exit::Trap(k, here);
+                }
+            }};
+        }
+        macro_rules! branch {
+            ($kind:ident) => {
+                if BranchKind::$kind.taken(r!(a), r!(b)) {
+                    i = imm as usize;
+                }
+            };
+        }
+        match op.k {
+            K::Charge => charge!(imm, Exit::OutOfGasAtOp(here)),
+            K::Add => alu!(Add, r!(b)),
+            K::Sub => alu!(Sub, r!(b)),
+            K::Sll => alu!(Sll, r!(b)),
+            K::Slt => alu!(Slt, r!(b)),
+            K::Sltu => alu!(Sltu, r!(b)),
+            K::Xor => alu!(Xor, r!(b)),
+            K::Srl => alu!(Srl, r!(b)),
+            K::Sra => alu!(Sra, r!(b)),
+            K::Or => alu!(Or, r!(b)),
+            K::And => alu!(And, r!(b)),
+            K::Mul => alu!(Mul, r!(b)),
+            K::Mulh => alu!(Mulh, r!(b)),
+            K::Mulhsu => alu!(Mulhsu, r!(b)),
+            K::Mulhu => alu!(Mulhu, r!(b)),
+            K::Div => alu!(Div, r!(b)),
+            K::Divu => alu!(Divu, r!(b)),
+            K::Rem => alu!(Rem, r!(b)),
+            K::Remu => alu!(Remu, r!(b)),
+            K::Addi => alu!(Add, imm),
+            K::Slti => alu!(Slt, imm),
+            K::Sltiu => alu!(Sltu, imm),
+            K::Xori => alu!(Xor, imm),
+            K::Ori => alu!(Or, imm),
+            K::Andi => alu!(And, imm),
+            K::Slli => alu!(Sll, imm),
+            K::Srli => alu!(Srl, imm),
+            K::Srai => alu!(Sra, imm),
+            K::Li => r!(d) = imm,
+            K::Lb => load!(1, Byte),
+            K::Lh => load!(2, Half),
+            K::Lw => load!(4, Word),
+            K::Lbu => load!(1, ByteU),
+            K::Lhu => load!(2, HalfU),
+            K::Sb => store!(1),
+            K::Sh => store!(2),
+            K::Sw => store!(4),
+            K::Beq => branch!(Eq),
+            K::Bne => branch!(Ne),
+            K::Blt => branch!(Lt),
+            K::Bge => branch!(Ge),
+            K::Bltu => branch!(Ltu),
+            K::Bgeu => branch!(Geu),
+            K::Jal => {
+                r!(d) = op_pc[here].wrapping_add(4);
+                i = imm as usize;
             }
-            Op::Add { d, a, b } => alu!(Add, d, r!(a), r!(b)),
-            Op::Sub { d, a, b } => alu!(Sub, d, r!(a), r!(b)),
-            Op::Sll { d, a, b } => alu!(Sll, d, r!(a), r!(b)),
-            Op::Slt { d, a, b } => alu!(Slt, d, r!(a), r!(b)),
-            Op::Sltu { d, a, b } => alu!(Sltu, d, r!(a), r!(b)),
-            Op::Xor { d, a, b } => alu!(Xor, d, r!(a), r!(b)),
-            Op::Srl { d, a, b } => alu!(Srl, d, r!(a), r!(b)),
-            Op::Sra { d, a, b } => alu!(Sra, d, r!(a), r!(b)),
-            Op::Or { d, a, b } => alu!(Or, d, r!(a), r!(b)),
-            Op::And { d, a, b } => alu!(And, d, r!(a), r!(b)),
-            Op::Mul { d, a, b } => alu!(Mul, d, r!(a), r!(b)),
-            Op::Mulh { d, a, b } => alu!(Mulh, d, r!(a), r!(b)),
-            Op::Mulhsu { d, a, b } => alu!(Mulhsu, d, r!(a), r!(b)),
-            Op::Mulhu { d, a, b } => alu!(Mulhu, d, r!(a), r!(b)),
-            Op::Div { d, a, b } => alu!(Div, d, r!(a), r!(b)),
-            Op::Divu { d, a, b } => alu!(Divu, d, r!(a), r!(b)),
-            Op::Rem { d, a, b } => alu!(Rem, d, r!(a), r!(b)),
-            Op::Remu { d, a, b } => alu!(Remu, d, r!(a), r!(b)),
-            Op::Addi { d, a, imm } => alu!(Add, d, r!(a), imm),
-            Op::Slti { d, a, imm } => alu!(Slt, d, r!(a), imm),
-            Op::Sltiu { d, a, imm } => alu!(Sltu, d, r!(a), imm),
-            Op::Xori { d, a, imm } => alu!(Xor, d, r!(a), imm),
-            Op::Ori { d, a, imm } => alu!(Or, d, r!(a), imm),
-            Op::Andi { d, a, imm } => alu!(And, d, r!(a), imm),
-            Op::Slli { d, a, imm } => alu!(Sll, d, r!(a), imm),
-            Op::Srli { d, a, imm } => alu!(Srl, d, r!(a), imm),
-            Op::Srai { d, a, imm } => alu!(Sra, d, r!(a), imm),
-            Op::Li { d, value } => r!(d) = value,
-            Op::Lb { d, a, off } => load!(1, Byte, d, a, off, i - 1),
-            Op::Lh { d, a, off } => load!(2, Half, d, a, off, i - 1),
-            Op::Lw { d, a, off } => load!(4, Word, d, a, off, i - 1),
-            Op::Lbu { d, a, off } => load!(1, ByteU, d, a, off, i - 1),
-            Op::Lhu { d, a, off } => load!(2, HalfU, d, a, off, i - 1),
-            Op::Sb { a, s, off } => store!(1, a, s, off, i - 1),
-            Op::Sh { a, s, off } => store!(2, a, s, off, i - 1),
-            Op::Sw { a, s, off } => store!(4, a, s, off, i - 1),
-            Op::Beq { a, b, target } => branch!(Eq, a, b, target, i),
-            Op::Bne { a, b, target } => branch!(Ne, a, b, target, i),
-            Op::Blt { a, b, target } => branch!(Lt, a, b, target, i),
-            Op::Bge { a, b, target } => branch!(Ge, a, b, target, i),
-            Op::Bltu { a, b, target } => branch!(Ltu, a, b, target, i),
-            Op::Bgeu { a, b, target } => branch!(Geu, a, b, target, i),
-            Op::Jal { d, target } => {
-                r!(d) = op_pc[i - 1].wrapping_add(4);
-                i = target as usize;
-            }
-            Op::Jalr { d, a, off } => {
-                let pc = op_pc[i - 1];
-                let target = r!(a).wrapping_add(off as u32) & !1;
+            K::Jalr => {
+                let target = r!(a).wrapping_add(imm) & !1;
+                let link = op_pc[here].wrapping_add(4);
                 if target == RETURN_ADDRESS {
-                    r!(d) = pc.wrapping_add(4);
-                    exit!((Interrupt::Finished, 0))
+                    r!(d) = link;
+                    return Exit::Finished;
                 }
                 // Check the target before writing rd: a trapping jump changes nothing.
                 let Some((k, cost)) = resolve(module, target) else {
-                    trap!(TrapKind::InvalidJumpTarget { target }, i - 1)
+                    return Exit::Trap(TrapKind::InvalidJumpTarget { target }, here);
                 };
-                r!(d) = pc.wrapping_add(4);
-                if gas < cost as u64 {
-                    exit!((Interrupt::OutOfGas, target))
-                }
-                gas -= cost as u64;
+                r!(d) = link;
+                charge!(cost, Exit::OutOfGasAtPc(target));
                 i = k as usize;
             }
-            Op::Ecall => exit!((Interrupt::HostCall(regs[Reg::T0.index()]), op_pc[i - 1].wrapping_add(4))),
-            Op::Nop => {}
-            Op::Trap { kind } => trap!(kind, i - 1),
-            Op::FellOff => {
-                let last = op_pc[i - 1];
-                trap!(TrapKind::InvalidJumpTarget { target: last.wrapping_add(4) }, i - 1)
-            }
+            K::Ecall => return Exit::Ecall(here),
+            K::Nop => {}
+            K::Unimp => return Exit::Trap(TrapKind::Unimp, here),
+            K::Ebreak => return Exit::Trap(TrapKind::Ebreak, here),
+            K::FellOff => return Exit::Trap(TrapKind::InvalidJumpTarget { target: op_pc[here].wrapping_add(4) }, here),
         }
     }
 }

@@ -220,7 +220,7 @@ fn run_oracle(code: &[I], m: &rivet_vm::Module) -> (Outcome, [u32; 16], Vec<u8>)
 #[test]
 fn random_programs_match_the_rrs_oracle() {
     let seed: u64 = std::env::var("RIVET_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
-    let count: usize = std::env::var("RIVET_DIFF_PROGRAMS").ok().and_then(|s| s.parse().ok()).unwrap_or(3000);
+    let count: usize = std::env::var("RIVET_DIFF_PROGRAMS").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000);
     let mut rng = SmallRng::seed_from_u64(seed);
     let (mut finished, mut trapped) = (0, 0);
     for n in 0..count {
