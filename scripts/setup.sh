@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Rivet needs on a fresh machine (rustup's stable
-# Rust is assumed): the standard library's source for riscv32em guests, and, with
-# --fuzz, cargo-fuzz. Safe to run again: installed pieces are skipped.
+# Rust is assumed): the standard library's source for riscv32em guests; with --test
+# also cargo-fuzz and a RISC-V C compiler (Debian's gcc-riscv64-unknown-elf) for the
+# C guest test. Safe to run again: installed pieces are skipped.
 set -euo pipefail
 
 fail() { echo "setup: error: $*" >&2; exit 1; }
@@ -14,7 +15,17 @@ if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
     timeout 900 rustup component add rust-src || fail "could not install rust-src"
 fi
 
-if [[ "${1:-}" == "--fuzz" ]] && ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "setup: installing cargo-fuzz"
-    timeout 1200 cargo install cargo-fuzz --locked --version 0.13.2 || fail "could not install cargo-fuzz"
+if [[ "${1:-}" == "--test" ]]; then
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        echo "setup: installing cargo-fuzz"
+        timeout 1200 cargo install cargo-fuzz --locked --version 0.13.2 || fail "could not install cargo-fuzz"
+    fi
+    if ! command -v riscv64-unknown-elf-gcc >/dev/null; then
+        command -v apt-get >/dev/null || fail "riscv64-unknown-elf-gcc missing and no apt-get to install it"
+        sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+        echo "setup: installing gcc-riscv64-unknown-elf"
+        timeout 600 $sudo apt-get update -qq >/dev/null || fail "apt-get update failed"
+        timeout 900 $sudo apt-get install -y -qq --no-install-recommends gcc-riscv64-unknown-elf >/dev/null \
+            || fail "could not install gcc-riscv64-unknown-elf"
+    fi
 fi

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: unit, instruction, gas, blob validation,
-# differential (vs rrs-lib), guest programs vs native, linker, CLI, a bounded fuzz run
+# differential (vs rrs-lib), guest programs vs native (Rust and C), linker, CLI, a bounded fuzz run
 # of each fuzz target, and a quick benchmark pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rivet/target}"
 FUZZ_SECONDS="${RIVET_FUZZ_SECONDS:-60}"
 
-scripts/setup.sh --fuzz
+scripts/setup.sh --test
+export RIVET_REQUIRE_C_TOOLCHAIN=1
 
 echo "== cargo test (release: the guest programs run real workloads)"
 cargo test --workspace --release
