@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
 use rivet_vm::isa::{decode, encode::encode, Instruction};
-use rivet_vm::{BlobBuilder, Instance, Interrupt, Limits, Module, Reg};
+use rivet_vm::{GuestInstance, BlobBuilder, Instance, Interrupt, Limits, Module, Reg};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 8 {

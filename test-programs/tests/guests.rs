@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rivet_kernels as k;
 use rivet_test_programs::module;
-use rivet_vm::Instance;
+use rivet_vm::{GuestInstance, Instance};
 use rivet_vm_cli::{DevHost, ExitStatus, RunOutcome};
 
 const GAS: u64 = 50_000_000_000;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rivet_abi::{host as h, return_flags, NOT_FOUND};
 use rivet_vm::trace::TraceEvent;
-use rivet_vm::{CallError, Instance, Interrupt, MemoryError, Module, Reg, Trap};
+use rivet_vm::{CallError, GuestInstance, Instance, Interrupt, MemoryError, Module, Reg, Trap};
 
 /// Gas charged for every host call before it does anything.
 pub const HOST_CALL_GAS: u64 = 20;
@@ -83,7 +83,7 @@ impl DevHost {
     /// Runs a prepared instance to the end, serving its host calls. When it runs out
     /// of gas, `refuel` may return more gas to continue with. `gas_used` is left 0:
     /// only the caller knows what it started with.
-    pub fn drive(&mut self, inst: &mut Instance, input: &[u8], mut refuel: impl FnMut(&Instance) -> Option<u64>) -> RunOutcome {
+    pub fn drive<G: GuestInstance>(&mut self, inst: &mut G, input: &[u8], mut refuel: impl FnMut(&G) -> Option<u64>) -> RunOutcome {
         let mut logs = Vec::new();
         let mut host_calls = 0;
         let (status, output) = loop {
@@ -107,17 +107,17 @@ impl DevHost {
         RunOutcome { status, output, gas_used: 0, logs, trace: None, host_calls }
     }
 
-    fn host_call(&mut self, inst: &mut Instance, n: u32, input: &[u8], logs: &mut Vec<String>) -> Result<Flow, ExitStatus> {
+    fn host_call<G: GuestInstance>(&mut self, inst: &mut G, n: u32, input: &[u8], logs: &mut Vec<String>) -> Result<Flow, ExitStatus> {
         let arg = |i: Reg| inst.reg(i);
         let (a0, a1, a2, a3) = (arg(Reg::A0), arg(Reg::A1), arg(Reg::A2), arg(Reg::A3));
-        let charge = |inst: &mut Instance, bytes: u64| {
+        let charge = |inst: &mut G, bytes: u64| {
             if inst.consume_gas(HOST_CALL_GAS + bytes / HOST_BYTE_GAS_DIVISOR) {
                 Ok(())
             } else {
                 Err(ExitStatus::OutOfGas)
             }
         };
-        let key = |inst: &Instance| -> Result<Vec<u8>, ExitStatus> {
+        let key = |inst: &G| -> Result<Vec<u8>, ExitStatus> {
             if a1 > h::MAX_STORAGE_KEY {
                 return Err(ExitStatus::HostError(format!("storage key of {a1} bytes exceeds {}", h::MAX_STORAGE_KEY)));
             }

@@ -13,6 +13,7 @@ use crate::isa::{AluOp, BranchKind, Instruction, LoadKind, Reg, StoreKind};
 use crate::memory_map::{CODE_BASE, RETURN_ADDRESS, STACK_TOP};
 use crate::program::Program;
 use crate::trace::{MemAccess, Step, TraceEvent};
+use crate::backend::GuestInstance;
 use crate::{Interrupt, MemoryError, Trap, TrapKind};
 
 /// Index of the register that absorbs writes to x0.
@@ -292,18 +293,6 @@ impl Instance {
         &self.module.program
     }
 
-    /// Selects an entry point: registers reset (sp = stack top, ra = return address),
-    /// memory kept as it is.
-    pub fn prepare_call(&mut self, entry: &str, gas: u64) -> Result<(), CallError> {
-        let pc = self.module.program.entry_point(entry).ok_or(CallError::NoSuchEntryPoint)?;
-        self.regs = [0; 32];
-        self.regs[Reg::SP.index()] = STACK_TOP;
-        self.regs[Reg::RA.index()] = RETURN_ADDRESS;
-        self.gas = gas;
-        self.state = State::Ready(pc);
-        Ok(())
-    }
-
     /// Records every step into a trace from now on (slower).
     pub fn enable_trace(&mut self) {
         self.trace.get_or_insert_with(Vec::new);
@@ -311,72 +300,6 @@ impl Instance {
 
     pub fn take_trace(&mut self) -> Vec<TraceEvent> {
         self.trace.as_mut().map(core::mem::take).unwrap_or_default()
-    }
-
-    pub fn reg(&self, r: Reg) -> u32 {
-        self.regs[r.index()]
-    }
-
-    /// Sets a register (writes to x0 are ignored, as for the guest).
-    pub fn set_reg(&mut self, r: Reg, value: u32) {
-        if r != Reg::ZERO {
-            self.regs[r.index()] = value;
-            if let Some(t) = &mut self.trace {
-                t.push(TraceEvent::HostSetReg { reg: r, value });
-            }
-        }
-    }
-
-    pub fn gas_left(&self) -> u64 {
-        self.gas
-    }
-
-    pub fn set_gas_left(&mut self, gas: u64) {
-        self.gas = gas;
-        if let Some(t) = &mut self.trace {
-            t.push(TraceEvent::HostSetGas { gas });
-        }
-    }
-
-    /// Charges `amount` for host work; false (and nothing charged) if not enough is left.
-    pub fn consume_gas(&mut self, amount: u64) -> bool {
-        match self.gas.checked_sub(amount) {
-            Some(g) => {
-                self.set_gas_left(g);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Where the next `run` continues, if the instance can run.
-    pub fn pc(&self) -> Option<u32> {
-        match self.state {
-            State::Ready(pc) => Some(pc),
-            _ => None,
-        }
-    }
-
-    /// Current heap top (first unmapped heap address).
-    pub fn heap_top(&self) -> u32 {
-        self.heap_top
-    }
-
-    /// Maps `increment` more heap bytes (rounded up to pages). Returns the previous
-    /// heap top, or `None` (nothing changed) if that would pass the program's heap limit.
-    pub fn sbrk(&mut self, increment: u32) -> Option<u32> {
-        let inc = crate::memory_map::page_align(increment)?;
-        let new_top = self.heap_top.checked_add(inc)?;
-        if new_top > self.module.program.layout().heap_limit() {
-            return None;
-        }
-        let old = self.heap_top;
-        self.heap_top = new_top;
-        self.accessible = (new_top - self.base) as usize;
-        if let Some(t) = &mut self.trace {
-            t.push(TraceEvent::HostSbrk { old_top: old, new_top });
-        }
-        Some(old)
     }
 
     /// Offset of a host-accessed range; an empty range is valid at any address
@@ -391,55 +314,6 @@ impl Instance {
         } else {
             None
         }
-    }
-
-    /// Reads guest data memory (read-only data included, code never).
-    pub fn read_memory(&self, addr: u32, buf: &mut [u8]) -> Result<(), MemoryError> {
-        let off = self.data_range(addr, buf.len()).ok_or(MemoryError::Unmapped { addr })?;
-        buf.copy_from_slice(&self.mem[off..off + buf.len()]);
-        Ok(())
-    }
-
-    /// Reads `len` bytes into a new vector (the host checks `len` against its limits).
-    pub fn read_memory_vec(&self, addr: u32, len: u32) -> Result<Vec<u8>, MemoryError> {
-        let off = self.data_range(addr, len as usize).ok_or(MemoryError::Unmapped { addr })?;
-        Ok(self.mem[off..off + len as usize].to_vec())
-    }
-
-    /// Writes guest memory under the guest's own rules: read-only data can't be written.
-    pub fn write_memory(&mut self, addr: u32, data: &[u8]) -> Result<(), MemoryError> {
-        let off = self.data_range(addr, data.len()).ok_or(MemoryError::Unmapped { addr })?;
-        let ro_end = self.ro_start + self.ro_len;
-        if !data.is_empty() && off < ro_end && off + data.len() > self.ro_start {
-            return Err(MemoryError::ReadOnly { addr });
-        }
-        self.mem[off..off + data.len()].copy_from_slice(data);
-        if let Some(t) = &mut self.trace {
-            t.push(TraceEvent::HostWriteMemory { addr, data: data.to_vec() });
-        }
-        Ok(())
-    }
-
-    /// Runs until the next interrupt.
-    pub fn run(&mut self) -> Interrupt {
-        let pc = match self.state {
-            State::Ready(pc) => pc,
-            State::Idle | State::Finished | State::Trapped => {
-                return Interrupt::Trap(Trap { kind: TrapKind::NotRunnable, pc: 0 })
-            }
-        };
-        let result = if self.trace.is_some() {
-            self.run_traced(pc)
-        } else {
-            let (module, mem) = (self.module.clone(), self.view());
-            run_fast(&module, &mut self.regs, &mut self.gas, mem, pc)
-        };
-        self.state = match result {
-            (Interrupt::Finished, _) => State::Finished,
-            (Interrupt::Trap(_), _) => State::Trapped,
-            (Interrupt::OutOfGas | Interrupt::HostCall(_), next_pc) => State::Ready(next_pc),
-        };
-        result.0
     }
 
     fn view(&mut self) -> MemView {
@@ -587,16 +461,134 @@ impl Instance {
         }
     }
 
-    /// Guest registers x0..x15.
-    pub fn registers(&self) -> [u32; 16] {
-        let mut out = [0; 16];
-        out.copy_from_slice(&self.regs[..16]);
-        out
-    }
-
     /// All mapped data memory, from the stack bottom to the heap top (for comparisons).
     pub fn mapped_memory(&self) -> (u32, &[u8]) {
         (self.base, &self.mem[..self.accessible])
+    }
+}
+
+impl GuestInstance for Instance {
+    /// Selects an entry point: registers reset (sp = stack top, ra = return address),
+    /// memory kept as it is.
+    fn prepare_call(&mut self, entry: &str, gas: u64) -> Result<(), CallError> {
+        let pc = self.module.program.entry_point(entry).ok_or(CallError::NoSuchEntryPoint)?;
+        self.regs = [0; 32];
+        self.regs[Reg::SP.index()] = STACK_TOP;
+        self.regs[Reg::RA.index()] = RETURN_ADDRESS;
+        self.gas = gas;
+        self.state = State::Ready(pc);
+        Ok(())
+    }
+
+    fn reg(&self, r: Reg) -> u32 {
+        self.regs[r.index()]
+    }
+
+    /// Sets a register (writes to x0 are ignored, as for the guest).
+    fn set_reg(&mut self, r: Reg, value: u32) {
+        if r != Reg::ZERO {
+            self.regs[r.index()] = value;
+            if let Some(t) = &mut self.trace {
+                t.push(TraceEvent::HostSetReg { reg: r, value });
+            }
+        }
+    }
+
+    fn gas_left(&self) -> u64 {
+        self.gas
+    }
+
+    fn set_gas_left(&mut self, gas: u64) {
+        self.gas = gas;
+        if let Some(t) = &mut self.trace {
+            t.push(TraceEvent::HostSetGas { gas });
+        }
+    }
+
+    /// Where the next `run` continues, if the instance can run.
+    fn pc(&self) -> Option<u32> {
+        match self.state {
+            State::Ready(pc) => Some(pc),
+            _ => None,
+        }
+    }
+
+    /// Current heap top (first unmapped heap address).
+    fn heap_top(&self) -> u32 {
+        self.heap_top
+    }
+
+    /// Maps `increment` more heap bytes (rounded up to pages). Returns the previous
+    /// heap top, or `None` (nothing changed) if that would pass the program's heap limit.
+    fn sbrk(&mut self, increment: u32) -> Option<u32> {
+        let inc = crate::memory_map::page_align(increment)?;
+        let new_top = self.heap_top.checked_add(inc)?;
+        if new_top > self.module.program.layout().heap_limit() {
+            return None;
+        }
+        let old = self.heap_top;
+        self.heap_top = new_top;
+        self.accessible = (new_top - self.base) as usize;
+        if let Some(t) = &mut self.trace {
+            t.push(TraceEvent::HostSbrk { old_top: old, new_top });
+        }
+        Some(old)
+    }
+
+    /// Reads guest data memory (read-only data included, code never).
+    fn read_memory(&self, addr: u32, buf: &mut [u8]) -> Result<(), MemoryError> {
+        let off = self.data_range(addr, buf.len()).ok_or(MemoryError::Unmapped { addr })?;
+        buf.copy_from_slice(&self.mem[off..off + buf.len()]);
+        Ok(())
+    }
+
+    /// Reads `len` bytes into a new vector (the host checks `len` against its limits).
+    fn read_memory_vec(&self, addr: u32, len: u32) -> Result<Vec<u8>, MemoryError> {
+        let off = self.data_range(addr, len as usize).ok_or(MemoryError::Unmapped { addr })?;
+        Ok(self.mem[off..off + len as usize].to_vec())
+    }
+
+    /// Writes guest memory under the guest's own rules: read-only data can't be written.
+    fn write_memory(&mut self, addr: u32, data: &[u8]) -> Result<(), MemoryError> {
+        let off = self.data_range(addr, data.len()).ok_or(MemoryError::Unmapped { addr })?;
+        let ro_end = self.ro_start + self.ro_len;
+        if !data.is_empty() && off < ro_end && off + data.len() > self.ro_start {
+            return Err(MemoryError::ReadOnly { addr });
+        }
+        self.mem[off..off + data.len()].copy_from_slice(data);
+        if let Some(t) = &mut self.trace {
+            t.push(TraceEvent::HostWriteMemory { addr, data: data.to_vec() });
+        }
+        Ok(())
+    }
+
+    /// Runs until the next interrupt.
+    fn run(&mut self) -> Interrupt {
+        let pc = match self.state {
+            State::Ready(pc) => pc,
+            State::Idle | State::Finished | State::Trapped => {
+                return Interrupt::Trap(Trap { kind: TrapKind::NotRunnable, pc: 0 })
+            }
+        };
+        let result = if self.trace.is_some() {
+            self.run_traced(pc)
+        } else {
+            let (module, mem) = (self.module.clone(), self.view());
+            run_fast(&module, &mut self.regs, &mut self.gas, mem, pc)
+        };
+        self.state = match result {
+            (Interrupt::Finished, _) => State::Finished,
+            (Interrupt::Trap(_), _) => State::Trapped,
+            (Interrupt::OutOfGas | Interrupt::HostCall(_), next_pc) => State::Ready(next_pc),
+        };
+        result.0
+    }
+
+    /// Guest registers x0..x15.
+    fn registers(&self) -> [u32; 16] {
+        let mut out = [0; 16];
+        out.copy_from_slice(&self.regs[..16]);
+        out
     }
 }
 

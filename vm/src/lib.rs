@@ -6,6 +6,7 @@
 
 extern crate alloc;
 
+pub mod backend;
 pub mod blob;
 pub mod gas;
 pub mod interpreter;
@@ -14,6 +15,7 @@ pub mod memory_map;
 pub mod program;
 pub mod trace;
 
+pub use backend::GuestInstance;
 pub use blob::{parse, BlobBuilder, BlobError, Limits};
 pub use interpreter::{CallError, Instance, Module};
 pub use isa::{Instruction, Reg};

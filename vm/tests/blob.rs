@@ -1,6 +1,8 @@
 //! Every malformed or unsupported blob is rejected with its precise reason.
 
 mod common;
+#[allow(unused_imports)]
+use rivet_vm::GuestInstance;
 use common::*;
 
 use rivet_vm::blob::{section, BlobBuilder, BlobError, Limits};

@@ -4,6 +4,8 @@
 //! jumps) run on both; registers, data memory and trap class must match.
 
 mod common;
+#[allow(unused_imports)]
+use rivet_vm::GuestInstance;
 use common::*;
 
 use rand::rngs::SmallRng;

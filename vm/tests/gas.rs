@@ -2,6 +2,8 @@
 //! a block boundary with nothing of that block executed; resumable; deterministic.
 
 mod common;
+#[allow(unused_imports)]
+use rivet_vm::GuestInstance;
 use common::*;
 
 use rivet_vm::isa::{AluOp, BranchKind, Instruction as I};

@@ -2,6 +2,8 @@
 //! expected constants (not computed with the VM's own helpers).
 
 mod common;
+#[allow(unused_imports)]
+use rivet_vm::GuestInstance;
 use common::*;
 
 use rivet_vm::isa::{AluOp::*, BranchKind, Instruction as I, LoadKind, StoreKind};

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use rivet_vm::isa::{AluOp, BranchKind, Instruction as I, LoadKind, StoreKind};
-use rivet_vm::{BlobBuilder, Instance, Interrupt, Limits, Module, Reg};
+use rivet_vm::{BlobBuilder, GuestInstance, Instance, Interrupt, Limits, Module, Reg};
 
 pub fn x(n: u32) -> Reg {
     Reg::new(n).unwrap()
