@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
-use rivet_vm::{GuestInstance, Instance, Limits, Module};
+use rivet_vm::{Instance, Limits, Module};
 
 fuzz_target!(|data: &[u8]| {
     // A tight memory limit keeps instantiation bounded whatever the blob declares.

@@ -2,11 +2,15 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// Writes a guest blob to a file of its own: tests run in parallel threads of one
+/// process, so a shared path could be read while another test rewrites it.
 fn blob_file(name: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!("rivet-cli-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{name}.blob"));
+    let p = dir.join(format!("{name}-{}.blob", NEXT.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&p, rivet_test_programs::blob(name)).unwrap();
     p
 }
