@@ -302,18 +302,13 @@ impl Instance {
         self.trace.as_mut().map(core::mem::take).unwrap_or_default()
     }
 
-    /// Offset of a host-accessed range; an empty range is valid at any address
-    /// (like `memcpy` of zero bytes), which is what empty Rust slices need.
+    /// Offset into `mem` of a host-accessed range, if it is mapped.
     fn data_range(&self, addr: u32, len: usize) -> Option<usize> {
-        if len == 0 {
-            return Some(0);
+        let len = u32::try_from(len).ok()?;
+        if !self.module.program.layout().host_range_mapped(addr, len, self.heap_top) {
+            return None;
         }
-        let off = addr.wrapping_sub(self.base) as usize;
-        if off.checked_add(len)? <= self.accessible {
-            Some(off)
-        } else {
-            None
-        }
+        Some(if len == 0 { 0 } else { addr.wrapping_sub(self.base) as usize })
     }
 
     fn view(&mut self) -> MemView {
@@ -521,11 +516,7 @@ impl GuestInstance for Instance {
     /// Maps `increment` more heap bytes (rounded up to pages). Returns the previous
     /// heap top, or `None` (nothing changed) if that would pass the program's heap limit.
     fn sbrk(&mut self, increment: u32) -> Option<u32> {
-        let inc = crate::memory_map::page_align(increment)?;
-        let new_top = self.heap_top.checked_add(inc)?;
-        if new_top > self.module.program.layout().heap_limit() {
-            return None;
-        }
+        let new_top = self.module.program.layout().grown_heap_top(self.heap_top, increment)?;
         let old = self.heap_top;
         self.heap_top = new_top;
         self.accessible = (new_top - self.base) as usize;
@@ -551,8 +542,7 @@ impl GuestInstance for Instance {
     /// Writes guest memory under the guest's own rules: read-only data can't be written.
     fn write_memory(&mut self, addr: u32, data: &[u8]) -> Result<(), MemoryError> {
         let off = self.data_range(addr, data.len()).ok_or(MemoryError::Unmapped { addr })?;
-        let ro_end = self.ro_start + self.ro_len;
-        if !data.is_empty() && off < ro_end && off + data.len() > self.ro_start {
+        if self.module.program.layout().overlaps_read_only(addr, data.len() as u32) {
             return Err(MemoryError::ReadOnly { addr });
         }
         self.mem[off..off + data.len()].copy_from_slice(data);

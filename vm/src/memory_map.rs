@@ -81,6 +81,28 @@ impl MemoryLayout {
     pub const fn data_span(&self) -> u32 {
         self.heap_limit() - self.stack_bottom()
     }
+
+    /// Whether a host access of `len` bytes at `addr` lies in mapped data, given the
+    /// current heap top. Mapped data is the one range [stack bottom, heap top); an
+    /// empty range is valid anywhere (SPEC.md §4).
+    pub const fn host_range_mapped(&self, addr: u32, len: u32, heap_top: u32) -> bool {
+        len == 0 || (addr.wrapping_sub(self.stack_bottom()) as u64 + len as u64 <= (heap_top - self.stack_bottom()) as u64)
+    }
+
+    /// Whether `[addr, addr + len)` touches read-only data.
+    pub const fn overlaps_read_only(&self, addr: u32, len: u32) -> bool {
+        len != 0 && (addr as u64) < self.ro_end() as u64 && addr as u64 + len as u64 > self.ro_base() as u64
+    }
+
+    /// The heap top after growing `top` by `increment` (rounded up to pages), if that
+    /// stays within the heap limit.
+    pub const fn grown_heap_top(&self, top: u32, increment: u32) -> Option<u32> {
+        let Some(inc) = page_align(increment) else { return None };
+        match top.checked_add(inc) {
+            Some(t) if t <= self.heap_limit() => Some(t),
+            _ => None,
+        }
+    }
 }
 
 // Only called on sizes already validated not to overflow.

@@ -77,12 +77,15 @@ impl Run {
     }
 }
 
+/// Runs `code` from `main` with `gas` on every backend: the interpreter's fast path,
+/// its traced path and (where supported) the JIT. They must agree on the interrupt,
+/// registers, gas, resume pc and every byte of mapped memory.
 pub fn run_with_gas(code: &[I], gas: u64) -> Run {
     let m = module(code);
     let mut fast = Instance::new(m.clone());
     fast.prepare_call("main", gas).unwrap();
     let a = fast.run();
-    let mut traced = Instance::new(m);
+    let mut traced = Instance::new(m.clone());
     traced.prepare_call("main", gas).unwrap();
     traced.enable_trace();
     let b = traced.run();
@@ -91,6 +94,18 @@ pub fn run_with_gas(code: &[I], gas: u64) -> Run {
     assert_eq!(fast.gas_left(), traced.gas_left(), "gas disagrees");
     assert_eq!(fast.mapped_memory(), traced.mapped_memory(), "memory disagrees");
     assert_eq!(fast.pc(), traced.pc(), "resume pc disagrees");
+    if rivet_vm_jit::is_supported() {
+        let jm = Arc::new(rivet_vm_jit::compile(m.program().clone()).expect("JIT compiles every valid program"));
+        let mut jit = rivet_vm_jit::JitInstance::new(jm).expect("sandbox");
+        jit.prepare_call("main", gas).unwrap();
+        let c = jit.run();
+        let listing: String = code.iter().map(|i| format!("  {i}\n")).collect();
+        assert_eq!(a, c, "interpreter and JIT disagree on the interrupt:\n{listing}");
+        assert_eq!(fast.registers(), jit.registers(), "interpreter and JIT disagree on registers:\n{listing}");
+        assert_eq!(fast.gas_left(), jit.gas_left(), "interpreter and JIT disagree on gas:\n{listing}");
+        assert_eq!(fast.pc(), jit.pc(), "interpreter and JIT disagree on the resume pc:\n{listing}");
+        assert!(fast.mapped_memory() == jit.mapped_memory(), "interpreter and JIT disagree on memory:\n{listing}");
+    }
     Run { interrupt: a, regs: fast.registers(), gas_left: fast.gas_left(), instance: fast }
 }
 

@@ -1,0 +1,529 @@
+//! The single-pass compiler: one walk over a validated program's instructions, each
+//! emitted as x86-64 with its semantics from SPEC.md, block gas checks at block
+//! starts, and out-of-line stubs for the rare paths (out of gas, traps).
+//!
+//! Register use: r15 = guest memory base (context at r15 - CTX_SIZE); rax, rcx, rdx
+//! are scratch (rcx always holds the guest address of a memory access, which the
+//! fault handler reads); eleven guest registers live in host registers (`HOST`), the
+//! rest in the context. Guest addresses are 32-bit values in ecx, zero-extended, so
+//! `[r15 + rcx]` can only reach the 4 GiB reservation.
+
+use std::sync::Arc;
+
+use dynasmrt::x64::Assembler;
+use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi, ExecutableBuffer};
+use rivet_vm::isa::{AluOp, BranchKind, Instruction, LoadKind, Reg, StoreKind};
+use rivet_vm::memory_map::{CODE_BASE, RETURN_ADDRESS};
+use rivet_vm::Program;
+
+use crate::context::*;
+use crate::signals::FaultSite;
+
+const NONE: u8 = 0xff;
+/// Host register holding each guest register (x86 numbering), or NONE (in the context).
+/// gp and tp are reserved by the ILP32E ABI, ra and t2 are the least used of the rest.
+const HOST: [u8; 16] = [
+    NONE, // zero
+    NONE, // ra
+    3,    // sp -> rbx
+    NONE, // gp
+    NONE, // tp
+    13,   // t0 -> r13
+    14,   // t1 -> r14
+    NONE, // t2
+    5,    // s0 -> rbp
+    12,   // s1 -> r12
+    6,    // a0 -> rsi
+    7,    // a1 -> rdi
+    8,    // a2 -> r8
+    9,    // a3 -> r9
+    10,   // a4 -> r10
+    11,   // a5 -> r11
+];
+const EAX: u8 = 0;
+const ECX: u8 = 1;
+const EDX: u8 = 2;
+
+fn slot(r: Reg) -> i32 {
+    REGS + 4 * r.index() as i32
+}
+
+/// A program compiled to native code. Shared by every instance of the program.
+pub struct JitModule {
+    pub(crate) program: Arc<Program>,
+    pub(crate) code: ExecutableBuffer,
+    pub(crate) entry: AssemblyOffset,
+    pub(crate) fault_exit: AssemblyOffset,
+    pub(crate) sites: Vec<FaultSite>,
+    pub(crate) jump_table: Vec<u64>,
+    pub(crate) cost_table: Vec<u32>,
+}
+
+// The code buffer is immutable once finalised; tables are read-only.
+unsafe impl Send for JitModule {}
+unsafe impl Sync for JitModule {}
+
+#[derive(Debug)]
+pub struct CompileError(pub String);
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JIT compilation failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+enum Stub {
+    OutOfGas { label: DynamicLabel, cost: u32, pc: u32 },
+    /// Trap whose argument is in ecx (misaligned address, bad jump target).
+    TrapEcx { label: DynamicLabel, trap: u32, pc: u32 },
+    Finish { label: DynamicLabel, rd: Reg, link: u32 },
+}
+
+struct Emitter<'p> {
+    ops: Assembler,
+    program: &'p Program,
+    block: Vec<Option<DynamicLabel>>,
+    insn: Vec<DynamicLabel>,
+    sites: Vec<FaultSite>,
+    stubs: Vec<Stub>,
+    exit: DynamicLabel,
+    dyn_enter: DynamicLabel,
+}
+
+impl Emitter<'_> {
+    /// Scratch register `h` = guest register `g`.
+    fn get(&mut self, h: u8, g: Reg) {
+        let m = HOST[g.index()];
+        if g == Reg::ZERO {
+            dynasm!(self.ops ; .arch x64 ; xor Rd(h), Rd(h));
+        } else if m != NONE {
+            dynasm!(self.ops ; .arch x64 ; mov Rd(h), Rd(m));
+        } else {
+            dynasm!(self.ops ; .arch x64 ; mov Rd(h), DWORD [r15 + slot(g)]);
+        }
+    }
+
+    /// Guest register `g` = scratch register `h` (writes to x0 vanish).
+    fn put(&mut self, g: Reg, h: u8) {
+        let m = HOST[g.index()];
+        if g == Reg::ZERO {
+        } else if m != NONE {
+            dynasm!(self.ops ; .arch x64 ; mov Rd(m), Rd(h));
+        } else {
+            dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + slot(g)], Rd(h));
+        }
+    }
+
+    fn put_imm(&mut self, g: Reg, v: u32) {
+        let m = HOST[g.index()];
+        let v = v as i32;
+        if g == Reg::ZERO {
+        } else if m != NONE {
+            dynasm!(self.ops ; .arch x64 ; mov Rd(m), v);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + slot(g)], v);
+        }
+    }
+
+    fn stub_trap_ecx(&mut self, trap: u32, pc: u32) -> DynamicLabel {
+        let label = self.ops.new_dynamic_label();
+        self.stubs.push(Stub::TrapEcx { label, trap, pc });
+        label
+    }
+
+    /// Exits with a trap whose argument is a constant.
+    fn trap_now(&mut self, trap: u32, pc: u32, arg: u32) {
+        let exit = self.exit;
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov DWORD [r15 + TRAP_CODE], trap as i32
+            ; mov DWORD [r15 + EXIT_PC], pc as i32
+            ; mov DWORD [r15 + EXIT_ARG], arg as i32
+            ; mov DWORD [r15 + EXIT_KIND], EXIT_TRAP as i32
+            ; jmp =>exit
+        );
+    }
+
+    fn site(&mut self, pc: u32, store: bool) {
+        let offset = self.ops.offset().0 as u32;
+        self.sites.push(FaultSite { offset, pc, store });
+    }
+
+    /// ecx = rs1 + offset; traps if not a multiple of `size`.
+    fn address(&mut self, rs1: Reg, offset: i32, size: u32, pc: u32) {
+        self.get(ECX, rs1);
+        if offset != 0 {
+            dynasm!(self.ops ; .arch x64 ; add ecx, offset);
+        }
+        if size > 1 {
+            let mis = self.stub_trap_ecx(TRAP_MISALIGNED, pc);
+            dynasm!(self.ops ; .arch x64 ; test cl, (size - 1) as i8 ; jnz =>mis);
+        }
+    }
+
+    fn alu(&mut self, op: AluOp) {
+        // eax = eax op edx
+        match op {
+            AluOp::Add => dynasm!(self.ops ; .arch x64 ; add eax, edx),
+            AluOp::Sub => dynasm!(self.ops ; .arch x64 ; sub eax, edx),
+            AluOp::Xor => dynasm!(self.ops ; .arch x64 ; xor eax, edx),
+            AluOp::Or => dynasm!(self.ops ; .arch x64 ; or eax, edx),
+            AluOp::And => dynasm!(self.ops ; .arch x64 ; and eax, edx),
+            // x86 masks 32-bit shift counts to 5 bits, as RISC-V does.
+            AluOp::Sll => dynasm!(self.ops ; .arch x64 ; mov ecx, edx ; shl eax, cl),
+            AluOp::Srl => dynasm!(self.ops ; .arch x64 ; mov ecx, edx ; shr eax, cl),
+            AluOp::Sra => dynasm!(self.ops ; .arch x64 ; mov ecx, edx ; sar eax, cl),
+            AluOp::Slt => dynasm!(self.ops ; .arch x64 ; cmp eax, edx ; setl al ; movzx eax, al),
+            AluOp::Sltu => dynasm!(self.ops ; .arch x64 ; cmp eax, edx ; setb al ; movzx eax, al),
+            AluOp::Mul => dynasm!(self.ops ; .arch x64 ; imul eax, edx),
+            AluOp::Mulh => dynasm!(self.ops ; .arch x64 ; movsxd rax, eax ; movsxd rdx, edx ; imul rax, rdx ; shr rax, 32),
+            // `mov r32, r32` clears the upper half: unsigned 64-bit operands.
+            AluOp::Mulhu => dynasm!(self.ops ; .arch x64 ; mov eax, eax ; mov edx, edx ; imul rax, rdx ; shr rax, 32),
+            AluOp::Mulhsu => dynasm!(self.ops ; .arch x64 ; movsxd rax, eax ; mov edx, edx ; imul rax, rdx ; shr rax, 32),
+            AluOp::Div | AluOp::Rem => {
+                // Never fault: x/0 and MIN/-1 take the RISC-V results (SPEC.md §2).
+                let (zero, doit, ovf, done) =
+                    (self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; mov ecx, edx
+                    ; test ecx, ecx
+                    ; jz =>zero
+                    ; cmp ecx, -1
+                    ; jne =>doit
+                    ; cmp eax, i32::MIN
+                    ; je =>ovf
+                    ; =>doit
+                    ; cdq
+                    ; idiv ecx
+                );
+                if op == AluOp::Rem {
+                    dynasm!(self.ops ; .arch x64 ; mov eax, edx);
+                }
+                dynasm!(self.ops ; .arch x64 ; jmp =>done ; =>zero);
+                if op == AluOp::Div {
+                    dynasm!(self.ops ; .arch x64 ; mov eax, -1); // rem: the dividend, already in eax
+                }
+                dynasm!(self.ops ; .arch x64 ; jmp =>done ; =>ovf);
+                if op == AluOp::Rem {
+                    dynasm!(self.ops ; .arch x64 ; xor eax, eax); // div: MIN, already in eax
+                }
+                dynasm!(self.ops ; .arch x64 ; =>done);
+            }
+            AluOp::Divu | AluOp::Remu => {
+                let (zero, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; mov ecx, edx
+                    ; test ecx, ecx
+                    ; jz =>zero
+                    ; xor edx, edx
+                    ; div ecx
+                );
+                if op == AluOp::Remu {
+                    dynasm!(self.ops ; .arch x64 ; mov eax, edx);
+                }
+                dynasm!(self.ops ; .arch x64 ; jmp =>done ; =>zero);
+                if op == AluOp::Divu {
+                    dynasm!(self.ops ; .arch x64 ; mov eax, -1);
+                }
+                dynasm!(self.ops ; .arch x64 ; =>done);
+            }
+        }
+    }
+
+    fn alu_imm(&mut self, op: AluOp, imm: u32) {
+        let i = imm as i32;
+        match op {
+            AluOp::Add => dynasm!(self.ops ; .arch x64 ; add eax, i),
+            AluOp::Xor => dynasm!(self.ops ; .arch x64 ; xor eax, i),
+            AluOp::Or => dynasm!(self.ops ; .arch x64 ; or eax, i),
+            AluOp::And => dynasm!(self.ops ; .arch x64 ; and eax, i),
+            AluOp::Sll => dynasm!(self.ops ; .arch x64 ; shl eax, (imm & 31) as i8),
+            AluOp::Srl => dynasm!(self.ops ; .arch x64 ; shr eax, (imm & 31) as i8),
+            AluOp::Sra => dynasm!(self.ops ; .arch x64 ; sar eax, (imm & 31) as i8),
+            AluOp::Slt => dynasm!(self.ops ; .arch x64 ; cmp eax, i ; setl al ; movzx eax, al),
+            AluOp::Sltu => dynasm!(self.ops ; .arch x64 ; cmp eax, i ; setb al ; movzx eax, al),
+            // The decoder gives no other immediate forms; go through the register path.
+            _ => {
+                dynasm!(self.ops ; .arch x64 ; mov edx, i);
+                self.alu(op);
+            }
+        }
+    }
+
+    fn instruction(&mut self, i: usize, insn: Instruction) {
+        let pc = CODE_BASE + 4 * i as u32;
+        match insn {
+            Instruction::Lui { rd, imm } => self.put_imm(rd, imm),
+            Instruction::Auipc { rd, imm } => self.put_imm(rd, pc.wrapping_add(imm)),
+            Instruction::OpImm { op, rd, rs1, imm } => {
+                if rd != Reg::ZERO {
+                    self.get(EAX, rs1);
+                    self.alu_imm(op, imm);
+                    self.put(rd, EAX);
+                }
+            }
+            Instruction::Op { op, rd, rs1, rs2 } => {
+                if rd != Reg::ZERO {
+                    self.get(EAX, rs1);
+                    self.get(EDX, rs2);
+                    self.alu(op);
+                    self.put(rd, EAX);
+                }
+            }
+            Instruction::Load { kind, rd, rs1, offset } => {
+                // Loads into x0 still access memory: they may trap.
+                self.address(rs1, offset, kind.size(), pc);
+                self.site(pc, false);
+                match kind {
+                    LoadKind::Byte => dynasm!(self.ops ; .arch x64 ; movsx eax, BYTE [r15 + rcx]),
+                    LoadKind::ByteU => dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [r15 + rcx]),
+                    LoadKind::Half => dynasm!(self.ops ; .arch x64 ; movsx eax, WORD [r15 + rcx]),
+                    LoadKind::HalfU => dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [r15 + rcx]),
+                    LoadKind::Word => dynasm!(self.ops ; .arch x64 ; mov eax, DWORD [r15 + rcx]),
+                }
+                self.put(rd, EAX);
+            }
+            Instruction::Store { kind, rs1, rs2, offset } => {
+                self.address(rs1, offset, kind.size(), pc);
+                self.get(EDX, rs2);
+                self.site(pc, true);
+                match kind {
+                    StoreKind::Byte => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + rcx], dl),
+                    StoreKind::Half => dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + rcx], dx),
+                    StoreKind::Word => dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + rcx], edx),
+                }
+            }
+            Instruction::Branch { kind, rs1, rs2, offset } => {
+                let t = self.block_label(i, offset);
+                self.get(EAX, rs1);
+                self.get(EDX, rs2);
+                dynasm!(self.ops ; .arch x64 ; cmp eax, edx);
+                match kind {
+                    BranchKind::Eq => dynasm!(self.ops ; .arch x64 ; je =>t),
+                    BranchKind::Ne => dynasm!(self.ops ; .arch x64 ; jne =>t),
+                    BranchKind::Lt => dynasm!(self.ops ; .arch x64 ; jl =>t),
+                    BranchKind::Ge => dynasm!(self.ops ; .arch x64 ; jge =>t),
+                    BranchKind::Ltu => dynasm!(self.ops ; .arch x64 ; jb =>t),
+                    BranchKind::Geu => dynasm!(self.ops ; .arch x64 ; jae =>t),
+                }
+            }
+            Instruction::Jal { rd, offset } => {
+                let t = self.block_label(i, offset);
+                self.put_imm(rd, pc.wrapping_add(4));
+                dynasm!(self.ops ; .arch x64 ; jmp =>t);
+            }
+            Instruction::Jalr { rd, rs1, offset } => {
+                let link = pc.wrapping_add(4);
+                let finish = self.ops.new_dynamic_label();
+                self.stubs.push(Stub::Finish { label: finish, rd, link });
+                let bad = self.stub_trap_ecx(TRAP_BAD_JUMP, pc);
+                let code_size = self.program.layout().code_size as i32;
+                let dyn_enter = self.dyn_enter;
+                self.get(ECX, rs1);
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; add ecx, offset
+                    ; and ecx, -2
+                    ; cmp ecx, RETURN_ADDRESS as i32
+                    ; je =>finish
+                    ; mov eax, ecx
+                    ; sub eax, CODE_BASE as i32
+                    ; cmp eax, code_size
+                    ; jae =>bad
+                    ; test al, 3
+                    ; jnz =>bad
+                );
+                // rd only after the target checked out: a trapping jump changes nothing.
+                self.put_imm(rd, link);
+                dynasm!(self.ops ; .arch x64 ; jmp =>dyn_enter);
+            }
+            Instruction::Fence => {}
+            Instruction::Ecall => {
+                let exit = self.exit;
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; mov DWORD [r15 + EXIT_PC], pc.wrapping_add(4) as i32
+                    ; mov DWORD [r15 + EXIT_KIND], EXIT_HOST_CALL as i32
+                    ; jmp =>exit
+                );
+            }
+            Instruction::Ebreak => self.trap_now(TRAP_EBREAK, pc, 0),
+            Instruction::Unimp => self.trap_now(TRAP_UNIMP, pc, 0),
+        }
+    }
+
+    /// The block label of a static target (validated in range, and a block start).
+    fn block_label(&mut self, i: usize, offset: i32) -> DynamicLabel {
+        let t = (i as i64 + (offset / 4) as i64) as usize;
+        *self.block[t].get_or_insert_with(|| self.ops.new_dynamic_label())
+    }
+
+    fn stubs(&mut self) {
+        let exit = self.exit;
+        for stub in std::mem::take(&mut self.stubs) {
+            match stub {
+                Stub::OutOfGas { label, cost, pc } => dynasm!(self.ops
+                    ; .arch x64
+                    ; =>label
+                    ; add QWORD [r15 + GAS], cost as i32
+                    ; mov DWORD [r15 + EXIT_PC], pc as i32
+                    ; mov DWORD [r15 + EXIT_KIND], EXIT_OUT_OF_GAS as i32
+                    ; jmp =>exit
+                ),
+                Stub::TrapEcx { label, trap, pc } => dynasm!(self.ops
+                    ; .arch x64
+                    ; =>label
+                    ; mov DWORD [r15 + TRAP_CODE], trap as i32
+                    ; mov DWORD [r15 + EXIT_PC], pc as i32
+                    ; mov DWORD [r15 + EXIT_ARG], ecx
+                    ; mov DWORD [r15 + EXIT_KIND], EXIT_TRAP as i32
+                    ; jmp =>exit
+                ),
+                Stub::Finish { label, rd, link } => {
+                    dynasm!(self.ops ; .arch x64 ; =>label);
+                    self.put_imm(rd, link);
+                    dynasm!(self.ops
+                        ; .arch x64
+                        ; mov DWORD [r15 + EXIT_KIND], EXIT_FINISHED as i32
+                        ; jmp =>exit
+                    );
+                }
+            }
+        }
+    }
+
+    /// Entry trampoline, dynamic-jump routine and exit sequence.
+    fn runtime(&mut self) -> (DynamicLabel, DynamicLabel) {
+        let (entry, fault_exit, bad_start, dyn_oog) =
+            (self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let (exit, dyn_enter) = (self.exit, self.dyn_enter);
+        let code_size = self.program.layout().code_size as i32;
+
+        // dyn_enter: ecx = target pc, eax = target - CODE_BASE (checked in range and
+        // aligned). Charge the entry cost of that instruction, jump to its code.
+        dynasm!(self.ops
+            ; .arch x64
+            ; =>dyn_enter
+            ; shr eax, 2
+            ; mov rdx, QWORD [r15 + COST_TABLE]
+            ; mov edx, DWORD [rdx + rax * 4]
+            ; sub QWORD [r15 + GAS], rdx
+            ; jb =>dyn_oog
+            ; mov rdx, QWORD [r15 + JUMP_TABLE]
+            ; jmp QWORD [rdx + rax * 8]
+            ; =>dyn_oog
+            ; add QWORD [r15 + GAS], rdx
+            ; mov DWORD [r15 + EXIT_PC], ecx
+            ; mov DWORD [r15 + EXIT_KIND], EXIT_OUT_OF_GAS as i32
+            ; jmp =>exit
+        );
+
+        // entry(base): extern "sysv64"; saves the callee-saved registers it uses.
+        dynasm!(self.ops
+            ; .arch x64
+            ; =>entry
+            ; push rbx
+            ; push rbp
+            ; push r12
+            ; push r13
+            ; push r14
+            ; push r15
+            ; mov r15, rdi
+        );
+        for g in Reg::all() {
+            let m = HOST[g.index()];
+            if m != NONE {
+                dynasm!(self.ops ; .arch x64 ; mov Rd(m), DWORD [r15 + slot(g)]);
+            }
+        }
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov ecx, DWORD [r15 + START_PC]
+            ; mov eax, ecx
+            ; sub eax, CODE_BASE as i32
+            ; cmp eax, code_size
+            ; jae =>bad_start
+            ; test al, 3
+            ; jnz =>bad_start
+            ; jmp =>dyn_enter
+            // Continuing after an ecall that ends the code: falling off the end,
+            // reported at that ecall.
+            ; =>bad_start
+            ; mov DWORD [r15 + TRAP_CODE], TRAP_BAD_JUMP as i32
+            ; mov DWORD [r15 + EXIT_ARG], ecx
+            ; sub ecx, 4
+            ; mov DWORD [r15 + EXIT_PC], ecx
+            ; mov DWORD [r15 + EXIT_KIND], EXIT_TRAP as i32
+            // The fault handler resumes here with the trap already in the context.
+            ; =>fault_exit
+            ; =>exit
+        );
+        for g in Reg::all() {
+            let m = HOST[g.index()];
+            if m != NONE {
+                dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + slot(g)], Rd(m));
+            }
+        }
+        dynasm!(self.ops
+            ; .arch x64
+            ; pop r15
+            ; pop r14
+            ; pop r13
+            ; pop r12
+            ; pop rbp
+            ; pop rbx
+            ; ret
+        );
+        (entry, fault_exit)
+    }
+}
+
+/// Compiles a validated program. Linear in its size: one pass over the instructions.
+pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
+    let err = |e: &dyn std::fmt::Debug| CompileError(format!("{e:?}"));
+    let n = program.instructions().len();
+    let mut ops = Assembler::new().map_err(|e| err(&e))?;
+    let insn: Vec<DynamicLabel> = (0..n).map(|_| ops.new_dynamic_label()).collect();
+    let (exit, dyn_enter) = (ops.new_dynamic_label(), ops.new_dynamic_label());
+    let mut e = Emitter { ops, program: &program, block: vec![None; n], insn, sites: Vec::new(), stubs: Vec::new(), exit, dyn_enter };
+
+    for (i, &insn) in program.instructions().iter().enumerate() {
+        let pc = CODE_BASE + 4 * i as u32;
+        if program.is_block_start(i) {
+            let l = *e.block[i].get_or_insert_with(|| e.ops.new_dynamic_label());
+            let cost = program.entry_cost(i);
+            let oog = e.ops.new_dynamic_label();
+            e.stubs.push(Stub::OutOfGas { label: oog, cost, pc });
+            dynasm!(e.ops
+                ; .arch x64
+                ; =>l
+                ; sub QWORD [r15 + GAS], cost as i32
+                ; jb =>oog
+            );
+        }
+        let l = e.insn[i];
+        dynasm!(e.ops ; .arch x64 ; =>l);
+        e.instruction(i, insn);
+    }
+    // Falling through past the last instruction.
+    let last = CODE_BASE + 4 * (n as u32 - 1);
+    e.trap_now(TRAP_BAD_JUMP, last, last.wrapping_add(4));
+    e.stubs();
+    let (entry, fault_exit) = e.runtime();
+
+    e.ops.commit().map_err(|x| err(&x))?;
+    let resolve = |ops: &Assembler, l: DynamicLabel| ops.labels().resolve_dynamic(l).map_err(|x| err(&x));
+    let entry = resolve(&e.ops, entry)?;
+    let fault_exit = resolve(&e.ops, fault_exit)?;
+    let insn_offsets: Vec<AssemblyOffset> = e.insn.iter().map(|&l| resolve(&e.ops, l)).collect::<Result<_, _>>()?;
+    let mut sites = e.sites;
+    let code = e.ops.finalize().map_err(|_| CompileError("finalising the code buffer".into()))?;
+    sites.sort_by_key(|s| s.offset);
+    let jump_table = insn_offsets.iter().map(|&o| code.ptr(o) as u64).collect();
+    let cost_table = (0..n).map(|i| program.entry_cost(i)).collect();
+    Ok(JitModule { program, code, entry, fault_exit, sites, jump_table, cost_table })
+}

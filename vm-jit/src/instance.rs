@@ -1,0 +1,198 @@
+//! A running guest on compiled code, behind the same interface as the interpreter.
+
+use std::io;
+use std::sync::Arc;
+
+use rivet_vm::memory_map::{RETURN_ADDRESS, STACK_TOP};
+use rivet_vm::{CallError, GuestInstance, Interrupt, MemoryError, Reg, Trap, TrapKind};
+
+use crate::compile::JitModule;
+use crate::context::*;
+use crate::sandbox::Sandbox;
+use crate::signals::{with_activation, Activation};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Ready(u32),
+    Finished,
+    Trapped,
+    Idle,
+}
+
+pub struct JitInstance {
+    module: Arc<JitModule>,
+    sandbox: Sandbox,
+    heap_top: u32,
+    state: State,
+}
+
+impl JitInstance {
+    /// A fresh instance: its own sandbox with the program's data, heap empty.
+    pub fn new(module: Arc<JitModule>) -> io::Result<JitInstance> {
+        let p = &module.program;
+        let layout = p.layout();
+        let sandbox = Sandbox::new(layout, p.ro_data(), p.rw_data())?;
+        let ctx = Ctx {
+            regs: [0; 16],
+            gas: 0,
+            exit_kind: 0,
+            exit_pc: 0,
+            exit_arg: 0,
+            exit_trap: 0,
+            start_pc: 0,
+            ro_start: layout.ro_base(),
+            ro_end: layout.ro_end(),
+            _pad: 0,
+            jump_table: module.jump_table.as_ptr(),
+            cost_table: module.cost_table.as_ptr(),
+        };
+        // SAFETY: the context page is mapped read-write and sized for a Ctx.
+        unsafe { std::ptr::write(sandbox.ctx() as *mut Ctx, ctx) };
+        Ok(JitInstance { heap_top: layout.heap_base(), module, sandbox, state: State::Idle })
+    }
+
+    pub fn program(&self) -> &rivet_vm::Program {
+        &self.module.program
+    }
+
+    fn ctx(&self) -> &Ctx {
+        // SAFETY: initialised in `new`; compiled code writes it only during `run`.
+        unsafe { &*(self.sandbox.ctx() as *const Ctx) }
+    }
+
+    fn ctx_mut(&mut self) -> &mut Ctx {
+        // SAFETY: as above, and `&mut self` excludes a concurrent run.
+        unsafe { &mut *(self.sandbox.ctx() as *mut Ctx) }
+    }
+
+    /// All mapped data memory, from the stack bottom to the heap top.
+    pub fn mapped_memory(&self) -> (u32, &[u8]) {
+        let bottom = self.program().layout().stack_bottom();
+        // SAFETY: [stack bottom, heap top) is mapped readable (read-only data included).
+        let s = unsafe { std::slice::from_raw_parts(self.sandbox.base().add(bottom as usize), (self.heap_top - bottom) as usize) };
+        (bottom, s)
+    }
+}
+
+fn trap_kind(code: u32, arg: u32) -> TrapKind {
+    match code {
+        TRAP_UNIMP => TrapKind::Unimp,
+        TRAP_EBREAK => TrapKind::Ebreak,
+        TRAP_LOAD_FAULT => TrapKind::LoadFault { addr: arg },
+        TRAP_STORE_FAULT => TrapKind::StoreFault { addr: arg },
+        TRAP_READ_ONLY => TrapKind::ReadOnlyWrite { addr: arg },
+        TRAP_MISALIGNED => TrapKind::Misaligned { addr: arg },
+        _ => TrapKind::InvalidJumpTarget { target: arg },
+    }
+}
+
+impl GuestInstance for JitInstance {
+    fn prepare_call(&mut self, entry: &str, gas: u64) -> Result<(), CallError> {
+        let pc = self.module.program.entry_point(entry).ok_or(CallError::NoSuchEntryPoint)?;
+        let ctx = self.ctx_mut();
+        ctx.regs = [0; 16];
+        ctx.regs[Reg::SP.index()] = STACK_TOP;
+        ctx.regs[Reg::RA.index()] = RETURN_ADDRESS;
+        ctx.gas = gas;
+        self.state = State::Ready(pc);
+        Ok(())
+    }
+
+    fn run(&mut self) -> Interrupt {
+        let State::Ready(pc) = self.state else {
+            return Interrupt::Trap(Trap { kind: TrapKind::NotRunnable, pc: 0 });
+        };
+        self.ctx_mut().start_pc = pc;
+        let m = &self.module;
+        let start = m.code.ptr(dynasmrt::AssemblyOffset(0)) as usize;
+        let activation = Activation {
+            code_start: start,
+            code_end: start + m.code.len(),
+            sites: m.sites.as_ptr(),
+            sites_len: m.sites.len(),
+            fault_exit: m.code.ptr(m.fault_exit) as usize,
+        };
+        // SAFETY: the entry trampoline follows the sysv64 ABI, takes the guest base
+        // and touches only the sandbox; faults in it are handled by `signals`.
+        let entry: extern "sysv64" fn(*mut u8) = unsafe { std::mem::transmute(m.code.ptr(m.entry)) };
+        let base = self.sandbox.base();
+        with_activation(&activation, || entry(base));
+        let ctx = self.ctx();
+        let (interrupt, state) = match ctx.exit_kind {
+            EXIT_FINISHED => (Interrupt::Finished, State::Finished),
+            EXIT_HOST_CALL => (Interrupt::HostCall(ctx.regs[Reg::T0.index()]), State::Ready(ctx.exit_pc)),
+            EXIT_OUT_OF_GAS => (Interrupt::OutOfGas, State::Ready(ctx.exit_pc)),
+            _ => (Interrupt::Trap(Trap { kind: trap_kind(ctx.exit_trap, ctx.exit_arg), pc: ctx.exit_pc }), State::Trapped),
+        };
+        self.state = state;
+        interrupt
+    }
+
+    fn reg(&self, r: Reg) -> u32 {
+        self.ctx().regs[r.index()]
+    }
+
+    fn set_reg(&mut self, r: Reg, value: u32) {
+        if r != Reg::ZERO {
+            self.ctx_mut().regs[r.index()] = value;
+        }
+    }
+
+    fn registers(&self) -> [u32; 16] {
+        self.ctx().regs
+    }
+
+    fn gas_left(&self) -> u64 {
+        self.ctx().gas
+    }
+
+    fn set_gas_left(&mut self, gas: u64) {
+        self.ctx_mut().gas = gas;
+    }
+
+    fn pc(&self) -> Option<u32> {
+        match self.state {
+            State::Ready(pc) => Some(pc),
+            _ => None,
+        }
+    }
+
+    fn heap_top(&self) -> u32 {
+        self.heap_top
+    }
+
+    fn sbrk(&mut self, increment: u32) -> Option<u32> {
+        let new_top = self.module.program.layout().grown_heap_top(self.heap_top, increment)?;
+        // A failed mprotect leaves the heap as it was: the guest sees a refusal.
+        self.sandbox.map_rw(self.heap_top, new_top - self.heap_top).ok()?;
+        let old = self.heap_top;
+        self.heap_top = new_top;
+        Some(old)
+    }
+
+    fn read_memory(&self, addr: u32, buf: &mut [u8]) -> Result<(), MemoryError> {
+        if !self.program().layout().host_range_mapped(addr, buf.len() as u32, self.heap_top) || buf.len() > u32::MAX as usize {
+            return Err(MemoryError::Unmapped { addr });
+        }
+        if !buf.is_empty() {
+            // SAFETY: the range is mapped and readable.
+            unsafe { std::ptr::copy_nonoverlapping(self.sandbox.base().add(addr as usize), buf.as_mut_ptr(), buf.len()) };
+        }
+        Ok(())
+    }
+
+    fn write_memory(&mut self, addr: u32, data: &[u8]) -> Result<(), MemoryError> {
+        let layout = self.program().layout();
+        if !layout.host_range_mapped(addr, data.len() as u32, self.heap_top) || data.len() > u32::MAX as usize {
+            return Err(MemoryError::Unmapped { addr });
+        }
+        if layout.overlaps_read_only(addr, data.len() as u32) {
+            return Err(MemoryError::ReadOnly { addr });
+        }
+        if !data.is_empty() {
+            // SAFETY: the range is mapped writable (not read-only data).
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.sandbox.base().add(addr as usize), data.len()) };
+        }
+        Ok(())
+    }
+}

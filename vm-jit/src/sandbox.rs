@@ -1,0 +1,96 @@
+//! Guest memory for compiled code: a 4 GiB reservation (every 32-bit guest address
+//! lands inside it, so none can reach host memory) with only the program's mapped
+//! regions accessible, and the context page just below it (out of any guest address's
+//! reach, at a fixed offset from the base register).
+
+use std::io;
+use std::ptr;
+
+use rivet_vm::memory_map::{MemoryLayout, PAGE_SIZE, STACK_TOP};
+
+/// Bytes below the base holding the `Ctx` (one page).
+pub const CTX_SIZE: usize = 4096;
+const GUEST_SPACE: usize = 1 << 32;
+/// Unmapped slack after the 4 GiB so no access near the top can leave the reservation.
+const TAIL_GUARD: usize = 1 << 16;
+
+pub struct Sandbox {
+    reservation: *mut u8,
+    len: usize,
+}
+
+// The reservation is owned memory; instances move between threads but are not shared.
+unsafe impl Send for Sandbox {}
+
+fn check(r: libc::c_int, what: &str) -> io::Result<()> {
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::new(io::Error::last_os_error().kind(), format!("{what}: {}", io::Error::last_os_error())))
+    }
+}
+
+impl Sandbox {
+    /// Reserves the space and lays out `layout`'s data: stack, read-only data (made
+    /// read-only after copying `ro`), read-write data and bss; the heap starts empty.
+    pub fn new(layout: &MemoryLayout, ro: &[u8], rw: &[u8]) -> io::Result<Sandbox> {
+        let len = CTX_SIZE + GUEST_SPACE + TAIL_GUARD;
+        // SAFETY: a fresh anonymous mapping; nothing else refers to it.
+        let reservation = unsafe {
+            libc::mmap(ptr::null_mut(), len, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
+        };
+        if reservation == libc::MAP_FAILED {
+            return Err(io::Error::new(io::ErrorKind::OutOfMemory, format!("reserving guest address space: {}", io::Error::last_os_error())));
+        }
+        let sb = Sandbox { reservation: reservation as *mut u8, len };
+        // SAFETY: the context page lies inside the reservation.
+        check(unsafe { libc::mprotect(sb.reservation as *mut _, CTX_SIZE, libc::PROT_READ | libc::PROT_WRITE) }, "mapping the context page")?;
+        sb.map_rw(layout.stack_bottom(), STACK_TOP - layout.stack_bottom())?;
+        sb.map_rw(layout.ro_base(), layout.ro_end() - layout.ro_base())?;
+        sb.map_rw(layout.rw_base(), layout.heap_base() - layout.rw_base())?;
+        // SAFETY: both ranges were just made writable and lie inside the reservation.
+        unsafe {
+            ptr::copy_nonoverlapping(ro.as_ptr(), sb.base().add(layout.ro_base() as usize), ro.len());
+            ptr::copy_nonoverlapping(rw.as_ptr(), sb.base().add(layout.rw_base() as usize), rw.len());
+        }
+        sb.map_ro(layout.ro_base(), layout.ro_end() - layout.ro_base())?;
+        Ok(sb)
+    }
+
+    /// Address of guest address 0.
+    pub fn base(&self) -> *mut u8 {
+        // SAFETY: inside the reservation.
+        unsafe { self.reservation.add(CTX_SIZE) }
+    }
+
+    /// The context page.
+    pub fn ctx(&self) -> *mut u8 {
+        self.reservation
+    }
+
+    /// Makes `[addr, addr + len)` (page aligned) readable and writable.
+    pub fn map_rw(&self, addr: u32, len: u32) -> io::Result<()> {
+        self.mprotect(addr, len, libc::PROT_READ | libc::PROT_WRITE)
+    }
+
+    /// Makes `[addr, addr + len)` (page aligned) read-only.
+    pub fn map_ro(&self, addr: u32, len: u32) -> io::Result<()> {
+        self.mprotect(addr, len, libc::PROT_READ)
+    }
+
+    fn mprotect(&self, addr: u32, len: u32, prot: libc::c_int) -> io::Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        debug_assert!(addr % PAGE_SIZE == 0 && len % PAGE_SIZE == 0);
+        // SAFETY: guest addresses plus page-aligned lengths stay inside the reservation.
+        check(unsafe { libc::mprotect(self.base().add(addr as usize) as *mut _, len as usize, prot) }, "protecting guest memory")
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // SAFETY: the reservation is ours and nothing refers into it any more.
+        unsafe { libc::munmap(self.reservation as *mut _, self.len) };
+    }
+}
