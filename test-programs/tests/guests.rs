@@ -1,18 +1,24 @@
 //! The guest programs, built from Rust source for riscv32em, against the same Rust
 //! compiled natively; both interpreter paths agree; gas is deterministic.
 
-use std::sync::Arc;
-
 use rivet_kernels as k;
 use rivet_test_programs::module;
-use rivet_vm::{GuestInstance, Instance};
-use rivet_vm_cli::{DevHost, ExitStatus, RunOutcome};
+use rivet_vm_cli::{Backend, DevHost, ExitStatus, RunOutcome};
 
 const GAS: u64 = 50_000_000_000;
 
+const BACKENDS: [Backend; 2] = [Backend::Interpreter, Backend::Jit];
+
+/// Runs `call` on every backend; they must agree on status, output and gas.
 fn run(name: &str, input: &[u8]) -> RunOutcome {
-    let o = DevHost::default().run(&module(name), "call", input, GAS, false).unwrap();
+    let m = module(name);
+    let outcomes: Vec<RunOutcome> =
+        BACKENDS.iter().map(|&b| DevHost::default().run_program(m.program(), b, "call", input, GAS).unwrap()).collect();
+    let o = outcomes[0].clone();
     assert_eq!(o.status, ExitStatus::Returned, "{name}: logs {:?}", o.logs);
+    for (b, other) in BACKENDS.iter().zip(&outcomes).skip(1) {
+        assert_eq!((&other.status, &other.output, other.gas_used), (&o.status, &o.output, o.gas_used), "{name}: {b:?} disagrees with the interpreter");
+    }
     o
 }
 
@@ -97,22 +103,22 @@ fn running_out_of_gas_then_refuelling_reaches_the_same_result() {
     // Too little gas: out of gas, no output.
     let short = DevHost::default().run(&m, "call", &input, full.gas_used / 2, false).unwrap();
     assert_eq!((short.status, short.output.len()), (ExitStatus::OutOfGas, 0));
-    // Small gas slices, refilled each time: same output, same total.
-    let mut inst = Instance::new(Arc::clone(&m));
-    let slice = 10_007;
-    inst.prepare_call("call", slice).unwrap();
-    let mut refills = 0u64;
-    let o = DevHost::default().drive(&mut inst, &input, |i| {
-        refills += 1;
-        assert!(i.gas_left() < slice);
-        Some(slice)
-    });
-    assert_eq!(o.status, ExitStatus::Returned);
-    assert_eq!(o.output, full.output);
-    // Each refill discards what was left over (less than the next block's cost).
-    assert!(refills > 10);
-    let total_given = slice * (refills + 1);
-    assert!(total_given - inst.gas_left() >= full.gas_used);
+    // Small gas slices, refilled each time: same output, same gas, on both backends.
+    for backend in BACKENDS {
+        let (mut inst, _) = rivet_vm_jit::instantiate(m.program(), backend);
+        let slice = 10_007;
+        inst.prepare_call("call", slice).unwrap();
+        let mut given = slice;
+        let o = DevHost::default().drive(&mut *inst, &input, |i| {
+            assert!(i.gas_left() < slice);
+            given += slice - i.gas_left();
+            Some(slice)
+        });
+        assert_eq!(o.status, ExitStatus::Returned, "{backend:?}");
+        assert_eq!(o.output, full.output, "{backend:?}");
+        // Refills top up to `slice`, so exactly the full run's gas was spent.
+        assert_eq!(given - inst.gas_left(), full.gas_used, "{backend:?}");
+    }
 }
 
 #[test]

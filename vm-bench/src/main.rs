@@ -1,5 +1,8 @@
-//! `rivet-vm-bench`: runs each guest program on the interpreter and the same Rust
-//! code natively, and prints the times and their ratio.
+//! `rivet-vm-bench`: runs each guest program natively (the same Rust source), on the
+//! interpreter and on the JIT, and prints times and ratios to native.
+//!
+//! exec: instance creation + run (module already prepared); compile: blob already
+//! validated, to a runnable module; one-shot: compile + instantiate + run.
 //!
 //! Usage: rivet-vm-bench [--quick]   (--quick: smaller inputs, for CI smoke runs)
 
@@ -8,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use rivet_kernels as k;
 use rivet_test_programs::module;
+use rivet_vm::GuestInstance;
 use rivet_vm_cli::{DevHost, ExitStatus};
 
 struct Case {
@@ -66,31 +70,59 @@ fn ms(d: Duration) -> f64 {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (scale, budget) = if quick { (16, Duration::from_millis(50)) } else { (1, Duration::from_millis(1500)) };
-    println!("Rivet VM benchmark: interpreter vs native (same Rust source), best of repeated runs");
-    println!("{:<12} {:>12} {:>14} {:>10} {:>14} {:>12}", "program", "native ms", "interpreter ms", "ratio", "gas", "Mgas/s");
-    let mut log_sum = 0.0;
-    let mut n = 0;
+    println!("Rivet VM benchmark: best of repeated runs; ratios are to native (same Rust source)");
+    println!(
+        "{:<12} {:>10} {:>12} {:>8} {:>10} {:>8} {:>11} {:>12} {:>12}",
+        "program", "native ms", "interp ms", "ratio", "JIT ms", "ratio", "JIT comp ms", "JIT 1shot ms", "interp Mgas/s"
+    );
+    let jit = rivet_vm_jit::is_supported();
+    let (mut log_interp, mut log_jit, mut n) = (0.0, 0.0, 0);
     for case in cases(scale) {
         let expected = (case.native)(&case.input);
         let m = module(case.name);
+        let program = m.program().clone();
         let check = DevHost::default().run(&m, "call", &case.input, u64::MAX, false).expect("entry");
         assert_eq!(check.status, ExitStatus::Returned, "{}", case.name);
         assert_eq!(check.output, expected, "{}: VM and native disagree", case.name);
         let native = best(|| drop(black_box((case.native)(black_box(&case.input)))), 3, budget);
         // Instance creation and host calls included: what a caller of the VM pays.
         let interp = best(|| drop(black_box(DevHost::default().run(&m, "call", black_box(&case.input), u64::MAX, false))), 3, budget);
-        let ratio = interp.as_secs_f64() / native.as_secs_f64();
-        log_sum += ratio.ln();
+        let r_interp = interp.as_secs_f64() / native.as_secs_f64();
+        log_interp += r_interp.ln();
         n += 1;
+        let (jit_cols, r_jit) = if jit {
+            let jm = std::sync::Arc::new(rivet_vm_jit::compile(program.clone()).expect("compiles"));
+            let run_jit = |jm: &std::sync::Arc<rivet_vm_jit::JitModule>| {
+                let mut inst = rivet_vm_jit::JitInstance::new(jm.clone()).expect("sandbox");
+                inst.prepare_call("call", u64::MAX).unwrap();
+                DevHost::default().drive(&mut inst, black_box(&case.input), |_| None)
+            };
+            let o = run_jit(&jm);
+            assert_eq!(o.output, expected, "{}: JIT and native disagree", case.name);
+            let exec = best(|| drop(black_box(run_jit(&jm))), 3, budget);
+            let comp = best(|| drop(black_box(rivet_vm_jit::compile(program.clone()))), 3, budget / 4);
+            let oneshot = best(|| drop(black_box(run_jit(&std::sync::Arc::new(rivet_vm_jit::compile(program.clone()).unwrap())))), 3, budget);
+            let r = exec.as_secs_f64() / native.as_secs_f64();
+            log_jit += r.ln();
+            (format!("{:>10.3} {:>7.2}x {:>11.3} {:>12.3}", ms(exec), r, ms(comp), ms(oneshot)), r)
+        } else {
+            (format!("{:>10} {:>8} {:>11} {:>12}", "-", "-", "-", "-"), 0.0)
+        };
+        let _ = r_jit;
         println!(
-            "{:<12} {:>12.3} {:>14.3} {:>9.1}x {:>14} {:>12.0}",
+            "{:<12} {:>10.3} {:>12.3} {:>7.1}x {} {:>12.0}",
             case.name,
             ms(native),
             ms(interp),
-            ratio,
-            check.gas_used,
+            r_interp,
+            jit_cols,
             check.gas_used as f64 / interp.as_secs_f64() / 1e6
         );
     }
-    println!("geometric mean: interpreter {:.1}x native (goal: 20x or better)", (log_sum / n as f64).exp());
+    println!("geometric mean: interpreter {:.1}x native (goal: 20x or better)", (log_interp / n as f64).exp());
+    if jit {
+        println!("geometric mean: JIT {:.2}x native, gas metering on (goal: 1.3x or better)", (log_jit / n as f64).exp());
+    } else {
+        println!("JIT not supported on this host: interpreter only");
+    }
 }

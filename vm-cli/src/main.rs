@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use rivet_vm::isa::decode;
 use rivet_vm::trace::TraceEvent;
 use rivet_vm::{Limits, Module};
-use rivet_vm_cli::{DevHost, ExitStatus};
+use rivet_vm_cli::{Backend, DevHost, ExitStatus};
 
 /// Run and inspect Rivet program blobs.
 #[derive(Parser)]
@@ -36,9 +36,13 @@ enum Command {
         /// Gas limit.
         #[arg(long, default_value_t = 10_000_000_000)]
         gas: u64,
-        /// Print every executed instruction with its register and memory effects.
+        /// Print every executed instruction with its register and memory effects
+        /// (runs on the interpreter, which records traces).
         #[arg(long)]
         trace: bool,
+        /// Backend: jit (falls back to the interpreter where unsupported) or interpreter.
+        #[arg(long, default_value = "jit", value_parser = ["jit", "interpreter"])]
+        backend: String,
     },
     /// Print a blob's memory layout, entry points and disassembly.
     Inspect { blob: PathBuf },
@@ -70,7 +74,7 @@ fn hex(b: &[u8]) -> String {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run { blob, entry, input_hex, input_file, input_u32, gas, trace } => {
+        Command::Run { blob, entry, input_hex, input_file, input_u32, gas, trace, backend } => {
             let module = match load(&blob) {
                 Ok(m) => m,
                 Err(c) => return c,
@@ -94,7 +98,12 @@ fn main() -> ExitCode {
             } else {
                 input_u32.unwrap_or_default().iter().flat_map(|v| v.to_le_bytes()).collect()
             };
-            let outcome = match DevHost::default().run(&module, &entry, &input, gas, trace) {
+            let outcome = if trace || backend == "interpreter" {
+                DevHost::default().run(&module, &entry, &input, gas, trace)
+            } else {
+                DevHost::default().run_program(module.program(), Backend::Jit, &entry, &input, gas)
+            };
+            let outcome = match outcome {
                 Ok(o) => o,
                 Err(_) => {
                     let names: Vec<_> = module.program().entry_points().iter().map(|(n, _)| n.as_str()).collect();
