@@ -48,6 +48,22 @@ fn slot(r: Reg) -> i32 {
     REGS + 4 * r.index() as i32
 }
 
+/// Where a guest register lives.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Loc {
+    Zero,
+    Host(u8),
+    Mem(i32),
+}
+
+fn loc(r: Reg) -> Loc {
+    match (r.index(), HOST[r.index()]) {
+        (0, _) => Loc::Zero,
+        (_, NONE) => Loc::Mem(slot(r)),
+        (_, h) => Loc::Host(h),
+    }
+}
+
 /// A program compiled to native code. Shared by every instance of the program.
 pub struct JitModule {
     pub(crate) program: Arc<Program>,
@@ -153,9 +169,15 @@ impl Emitter<'_> {
 
     /// ecx = rs1 + offset; traps if not a multiple of `size`.
     fn address(&mut self, rs1: Reg, offset: i32, size: u32, pc: u32) {
-        self.get(ECX, rs1);
-        if offset != 0 {
-            dynasm!(self.ops ; .arch x64 ; add ecx, offset);
+        if let Loc::Host(m) = loc(rs1) {
+            // Guest values are zero-extended in 64-bit registers; the 32-bit lea keeps
+            // the low half of the sum: (rs1 + offset) mod 2^32.
+            dynasm!(self.ops ; .arch x64 ; lea ecx, [Rq(m) + offset]);
+        } else {
+            self.get(ECX, rs1);
+            if offset != 0 {
+                dynasm!(self.ops ; .arch x64 ; add ecx, offset);
+            }
         }
         if size > 1 {
             let mis = self.stub_trap_ecx(TRAP_MISALIGNED, pc);
@@ -254,12 +276,88 @@ impl Emitter<'_> {
         }
     }
 
+    /// `rd = rs1 op rs2` without scratch registers, for the common ops when rd lives in
+    /// a host register. False when the general path must be used.
+    fn alu_direct(&mut self, op: AluOp, rd: Reg, rs1: Reg, rs2: Reg) -> bool {
+        let (Loc::Host(d), a, b) = (loc(rd), loc(rs1), loc(rs2)) else { return false };
+        if a == Loc::Zero || b == Loc::Zero || !matches!(op, AluOp::Add | AluOp::Sub | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Mul) {
+            return false;
+        }
+        let commutative = op != AluOp::Sub;
+        // d = a op b; when d is b, compute d = b op a (commutative ops only).
+        let (first, second) = if b == Loc::Host(d) && a != Loc::Host(d) {
+            if !commutative {
+                return false;
+            }
+            (b, a)
+        } else {
+            (a, b)
+        };
+        match first {
+            Loc::Host(m) if m == d => {}
+            Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(m)),
+            Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [r15 + x]),
+            Loc::Zero => unreachable!(),
+        }
+        match (op, second) {
+            (AluOp::Add, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; add Rd(d), Rd(m)),
+            (AluOp::Sub, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; sub Rd(d), Rd(m)),
+            (AluOp::Xor, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; xor Rd(d), Rd(m)),
+            (AluOp::Or, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; or Rd(d), Rd(m)),
+            (AluOp::And, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; and Rd(d), Rd(m)),
+            (AluOp::Mul, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; imul Rd(d), Rd(m)),
+            (AluOp::Add, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; add Rd(d), DWORD [r15 + x]),
+            (AluOp::Sub, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; sub Rd(d), DWORD [r15 + x]),
+            (AluOp::Xor, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; xor Rd(d), DWORD [r15 + x]),
+            (AluOp::Or, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; or Rd(d), DWORD [r15 + x]),
+            (AluOp::And, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; and Rd(d), DWORD [r15 + x]),
+            (AluOp::Mul, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; imul Rd(d), DWORD [r15 + x]),
+            _ => unreachable!(),
+        }
+        true
+    }
+
+    /// `rd = rs1 op imm` without scratch registers when rd lives in a host register.
+    fn alu_imm_direct(&mut self, op: AluOp, rd: Reg, rs1: Reg, imm: u32) -> bool {
+        let Loc::Host(d) = loc(rd) else { return false };
+        if !matches!(op, AluOp::Add | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Sll | AluOp::Srl | AluOp::Sra) {
+            return false;
+        }
+        match loc(rs1) {
+            Loc::Host(m) if m == d => {}
+            Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(m)),
+            Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [r15 + x]),
+            // li: addi rd, zero, imm (the others of zero are constants too)
+            Loc::Zero => {
+                let v = op.eval(0, imm);
+                dynasm!(self.ops ; .arch x64 ; mov Rd(d), v as i32);
+                return true;
+            }
+        }
+        let i = imm as i32;
+        let sh = (imm & 31) as i8;
+        match op {
+            AluOp::Add => dynasm!(self.ops ; .arch x64 ; add Rd(d), i),
+            AluOp::Xor => dynasm!(self.ops ; .arch x64 ; xor Rd(d), i),
+            AluOp::Or => dynasm!(self.ops ; .arch x64 ; or Rd(d), i),
+            AluOp::And => dynasm!(self.ops ; .arch x64 ; and Rd(d), i),
+            AluOp::Sll => dynasm!(self.ops ; .arch x64 ; shl Rd(d), sh),
+            AluOp::Srl => dynasm!(self.ops ; .arch x64 ; shr Rd(d), sh),
+            AluOp::Sra => dynasm!(self.ops ; .arch x64 ; sar Rd(d), sh),
+            _ => unreachable!(),
+        }
+        true
+    }
+
     fn instruction(&mut self, i: usize, insn: Instruction) {
         let pc = CODE_BASE + 4 * i as u32;
         match insn {
             Instruction::Lui { rd, imm } => self.put_imm(rd, imm),
             Instruction::Auipc { rd, imm } => self.put_imm(rd, pc.wrapping_add(imm)),
             Instruction::OpImm { op, rd, rs1, imm } => {
+                if self.alu_imm_direct(op, rd, rs1, imm) {
+                    return;
+                }
                 if rd != Reg::ZERO {
                     self.get(EAX, rs1);
                     self.alu_imm(op, imm);
@@ -267,6 +365,9 @@ impl Emitter<'_> {
                 }
             }
             Instruction::Op { op, rd, rs1, rs2 } => {
+                if self.alu_direct(op, rd, rs1, rs2) {
+                    return;
+                }
                 if rd != Reg::ZERO {
                     self.get(EAX, rs1);
                     self.get(EDX, rs2);
@@ -277,15 +378,23 @@ impl Emitter<'_> {
             Instruction::Load { kind, rd, rs1, offset } => {
                 // Loads into x0 still access memory: they may trap.
                 self.address(rs1, offset, kind.size(), pc);
+                // Straight into rd's host register when it has one: a faulting load
+                // writes nothing, so rd stays as it was.
+                let h = match loc(rd) {
+                    Loc::Host(m) => m,
+                    _ => EAX,
+                };
                 self.site(pc, false);
                 match kind {
-                    LoadKind::Byte => dynasm!(self.ops ; .arch x64 ; movsx eax, BYTE [r15 + rcx]),
-                    LoadKind::ByteU => dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [r15 + rcx]),
-                    LoadKind::Half => dynasm!(self.ops ; .arch x64 ; movsx eax, WORD [r15 + rcx]),
-                    LoadKind::HalfU => dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [r15 + rcx]),
-                    LoadKind::Word => dynasm!(self.ops ; .arch x64 ; mov eax, DWORD [r15 + rcx]),
+                    LoadKind::Byte => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), BYTE [r15 + rcx]),
+                    LoadKind::ByteU => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), BYTE [r15 + rcx]),
+                    LoadKind::Half => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), WORD [r15 + rcx]),
+                    LoadKind::HalfU => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), WORD [r15 + rcx]),
+                    LoadKind::Word => dynasm!(self.ops ; .arch x64 ; mov Rd(h), DWORD [r15 + rcx]),
                 }
-                self.put(rd, EAX);
+                if h == EAX {
+                    self.put(rd, EAX);
+                }
             }
             Instruction::Store { kind, rs1, rs2, offset } => {
                 self.address(rs1, offset, kind.size(), pc);
@@ -299,9 +408,18 @@ impl Emitter<'_> {
             }
             Instruction::Branch { kind, rs1, rs2, offset } => {
                 let t = self.block_label(i, offset);
-                self.get(EAX, rs1);
-                self.get(EDX, rs2);
-                dynasm!(self.ops ; .arch x64 ; cmp eax, edx);
+                let a = match loc(rs1) {
+                    Loc::Host(m) => m,
+                    _ => {
+                        self.get(EAX, rs1);
+                        EAX
+                    }
+                };
+                match loc(rs2) {
+                    Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), Rd(m)),
+                    Loc::Mem(d) => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), DWORD [r15 + d]),
+                    Loc::Zero => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), 0),
+                }
                 match kind {
                     BranchKind::Eq => dynasm!(self.ops ; .arch x64 ; je =>t),
                     BranchKind::Ne => dynasm!(self.ops ; .arch x64 ; jne =>t),
@@ -323,10 +441,9 @@ impl Emitter<'_> {
                 let bad = self.stub_trap_ecx(TRAP_BAD_JUMP, pc);
                 let code_size = self.program.layout().code_size as i32;
                 let dyn_enter = self.dyn_enter;
-                self.get(ECX, rs1);
+                self.address(rs1, offset, 1, pc);
                 dynasm!(self.ops
                     ; .arch x64
-                    ; add ecx, offset
                     ; and ecx, -2
                     ; cmp ecx, RETURN_ADDRESS as i32
                     ; je =>finish
