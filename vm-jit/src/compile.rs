@@ -75,6 +75,17 @@ pub struct JitModule {
     pub(crate) cost_table: Vec<u32>,
 }
 
+impl JitModule {
+    /// Bytes of native code (the code buffer).
+    pub fn code_size(&self) -> usize {
+        self.code.len()
+    }
+
+    pub fn program(&self) -> &Arc<Program> {
+        &self.program
+    }
+}
+
 // The code buffer is immutable once finalised; tables are read-only.
 unsafe impl Send for JitModule {}
 unsafe impl Sync for JitModule {}

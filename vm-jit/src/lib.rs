@@ -11,11 +11,15 @@ use std::sync::Arc;
 use rivet_vm::{GuestInstance, Instance, Module, Program};
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod cache;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod compile;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod context;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod instance;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod lockstep;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod sandbox;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
@@ -24,7 +28,11 @@ mod signals;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub use compile::{compile, CompileError, JitModule};
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub use cache::{CodeHash, ModuleCache};
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub use instance::JitInstance;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub use lockstep::Lockstep;
 
 /// Whether compiled code can run here: x86-64 Linux with the fault handler installed.
 pub fn is_supported() -> bool {

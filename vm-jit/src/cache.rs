@@ -1,0 +1,81 @@
+//! Compiled modules by code hash, bounded by total code size, least recently used
+//! evicted first. Whether a module came from the cache never changes what a call
+//! does or costs: that is the host's rule to keep (gas comes from the program).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rivet_vm::Program;
+
+use crate::{compile, CompileError, JitModule};
+
+pub type CodeHash = [u8; 32];
+
+struct Entry {
+    module: Arc<JitModule>,
+    size: usize,
+    last_used: u64,
+}
+
+pub struct ModuleCache {
+    inner: Mutex<Inner>,
+    max_bytes: usize,
+}
+
+struct Inner {
+    entries: HashMap<CodeHash, Entry>,
+    bytes: usize,
+    clock: u64,
+    hits: u64,
+    misses: u64,
+}
+
+impl ModuleCache {
+    /// A cache holding at most `max_bytes` of native code (a module bigger than that
+    /// is compiled but not kept).
+    pub fn new(max_bytes: usize) -> ModuleCache {
+        ModuleCache { inner: Mutex::new(Inner { entries: HashMap::new(), bytes: 0, clock: 0, hits: 0, misses: 0 }), max_bytes }
+    }
+
+    /// The module for `hash`, compiling `program` on a miss. The caller vouches that
+    /// `hash` identifies `program`'s code.
+    pub fn get_or_compile(&self, hash: CodeHash, program: impl FnOnce() -> Arc<Program>) -> Result<Arc<JitModule>, CompileError> {
+        {
+            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            inner.clock += 1;
+            let now = inner.clock;
+            if let Some(e) = inner.entries.get_mut(&hash) {
+                e.last_used = now;
+                let m = e.module.clone();
+                inner.hits += 1;
+                return Ok(m);
+            }
+            inner.misses += 1;
+        }
+        // Compile without holding the lock.
+        let module = Arc::new(compile(program())?);
+        let size = module.code_size();
+        if size <= self.max_bytes {
+            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            while inner.bytes + size > self.max_bytes {
+                let Some((&oldest, _)) = inner.entries.iter().min_by_key(|(_, e)| e.last_used) else { break };
+                if let Some(e) = inner.entries.remove(&oldest) {
+                    inner.bytes -= e.size;
+                }
+            }
+            let now = inner.clock;
+            if inner.entries.insert(hash, Entry { module: module.clone(), size, last_used: now }).is_none() {
+                inner.bytes += size;
+            } else {
+                // Another thread compiled it meanwhile: the size is counted once.
+            }
+        }
+        Ok(module)
+    }
+
+    /// (entries, bytes of native code held, hits, misses)
+    pub fn stats(&self) -> (usize, usize, u64, u64) {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        (inner.entries.len(), inner.bytes, inner.hits, inner.misses)
+    }
+}

@@ -1,0 +1,197 @@
+//! Tests that try to escape the sandbox or make the backends disagree. Every program
+//! runs in lockstep (interpreter beside JIT, compared at every interrupt).
+
+use std::sync::Arc;
+
+use rivet_vm::isa::encode::encode;
+use rivet_vm::isa::{AluOp, Instruction as I, LoadKind, StoreKind};
+use rivet_vm::memory_map::{CODE_BASE, DATA_END, STACK_TOP};
+use rivet_vm::{BlobBuilder, GuestInstance, Interrupt, Limits, Program, Reg, TrapKind};
+use rivet_vm_jit::{instantiate, is_supported, Backend, Lockstep, ModuleCache};
+
+fn x(n: u32) -> Reg {
+    Reg::new(n).unwrap()
+}
+
+fn li(rd: u32, v: u32) -> [I; 2] {
+    let lo = ((v & 0xfff) as i32) << 20 >> 20;
+    [I::Lui { rd: x(rd), imm: v.wrapping_sub(lo as u32) }, I::OpImm { op: AluOp::Add, rd: x(rd), rs1: x(rd), imm: lo as u32 }]
+}
+
+fn program(code: &[I], stack: u32) -> Arc<Program> {
+    let words: Vec<u32> = code.iter().map(|i| encode(*i)).collect();
+    let mut b = BlobBuilder::new();
+    b.stack_size = stack;
+    b.ro_data = vec![1; 100];
+    b.rw_data = vec![2; 100];
+    b.heap_max = 8192;
+    b.code_words(&words).entry("main", 0);
+    Arc::new(rivet_vm::parse(&b.to_bytes(), &Limits::default()).unwrap())
+}
+
+fn lockstep(code: &[I], gas: u64) -> (Interrupt, Lockstep) {
+    let mut l = Lockstep::new(&program(code, 4096)).unwrap();
+    l.prepare_call("main", gas).unwrap();
+    let r = l.run();
+    (r, l)
+}
+
+#[test]
+fn loads_and_stores_at_every_region_boundary_agree() {
+    if !is_supported() {
+        return;
+    }
+    let stack_bottom = STACK_TOP - 4096;
+    let (ro, rw, heap) = (0x0010_0000u32, 0x0010_1000u32, 0x0010_2000u32);
+    let edges = [0, 4, 0xfffc, 0x1_0000, stack_bottom, ro, rw, heap, DATA_END, CODE_BASE, 0x7fff_fffc, 0x8000_0000, u32::MAX - 3];
+    let mut tried = 0;
+    for edge in edges {
+        for delta in [-8i32, -4, -2, -1, 0, 1, 2, 4] {
+            let addr = edge.wrapping_add(delta as u32);
+            for (load, size) in [(LoadKind::Word, 4), (LoadKind::Half, 2), (LoadKind::ByteU, 1)] {
+                let mut c = li(5, addr).to_vec();
+                c.push(I::Load { kind: load, rd: x(10), rs1: x(5), offset: 0 });
+                c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
+                lockstep(&c, 1000);
+                let store = [StoreKind::Byte, StoreKind::Half, StoreKind::Word][(size as usize).trailing_zeros() as usize];
+                let mut c = li(5, addr).to_vec();
+                c.push(I::Store { kind: store, rs1: x(5), rs2: x(5), offset: 0 });
+                c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
+                lockstep(&c, 1000);
+                tried += 2;
+            }
+        }
+    }
+    assert!(tried > 500);
+}
+
+#[test]
+fn huge_offsets_wrap_inside_the_guest_space() {
+    if !is_supported() {
+        return;
+    }
+    for (base, off) in [(0xffff_ffffu32, 1i32), (0xffff_f800, -2048), (0x8000_0000, 2047), (0, -2048), (STACK_TOP, -2048)] {
+        let mut c = li(5, base).to_vec();
+        c.push(I::Load { kind: LoadKind::Word, rd: x(10), rs1: x(5), offset: off & !3 });
+        c.push(I::Store { kind: StoreKind::Byte, rs1: x(5), rs2: x(5), offset: off });
+        c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
+        lockstep(&c, 1000);
+    }
+}
+
+#[test]
+fn deep_recursion_hits_the_stack_guard() {
+    if !is_supported() {
+        return;
+    }
+    // f: addi sp, sp, -16; sw ra, 12(sp); jal ra, f
+    let c = [
+        I::OpImm { op: AluOp::Add, rd: Reg::SP, rs1: Reg::SP, imm: (-16i32) as u32 },
+        I::Store { kind: StoreKind::Word, rs1: Reg::SP, rs2: Reg::RA, offset: 12 },
+        I::Jal { rd: Reg::RA, offset: -8 },
+    ];
+    let (r, _) = lockstep(&c, 1_000_000);
+    let stack_bottom = STACK_TOP - 4096;
+    assert_eq!(
+        r,
+        Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::StoreFault { addr: stack_bottom - 4 }, pc: CODE_BASE + 4 }),
+        "the first store below the stack traps"
+    );
+}
+
+#[test]
+fn jumps_into_instructions_or_outside_code_trap() {
+    if !is_supported() {
+        return;
+    }
+    for target in [CODE_BASE + 1, CODE_BASE + 2, CODE_BASE + 6, CODE_BASE - 4, CODE_BASE + 0x1000, 0, STACK_TOP - 16, u32::MAX] {
+        let mut c = li(5, target).to_vec();
+        c.push(I::Jalr { rd: x(6), rs1: x(5), offset: 0 });
+        c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
+        let (r, _) = lockstep(&c, 1000);
+        // Odd targets lose bit 0 and may land on a valid instruction: those run on.
+        if target & !1 < CODE_BASE || target & !1 >= CODE_BASE + 16 || target & 2 != 0 {
+            assert!(matches!(r, Interrupt::Trap(t) if matches!(t.kind, TrapKind::InvalidJumpTarget { .. })), "{target:#x}: {r:?}");
+        }
+    }
+}
+
+#[test]
+fn gas_runs_out_inside_loops_at_the_same_place() {
+    if !is_supported() {
+        return;
+    }
+    // An infinite loop: out of gas every time, resumable, identical on both.
+    let c = [I::OpImm { op: AluOp::Add, rd: x(10), rs1: x(10), imm: 1 }, I::Jal { rd: Reg::ZERO, offset: -4 }];
+    let mut l = Lockstep::new(&program(&c, 4096)).unwrap();
+    l.prepare_call("main", 1001).unwrap();
+    for _ in 0..10 {
+        assert_eq!(l.run(), Interrupt::OutOfGas);
+        l.set_gas_left(777);
+    }
+    assert_eq!(l.checks, 10);
+}
+
+#[test]
+fn every_guest_program_runs_in_lockstep() {
+    if !is_supported() {
+        return;
+    }
+    let inputs: [(&str, &str, Vec<u8>); 9] = [
+        ("minimal", "call", b"echo".to_vec()),
+        ("minimal", "counter", vec![]),
+        ("minimal", "fail", b"no".to_vec()),
+        ("fibonacci", "call", 30u32.to_le_bytes().to_vec()),
+        ("sieve", "call", 20_000u32.to_le_bytes().to_vec()),
+        ("sha256", "call", vec![7; 1000]),
+        ("keccak", "call", vec![9; 1000]),
+        ("sort", "call", [2000u32, 5].iter().flat_map(|v| v.to_le_bytes()).collect()),
+        ("collections", "call", [2000u32, 5].iter().flat_map(|v| v.to_le_bytes()).collect()),
+    ];
+    for (name, entry, input) in inputs {
+        let m = rivet_test_programs::module(name);
+        let mut l = Lockstep::new(m.program()).unwrap();
+        l.prepare_call(entry, 1 << 40).unwrap();
+        let o = rivet_vm_cli::DevHost::default().drive(&mut l, &input, |_| None);
+        assert!(l.checks >= 2, "{name}: {} checks", l.checks);
+        assert!(!matches!(o.status, rivet_vm_cli::ExitStatus::Trapped(_)), "{name}: {:?}", o.status);
+    }
+}
+
+#[test]
+fn the_cache_compiles_once_and_stays_bounded() {
+    if !is_supported() {
+        return;
+    }
+    let names = ["minimal", "fibonacci", "sieve", "sha256"];
+    let programs: Vec<_> = names.iter().map(|n| rivet_test_programs::module(n).program().clone()).collect();
+    let one = rivet_vm_jit::compile(programs[3].clone()).unwrap().code_size();
+    let cache = ModuleCache::new(one * 2);
+    for round in 0..3 {
+        for (i, p) in programs.iter().enumerate() {
+            let m = cache.get_or_compile([i as u8; 32], || p.clone()).unwrap();
+            assert!(Arc::ptr_eq(m.program(), p), "round {round}: module {i} belongs to its program");
+        }
+    }
+    let (entries, bytes, hits, misses) = cache.stats();
+    assert!(bytes <= one * 2, "{bytes} bytes held over a {} limit", one * 2);
+    assert!(entries < names.len(), "eviction happened");
+    assert_eq!(hits + misses, 12);
+    // Repeated lookups of one hash hit.
+    let before = cache.stats().2;
+    for _ in 0..5 {
+        cache.get_or_compile([0; 32], || programs[0].clone()).unwrap();
+    }
+    assert!(cache.stats().2 >= before + 4);
+}
+
+#[test]
+fn the_interpreter_backend_is_always_available() {
+    let p = rivet_test_programs::module("minimal").program().clone();
+    let (mut inst, used) = instantiate(&p, Backend::Interpreter);
+    assert_eq!(used, Backend::Interpreter);
+    inst.prepare_call("deploy", 100).unwrap();
+    assert_eq!(inst.run(), Interrupt::Finished);
+    let (_, used) = instantiate(&p, Backend::Jit);
+    assert_eq!(used, if is_supported() { Backend::Jit } else { Backend::Interpreter });
+}
