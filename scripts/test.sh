@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rivet/target}"
-FUZZ_SECONDS="${RIVET_FUZZ_SECONDS:-60}"
+FUZZ_SECONDS="${RIVET_FUZZ_SECONDS:-45}"
 
 scripts/setup.sh --test
 export RIVET_REQUIRE_C_TOOLCHAIN=1
@@ -18,7 +18,7 @@ echo "== fuzz: ${FUZZ_SECONDS}s per target"
 # Seed the corpora with the real guest blobs so the fuzzers start from valid programs.
 mkdir -p fuzz/corpus/blob_parse fuzz/corpus/interpret
 cp "$CARGO_TARGET_DIR"/release/build/rivet-test-programs-*/out/*.blob fuzz/corpus/blob_parse/
-for target in blob_parse interpret; do
+for target in blob_parse interpret jit_vs_interpreter; do
     log="$CARGO_TARGET_DIR/fuzz-$target.log"
     if ! (cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fuzz" \
         cargo fuzz run "$target" -- -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \

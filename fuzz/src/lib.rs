@@ -1,0 +1,149 @@
+//! Turns fuzzer bytes into mostly-valid programs: a header picks the entry point,
+//! data sizes, heap and gas; the rest becomes code words, with undecodable words
+//! turned into `addi` of the same bits so most of the input survives as code.
+
+use std::sync::Arc;
+
+use rivet_vm::isa::{decode, encode::encode, AluOp, Instruction};
+use rivet_vm::{BlobBuilder, GuestInstance, Interrupt, Limits, Program, Reg};
+
+pub struct Case {
+    pub program: Arc<Program>,
+    pub gas: u64,
+}
+
+pub fn program_from_bytes(data: &[u8]) -> Option<Case> {
+    if data.len() < 8 {
+        return None;
+    }
+    let entry = data[0] as u32;
+    let body = &data[8..];
+    let words: Vec<u32> = body
+        .chunks(4)
+        .map(|c| {
+            let mut w = [0u8; 4];
+            w[..c.len()].copy_from_slice(c);
+            let w = u32::from_le_bytes(w);
+            match decode(w) {
+                // Keep jumps short so they tend to stay inside the code.
+                Ok(Instruction::Jal { .. } | Instruction::Branch { .. }) => w & 0x0000_0fff | 0x0040_0000,
+                Ok(_) => w,
+                Err(_) => encode(Instruction::OpImm {
+                    op: AluOp::Add,
+                    rd: Reg::new((w >> 7) & 15).unwrap(),
+                    rs1: Reg::new((w >> 15) & 15).unwrap(),
+                    imm: w >> 20,
+                }),
+            }
+        })
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let mut b = BlobBuilder::new();
+    b.stack_size = 4096;
+    b.heap_max = (data[3] % 4) as u32 * 4096;
+    b.ro_data = body.iter().take(data[1] as usize).copied().collect();
+    b.rw_data = body.iter().rev().take(data[2] as usize).copied().collect();
+    b.bss_size = data[4] as u32;
+    b.code_words(&words);
+    b.entry("main", (entry % words.len() as u32) * 4);
+    // Invalid programs (e.g. a jump out of the code) are the validator's business.
+    let program = rivet_vm::parse(&b.to_bytes(), &Limits { max_memory: 1 << 20, ..Limits::default() }).ok()?;
+    Some(Case { program: Arc::new(program), gas: 20_000 + data[5] as u64 * 100 })
+}
+
+/// Runs a prepared instance for a bounded number of interrupts, answering host calls
+/// deterministically (call 5 grows the heap) and refuelling once. `check` runs after
+/// every interrupt.
+pub fn drive(inst: &mut dyn GuestInstance, mut check: impl FnMut(&mut dyn GuestInstance, Interrupt)) {
+    for round in 0..64u32 {
+        let r = inst.run();
+        check(inst, r);
+        match r {
+            Interrupt::HostCall(n) => {
+                if n == 5 {
+                    let top = inst.sbrk(4096).unwrap_or(0);
+                    inst.set_reg(Reg::A0, top);
+                } else {
+                    inst.set_reg(Reg::A0, round ^ n);
+                }
+            }
+            Interrupt::OutOfGas if round == 0 => inst.set_gas_left(1000),
+            _ => break,
+        }
+    }
+}
+
+/// Two instances of one program driven as one: host changes go to both, and every
+/// `run` compares interrupt, registers, gas, resume pc, heap top and mapped memory.
+pub struct Mirror<A, B> {
+    pub a: A,
+    pub b: B,
+    stack_bottom: u32,
+}
+
+impl<A: GuestInstance, B: GuestInstance> Mirror<A, B> {
+    pub fn new(program: &Program, a: A, b: B) -> Self {
+        Mirror { a, b, stack_bottom: program.layout().stack_bottom() }
+    }
+
+    fn mapped(&self, inst: &dyn GuestInstance) -> Vec<u8> {
+        let mut buf = vec![0u8; (inst.heap_top() - self.stack_bottom) as usize];
+        inst.read_memory(self.stack_bottom, &mut buf).unwrap();
+        buf
+    }
+}
+
+impl<A: GuestInstance, B: GuestInstance> GuestInstance for Mirror<A, B> {
+    fn prepare_call(&mut self, entry: &str, gas: u64) -> Result<(), rivet_vm::CallError> {
+        self.a.prepare_call(entry, gas)?;
+        self.b.prepare_call(entry, gas)
+    }
+    fn run(&mut self) -> Interrupt {
+        let (x, y) = (self.a.run(), self.b.run());
+        assert_eq!(x, y);
+        assert_eq!(self.a.registers(), self.b.registers());
+        assert_eq!(self.a.gas_left(), self.b.gas_left());
+        assert_eq!(self.a.pc(), self.b.pc());
+        assert_eq!(self.a.heap_top(), self.b.heap_top());
+        assert!(self.mapped(&self.a) == self.mapped(&self.b));
+        x
+    }
+    fn reg(&self, r: Reg) -> u32 {
+        self.a.reg(r)
+    }
+    fn set_reg(&mut self, r: Reg, v: u32) {
+        self.a.set_reg(r, v);
+        self.b.set_reg(r, v);
+    }
+    fn registers(&self) -> [u32; 16] {
+        self.a.registers()
+    }
+    fn gas_left(&self) -> u64 {
+        self.a.gas_left()
+    }
+    fn set_gas_left(&mut self, g: u64) {
+        self.a.set_gas_left(g);
+        self.b.set_gas_left(g);
+    }
+    fn pc(&self) -> Option<u32> {
+        self.a.pc()
+    }
+    fn heap_top(&self) -> u32 {
+        self.a.heap_top()
+    }
+    fn sbrk(&mut self, n: u32) -> Option<u32> {
+        let x = self.a.sbrk(n);
+        assert_eq!(x, self.b.sbrk(n));
+        x
+    }
+    fn read_memory(&self, addr: u32, buf: &mut [u8]) -> Result<(), rivet_vm::MemoryError> {
+        self.a.read_memory(addr, buf)
+    }
+    fn write_memory(&mut self, addr: u32, data: &[u8]) -> Result<(), rivet_vm::MemoryError> {
+        let x = self.a.write_memory(addr, data);
+        assert_eq!(x, self.b.write_memory(addr, data));
+        x
+    }
+}
