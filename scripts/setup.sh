@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Rivet needs on a fresh machine (rustup's stable
-# Rust is assumed): the standard library's source for riscv32em guests; with --test
+# Rust is assumed): the standard library's source for riscv32em guests, the wasm32
+# target for the benchmark's wasmtime baseline; with --test
 # also cargo-fuzz and a RISC-V C compiler (Debian's gcc-riscv64-unknown-elf) for the
 # C guest test. Safe to run again: installed pieces are skipped.
 set -euo pipefail
@@ -13,6 +14,11 @@ command -v rustup >/dev/null || fail "rustup not found; Rivet's guest build need
 if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
     echo "setup: installing rust-src (core/alloc source for riscv32em guests)"
     timeout 900 rustup component add rust-src || fail "could not install rust-src"
+fi
+
+if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown'; then
+    echo "setup: installing the wasm32-unknown-unknown target (the benchmark's wasmtime column)"
+    timeout 900 rustup target add wasm32-unknown-unknown || fail "could not install the wasm32-unknown-unknown target"
 fi
 
 if [[ "${1:-}" == "--test" ]]; then

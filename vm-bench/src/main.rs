@@ -1,8 +1,9 @@
-//! `rivet-vm-bench`: runs each guest program natively (the same Rust source), on the
-//! interpreter and on the JIT, and prints times and ratios to native.
+//! `rivet-vm-bench`: runs each guest program natively, on Rivet's interpreter and JIT,
+//! and on wasmtime (the same Rust source compiled to wasm32), and prints times and
+//! ratios to native.
 //!
-//! exec: instance creation + run (module already prepared); compile: blob already
-//! validated, to a runnable module; one-shot: compile + instantiate + run.
+//! exec: instantiate + run (module already compiled), host calls included;
+//! compile: validated program to runnable module; one-shot: compile + instantiate + run.
 //!
 //! Usage: rivet-vm-bench [--quick]   (--quick: smaller inputs, for CI smoke runs)
 
@@ -67,61 +68,112 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+mod wasm;
+
+fn ratio(x: Duration, native: Duration) -> f64 {
+    x.as_secs_f64() / native.as_secs_f64()
+}
+
+struct Row {
+    name: &'static str,
+    native: Duration,
+    interp: Duration,
+    jit: Option<(Duration, Duration, Duration)>,
+    wasm: (Duration, Duration, Duration),
+    gas: u64,
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (scale, budget) = if quick { (16, Duration::from_millis(50)) } else { (1, Duration::from_millis(1500)) };
-    println!("Rivet VM benchmark: best of repeated runs; ratios are to native (same Rust source)");
-    println!(
-        "{:<12} {:>10} {:>12} {:>8} {:>10} {:>8} {:>11} {:>12} {:>12}",
-        "program", "native ms", "interp ms", "ratio", "JIT ms", "ratio", "JIT comp ms", "JIT 1shot ms", "interp Mgas/s"
-    );
     let jit = rivet_vm_jit::is_supported();
-    let (mut log_interp, mut log_jit, mut n) = (0.0, 0.0, 0);
+    let wasm_engine = wasm::Wasm::new();
+    let mut rows = Vec::new();
     for case in cases(scale) {
         let expected = (case.native)(&case.input);
         let m = module(case.name);
         let program = m.program().clone();
         let check = DevHost::default().run(&m, "call", &case.input, u64::MAX, false).expect("entry");
         assert_eq!(check.status, ExitStatus::Returned, "{}", case.name);
-        assert_eq!(check.output, expected, "{}: VM and native disagree", case.name);
+        assert_eq!(check.output, expected, "{}: interpreter and native disagree", case.name);
         let native = best(|| drop(black_box((case.native)(black_box(&case.input)))), 3, budget);
-        // Instance creation and host calls included: what a caller of the VM pays.
         let interp = best(|| drop(black_box(DevHost::default().run(&m, "call", black_box(&case.input), u64::MAX, false))), 3, budget);
-        let r_interp = interp.as_secs_f64() / native.as_secs_f64();
-        log_interp += r_interp.ln();
-        n += 1;
-        let (jit_cols, r_jit) = if jit {
-            let jm = std::sync::Arc::new(rivet_vm_jit::compile(program.clone()).expect("compiles"));
+        let jit_times = jit.then(|| {
             let run_jit = |jm: &std::sync::Arc<rivet_vm_jit::JitModule>| {
                 let mut inst = rivet_vm_jit::JitInstance::new(jm.clone()).expect("sandbox");
                 inst.prepare_call("call", u64::MAX).unwrap();
                 DevHost::default().drive(&mut inst, black_box(&case.input), |_| None)
             };
-            let o = run_jit(&jm);
-            assert_eq!(o.output, expected, "{}: JIT and native disagree", case.name);
+            let jm = std::sync::Arc::new(rivet_vm_jit::compile(program.clone()).expect("compiles"));
+            assert_eq!(run_jit(&jm).output, expected, "{}: JIT and native disagree", case.name);
             let exec = best(|| drop(black_box(run_jit(&jm))), 3, budget);
             let comp = best(|| drop(black_box(rivet_vm_jit::compile(program.clone()))), 3, budget / 4);
             let oneshot = best(|| drop(black_box(run_jit(&std::sync::Arc::new(rivet_vm_jit::compile(program.clone()).unwrap())))), 3, budget);
-            let r = exec.as_secs_f64() / native.as_secs_f64();
-            log_jit += r.ln();
-            (format!("{:>10.3} {:>7.2}x {:>11.3} {:>12.3}", ms(exec), r, ms(comp), ms(oneshot)), r)
-        } else {
-            (format!("{:>10} {:>8} {:>11} {:>12}", "-", "-", "-", "-"), 0.0)
+            (exec, comp, oneshot)
+        });
+        let wm = wasm_engine.compile();
+        assert_eq!(wasm_engine.run(&wm, case.name, &case.input), expected, "{}: wasmtime and native disagree", case.name);
+        let w_exec = best(|| drop(black_box(wasm_engine.run(&wm, case.name, black_box(&case.input)))), 3, budget);
+        let w_comp = best(|| drop(black_box(wasm_engine.compile())), 3, budget / 4);
+        let w_one = best(|| drop(black_box(wasm_engine.run(&wasm_engine.compile(), case.name, black_box(&case.input)))), 3, budget);
+        rows.push(Row { name: case.name, native, interp, jit: jit_times, wasm: (w_exec, w_comp, w_one), gas: check.gas_used });
+    }
+
+    println!("Execution (instantiate + run), best of repeated runs; ratio = time / native time");
+    println!(
+        "{:<12} {:>10} {:>11} {:>8} {:>9} {:>8} {:>11} {:>8} {:>12}",
+        "program", "native ms", "interp ms", "ratio", "JIT ms", "ratio", "wasmtime ms", "ratio", "interp Mgas/s"
+    );
+    let (mut gi, mut gj, mut gw) = (0.0, 0.0, 0.0);
+    for r in &rows {
+        let (ri, rw) = (ratio(r.interp, r.native), ratio(r.wasm.0, r.native));
+        gi += ri.ln();
+        gw += rw.ln();
+        let jit_cols = match r.jit {
+            Some((e, _, _)) => {
+                gj += ratio(e, r.native).ln();
+                format!("{:>9.3} {:>7.2}x", ms(e), ratio(e, r.native))
+            }
+            None => format!("{:>9} {:>8}", "-", "-"),
         };
-        let _ = r_jit;
         println!(
-            "{:<12} {:>10.3} {:>12.3} {:>7.1}x {} {:>12.0}",
-            case.name,
-            ms(native),
-            ms(interp),
-            r_interp,
+            "{:<12} {:>10.3} {:>11.3} {:>7.1}x {} {:>11.3} {:>7.2}x {:>12.0}",
+            r.name,
+            ms(r.native),
+            ms(r.interp),
+            ri,
             jit_cols,
-            check.gas_used as f64 / interp.as_secs_f64() / 1e6
+            ms(r.wasm.0),
+            rw,
+            r.gas as f64 / r.interp.as_secs_f64() / 1e6
         );
     }
-    println!("geometric mean: interpreter {:.1}x native (goal: 20x or better)", (log_interp / n as f64).exp());
+    let n = rows.len() as f64;
+    println!();
+    println!("Compile (validated program to runnable module) and one-shot (compile + instantiate + run), ms");
+    println!("{:<12} {:>12} {:>12} {:>16} {:>16} {:>14}", "program", "JIT compile", "JIT 1-shot", "wasmtime compile", "wasmtime 1-shot", "1-shot speedup");
+    let mut gs = 0.0;
+    for r in &rows {
+        let (jc, jo) = r.jit.map(|(_, c, o)| (format!("{:.3}", ms(c)), format!("{:.3}", ms(o)))).unwrap_or(("-".into(), "-".into()));
+        let speedup = r.jit.map(|(_, _, o)| r.wasm.2.as_secs_f64() / o.as_secs_f64());
+        if let Some(s) = speedup {
+            gs += s.ln();
+        }
+        println!(
+            "{:<12} {:>12} {:>12} {:>16.3} {:>16.3} {:>14}",
+            r.name,
+            jc,
+            jo,
+            ms(r.wasm.1),
+            ms(r.wasm.2),
+            speedup.map(|s| format!("{s:.1}x")).unwrap_or("-".into())
+        );
+    }
+    println!();
+    println!("geometric mean, execution vs native: interpreter {:.1}x (goal 20x), wasmtime {:.2}x", (gi / n).exp(), (gw / n).exp());
     if jit {
-        println!("geometric mean: JIT {:.2}x native, gas metering on (goal: 1.3x or better)", (log_jit / n as f64).exp());
+        println!("geometric mean, execution vs native: JIT {:.2}x with gas metering (goal 1.3x)", (gj / n).exp());
+        println!("geometric mean, one-shot: JIT {:.1}x faster than wasmtime (goal 5x)", (gs / n).exp());
     } else {
         println!("JIT not supported on this host: interpreter only");
     }
