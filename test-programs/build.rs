@@ -32,8 +32,8 @@ fn main() {
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root.join("guests"))
         .args(["build", "--release", "--target", TARGET, "-Zbuild-std=core,alloc", "-Zbuild-std-features=compiler-builtins-mem"])
-        // The wasm build of the kernels (for the benchmark) is not a RISC-V guest.
-        .args(["--workspace", "--exclude", "wasm-kernels"])
+        // The wasm and PolkaVM builds of the kernels (for the benchmark) are not Rivet guests.
+        .args(["--workspace", "--exclude", "wasm-kernels", "--exclude", "polkavm-kernels"])
         .env("CARGO_TARGET_DIR", &guest_target)
         // Only this sub-build may use unstable flags (TOOLCHAIN.md).
         .env("RUSTC_BOOTSTRAP", "1")

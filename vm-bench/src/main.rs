@@ -68,6 +68,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+mod pvm;
 mod wasm;
 
 fn ratio(x: Duration, native: Duration) -> f64 {
@@ -80,6 +81,10 @@ struct Row {
     interp: Duration,
     jit: Option<(Duration, Duration, Duration)>,
     wasm: (Duration, Duration, Duration),
+    /// PolkaVM compiler: (exec with gas, exec without gas, compile, one-shot with gas)
+    pvm: Option<(Duration, Duration, Duration, Duration)>,
+    /// PolkaVM interpreter exec (gas on)
+    pvm_interp: Option<Duration>,
     gas: u64,
 }
 
@@ -88,6 +93,8 @@ fn main() {
     let (scale, budget) = if quick { (16, Duration::from_millis(50)) } else { (1, Duration::from_millis(1500)) };
     let jit = rivet_vm_jit::is_supported();
     let wasm_engine = wasm::Wasm::new();
+    let pvm_compiler = pvm::Pvm::new(false);
+    let pvm_interpreter = pvm::Pvm::new(true);
     let mut rows = Vec::new();
     for case in cases(scale) {
         let expected = (case.native)(&case.input);
@@ -116,15 +123,32 @@ fn main() {
         let w_exec = best(|| drop(black_box(wasm_engine.run(&wm, case.name, black_box(&case.input)))), 3, budget);
         let w_comp = best(|| drop(black_box(wasm_engine.compile())), 3, budget / 4);
         let w_one = best(|| drop(black_box(wasm_engine.run(&wasm_engine.compile(), case.name, black_box(&case.input)))), 3, budget);
-        rows.push(Row { name: case.name, native, interp, jit: jit_times, wasm: (w_exec, w_comp, w_one), gas: check.gas_used });
+        let pvm_times = pvm_compiler.as_ref().map(|p| {
+            let (mg, mn) = (p.compile(true), p.compile(false));
+            assert_eq!(p.run(&mg, case.name, &case.input), expected, "{}: PolkaVM and native disagree", case.name);
+            let gas = best(|| drop(black_box(p.run(&mg, case.name, black_box(&case.input)))), 3, budget);
+            let nogas = best(|| drop(black_box(p.run(&mn, case.name, black_box(&case.input)))), 3, budget);
+            let comp = best(|| drop(black_box(p.compile(true))), 3, budget / 4);
+            let one = best(|| drop(black_box(p.run(&p.compile(true), case.name, black_box(&case.input)))), 3, budget);
+            (gas, nogas, comp, one)
+        });
+        let pvm_interp = pvm_interpreter.as_ref().map(|p| {
+            let m = p.compile(true);
+            assert_eq!(p.run(&m, case.name, &case.input), expected, "{}: PolkaVM interpreter and native disagree", case.name);
+            best(|| drop(black_box(p.run(&m, case.name, black_box(&case.input)))), 1, budget)
+        });
+        rows.push(Row { name: case.name, native, interp, jit: jit_times, wasm: (w_exec, w_comp, w_one), pvm: pvm_times, pvm_interp, gas: check.gas_used });
     }
 
+    let pvm_kind = pvm_compiler.as_ref().map(|p| p.kind).unwrap_or("unavailable");
     println!("Execution (instantiate + run), best of repeated runs; ratio = time / native time");
+    println!("PolkaVM: compiler backend ({pvm_kind} sandbox) with and without gas metering, and its interpreter (gas on)");
     println!(
-        "{:<12} {:>10} {:>11} {:>8} {:>9} {:>8} {:>11} {:>8} {:>12}",
-        "program", "native ms", "interp ms", "ratio", "JIT ms", "ratio", "wasmtime ms", "ratio", "interp Mgas/s"
+        "{:<12} {:>10} {:>11} {:>8} {:>9} {:>8} {:>11} {:>8} {:>9} {:>8} {:>10} {:>11} {:>12}",
+        "program", "native ms", "interp ms", "ratio", "JIT ms", "ratio", "wasmtime ms", "ratio", "PVM ms", "ratio", "PVM nogas", "PVM interp", "interp Mgas/s"
     );
     let (mut gi, mut gj, mut gw) = (0.0, 0.0, 0.0);
+    let (mut gp, mut gpn, mut gpi) = (0.0, 0.0, 0.0);
     for r in &rows {
         let (ri, rw) = (ratio(r.interp, r.native), ratio(r.wasm.0, r.native));
         gi += ri.ln();
@@ -136,8 +160,20 @@ fn main() {
             }
             None => format!("{:>9} {:>8}", "-", "-"),
         };
+        let pvm_cols = match (r.pvm, r.pvm_interp) {
+            (Some((g, ng, _, _)), pi) => {
+                gp += ratio(g, r.native).ln();
+                gpn += ratio(ng, r.native).ln();
+                let pi_col = pi.map(|t| {
+                    gpi += ratio(t, r.native).ln();
+                    format!("{:.1}x", ratio(t, r.native))
+                });
+                format!("{:>9.3} {:>7.2}x {:>9.2}x {:>11}", ms(g), ratio(g, r.native), ratio(ng, r.native), pi_col.unwrap_or("-".into()))
+            }
+            _ => format!("{:>9} {:>8} {:>10} {:>11}", "-", "-", "-", "-"),
+        };
         println!(
-            "{:<12} {:>10.3} {:>11.3} {:>7.1}x {} {:>11.3} {:>7.2}x {:>12.0}",
+            "{:<12} {:>10.3} {:>11.3} {:>7.1}x {} {:>11.3} {:>7.2}x {} {:>12.0}",
             r.name,
             ms(r.native),
             ms(r.interp),
@@ -145,35 +181,62 @@ fn main() {
             jit_cols,
             ms(r.wasm.0),
             rw,
+            pvm_cols,
             r.gas as f64 / r.interp.as_secs_f64() / 1e6
         );
     }
     let n = rows.len() as f64;
     println!();
     println!("Compile (validated program to runnable module) and one-shot (compile + instantiate + run), ms");
-    println!("{:<12} {:>12} {:>12} {:>16} {:>16} {:>14}", "program", "JIT compile", "JIT 1-shot", "wasmtime compile", "wasmtime 1-shot", "1-shot speedup");
-    let mut gs = 0.0;
+    println!(
+        "{:<12} {:>12} {:>12} {:>16} {:>16} {:>12} {:>12} {:>14} {:>14}",
+        "program", "JIT compile", "JIT 1-shot", "wasmtime compile", "wasmtime 1-shot", "PVM compile", "PVM 1-shot", "vs wasmtime", "vs PolkaVM"
+    );
+    let (mut gs, mut gsp) = (0.0, 0.0);
     for r in &rows {
         let (jc, jo) = r.jit.map(|(_, c, o)| (format!("{:.3}", ms(c)), format!("{:.3}", ms(o)))).unwrap_or(("-".into(), "-".into()));
         let speedup = r.jit.map(|(_, _, o)| r.wasm.2.as_secs_f64() / o.as_secs_f64());
         if let Some(s) = speedup {
             gs += s.ln();
         }
+        let (pc, po) = r.pvm.map(|(_, _, c, o)| (format!("{:.3}", ms(c)), format!("{:.3}", ms(o)))).unwrap_or(("-".into(), "-".into()));
+        let vs_pvm = match (r.jit, r.pvm) {
+            (Some((_, _, jo)), Some((_, _, _, po))) => {
+                let x = po.as_secs_f64() / jo.as_secs_f64();
+                gsp += x.ln();
+                format!("{x:.2}x")
+            }
+            _ => "-".into(),
+        };
         println!(
-            "{:<12} {:>12} {:>12} {:>16.3} {:>16.3} {:>14}",
+            "{:<12} {:>12} {:>12} {:>16.3} {:>16.3} {:>12} {:>12} {:>14} {:>14}",
             r.name,
             jc,
             jo,
             ms(r.wasm.1),
             ms(r.wasm.2),
-            speedup.map(|s| format!("{s:.1}x")).unwrap_or("-".into())
+            pc,
+            po,
+            speedup.map(|s| format!("{s:.1}x")).unwrap_or("-".into()),
+            vs_pvm
         );
     }
     println!();
     println!("geometric mean, execution vs native: interpreter {:.1}x (goal 20x), wasmtime {:.2}x", (gi / n).exp(), (gw / n).exp());
+    if pvm_compiler.is_some() {
+        println!(
+            "geometric mean, execution vs native: PolkaVM {:.2}x with gas, {:.2}x without; PolkaVM interpreter {:.1}x",
+            (gp / n).exp(),
+            (gpn / n).exp(),
+            (gpi / n).exp()
+        );
+    }
     if jit {
         println!("geometric mean, execution vs native: JIT {:.2}x with gas metering (goal 1.3x)", (gj / n).exp());
         println!("geometric mean, one-shot: JIT {:.1}x faster than wasmtime (goal 5x)", (gs / n).exp());
+        if pvm_compiler.is_some() {
+            println!("geometric mean, one-shot: JIT {:.2}x faster than PolkaVM (goal: faster, > 1x)", (gsp / n).exp());
+        }
     } else {
         println!("JIT not supported on this host: interpreter only");
     }
