@@ -2,10 +2,10 @@
 //! emitted as x86-64 with its semantics from SPEC.md, block gas checks at block
 //! starts, and out-of-line stubs for the rare paths (out of gas, traps).
 //!
-//! Register use: r15 = guest memory base (context at r15 - CTX_SIZE); rax, rcx, rdx
-//! are scratch (rcx always holds the guest address of a memory access, which the
-//! fault handler reads); eleven guest registers live in host registers (`HOST`), the
-//! rest in the context. Guest addresses are 32-bit values in ecx, zero-extended, so
+//! Register use: r15 = guest memory base (context at r15 - CTX_SIZE); r14 = gas left
+//! (written back to the context at every exit); rax, rcx, rdx are scratch (rcx always holds the guest address of a memory access, which the
+//! fault handler reads); the ten guest registers a program uses most live in host
+//! registers (`allocate`), the rest in the context. Guest addresses are 32-bit values in ecx, zero-extended, so
 //! `[r15 + rcx]` can only reach the 4 GiB reservation.
 
 use std::sync::Arc;
@@ -20,26 +20,55 @@ use crate::context::*;
 use crate::signals::FaultSite;
 
 const NONE: u8 = 0xff;
-/// Host register holding each guest register (x86 numbering), or NONE (in the context).
-/// gp and tp are reserved by the ILP32E ABI, ra and t2 are the least used of the rest.
-const HOST: [u8; 16] = [
-    NONE, // zero
-    NONE, // ra
-    3,    // sp -> rbx
-    NONE, // gp
-    NONE, // tp
-    13,   // t0 -> r13
-    14,   // t1 -> r14
-    NONE, // t2
-    5,    // s0 -> rbp
-    12,   // s1 -> r12
-    6,    // a0 -> rsi
-    7,    // a1 -> rdi
-    8,    // a2 -> r8
-    9,    // a3 -> r9
-    10,   // a4 -> r10
-    11,   // a5 -> r11
-];
+/// Host registers available to guest registers (x86 numbering: rbx, rbp, rsi, rdi,
+/// r8-r13). r14 holds the gas counter (a memory counter would chain every block's
+/// check through store-to-load forwarding), r15 the base; rax, rcx, rdx are scratch.
+const POOL: [u8; 10] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+
+/// Which host register holds each guest register, or NONE (it lives in the context):
+/// the ten registers with the most uses get the ten host registers, each use weighted
+/// by its loop depth (the number of backward static jumps spanning it), so a program's
+/// hot loops decide. Linear: a difference array over the jump spans.
+fn allocate(program: &Program) -> [u8; 16] {
+    let insns = program.instructions();
+    let mut span = vec![0i32; insns.len() + 1];
+    for (i, insn) in insns.iter().enumerate() {
+        if let Some(off) = insn.static_target_offset() {
+            if off <= 0 {
+                let t = (i as i64 + off as i64 / 4) as usize;
+                span[t] += 1;
+                span[i + 1] -= 1;
+            }
+        }
+    }
+    let mut uses = [0u64; 16];
+    let mut depth = 0i32;
+    for (i, insn) in insns.iter().enumerate() {
+        depth += span[i];
+        let weight = 8u64.pow(depth.clamp(0, 6) as u32);
+        let regs: [Option<Reg>; 3] = match *insn {
+            Instruction::Lui { rd, .. } | Instruction::Auipc { rd, .. } | Instruction::Jal { rd, .. } => [Some(rd), None, None],
+            Instruction::Jalr { rd, rs1, .. } | Instruction::Load { rd, rs1, .. } | Instruction::OpImm { rd, rs1, .. } => [Some(rd), Some(rs1), None],
+            Instruction::Branch { rs1, rs2, .. } | Instruction::Store { rs1, rs2, .. } => [Some(rs1), Some(rs2), None],
+            Instruction::Op { rd, rs1, rs2, .. } => [Some(rd), Some(rs1), Some(rs2)],
+            _ => [None, None, None],
+        };
+        for r in regs.into_iter().flatten() {
+            uses[r.index()] += weight;
+        }
+    }
+    // sp always gets a host register: every function's prologue and epilogue use it.
+    uses[Reg::SP.index()] = u64::MAX;
+    let mut order: Vec<usize> = (1..16).collect();
+    // Most used first; ties by register number, so the allocation is deterministic.
+    order.sort_by_key(|&g| (std::cmp::Reverse(uses[g]), g));
+    let mut map = [NONE; 16];
+    for (&g, &h) in order.iter().zip(POOL.iter()) {
+        map[g] = h;
+    }
+    map
+}
+
 const EAX: u8 = 0;
 const ECX: u8 = 1;
 const EDX: u8 = 2;
@@ -54,14 +83,6 @@ enum Loc {
     Zero,
     Host(u8),
     Mem(i32),
-}
-
-fn loc(r: Reg) -> Loc {
-    match (r.index(), HOST[r.index()]) {
-        (0, _) => Loc::Zero,
-        (_, NONE) => Loc::Mem(slot(r)),
-        (_, h) => Loc::Host(h),
-    }
 }
 
 /// A program compiled to native code. Shared by every instance of the program.
@@ -111,6 +132,7 @@ enum Stub {
 struct Emitter<'p> {
     ops: Assembler,
     program: &'p Program,
+    host: [u8; 16],
     block: Vec<Option<DynamicLabel>>,
     insn: Vec<DynamicLabel>,
     sites: Vec<FaultSite>,
@@ -120,9 +142,17 @@ struct Emitter<'p> {
 }
 
 impl Emitter<'_> {
+    fn loc(&self, r: Reg) -> Loc {
+        match (r.index(), self.host[r.index()]) {
+            (0, _) => Loc::Zero,
+            (_, NONE) => Loc::Mem(slot(r)),
+            (_, h) => Loc::Host(h),
+        }
+    }
+
     /// Scratch register `h` = guest register `g`.
     fn get(&mut self, h: u8, g: Reg) {
-        let m = HOST[g.index()];
+        let m = self.host[g.index()];
         if g == Reg::ZERO {
             dynasm!(self.ops ; .arch x64 ; xor Rd(h), Rd(h));
         } else if m != NONE {
@@ -134,7 +164,7 @@ impl Emitter<'_> {
 
     /// Guest register `g` = scratch register `h` (writes to x0 vanish).
     fn put(&mut self, g: Reg, h: u8) {
-        let m = HOST[g.index()];
+        let m = self.host[g.index()];
         if g == Reg::ZERO {
         } else if m != NONE {
             dynasm!(self.ops ; .arch x64 ; mov Rd(m), Rd(h));
@@ -144,7 +174,7 @@ impl Emitter<'_> {
     }
 
     fn put_imm(&mut self, g: Reg, v: u32) {
-        let m = HOST[g.index()];
+        let m = self.host[g.index()];
         let v = v as i32;
         if g == Reg::ZERO {
         } else if m != NONE {
@@ -180,7 +210,7 @@ impl Emitter<'_> {
 
     /// ecx = rs1 + offset; traps if not a multiple of `size`.
     fn address(&mut self, rs1: Reg, offset: i32, size: u32, pc: u32) {
-        if let Loc::Host(m) = loc(rs1) {
+        if let Loc::Host(m) = self.loc(rs1) {
             // Guest values are zero-extended in 64-bit registers; the 32-bit lea keeps
             // the low half of the sum: (rs1 + offset) mod 2^32.
             dynasm!(self.ops ; .arch x64 ; lea ecx, [Rq(m) + offset]);
@@ -290,7 +320,7 @@ impl Emitter<'_> {
     /// `rd = rs1 op rs2` without scratch registers, for the common ops when rd lives in
     /// a host register. False when the general path must be used.
     fn alu_direct(&mut self, op: AluOp, rd: Reg, rs1: Reg, rs2: Reg) -> bool {
-        let (Loc::Host(d), a, b) = (loc(rd), loc(rs1), loc(rs2)) else { return false };
+        let (Loc::Host(d), a, b) = (self.loc(rd), self.loc(rs1), self.loc(rs2)) else { return false };
         if a == Loc::Zero || b == Loc::Zero || !matches!(op, AluOp::Add | AluOp::Sub | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Mul) {
             return false;
         }
@@ -330,11 +360,11 @@ impl Emitter<'_> {
 
     /// `rd = rs1 op imm` without scratch registers when rd lives in a host register.
     fn alu_imm_direct(&mut self, op: AluOp, rd: Reg, rs1: Reg, imm: u32) -> bool {
-        let Loc::Host(d) = loc(rd) else { return false };
+        let Loc::Host(d) = self.loc(rd) else { return false };
         if !matches!(op, AluOp::Add | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Sll | AluOp::Srl | AluOp::Sra) {
             return false;
         }
-        match loc(rs1) {
+        match self.loc(rs1) {
             Loc::Host(m) if m == d => {}
             Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(m)),
             Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [r15 + x]),
@@ -391,7 +421,7 @@ impl Emitter<'_> {
                 self.address(rs1, offset, kind.size(), pc);
                 // Straight into rd's host register when it has one: a faulting load
                 // writes nothing, so rd stays as it was.
-                let h = match loc(rd) {
+                let h = match self.loc(rd) {
                     Loc::Host(m) => m,
                     _ => EAX,
                 };
@@ -419,14 +449,14 @@ impl Emitter<'_> {
             }
             Instruction::Branch { kind, rs1, rs2, offset } => {
                 let t = self.block_label(i, offset);
-                let a = match loc(rs1) {
+                let a = match self.loc(rs1) {
                     Loc::Host(m) => m,
                     _ => {
                         self.get(EAX, rs1);
                         EAX
                     }
                 };
-                match loc(rs2) {
+                match self.loc(rs2) {
                     Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), Rd(m)),
                     Loc::Mem(d) => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), DWORD [r15 + d]),
                     Loc::Zero => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), 0),
@@ -447,6 +477,9 @@ impl Emitter<'_> {
             }
             Instruction::Jalr { rd, rs1, offset } => {
                 let link = pc.wrapping_add(4);
+                if self.direct_call(i, rd, rs1, offset) {
+                    return;
+                }
                 let finish = self.ops.new_dynamic_label();
                 self.stubs.push(Stub::Finish { label: finish, rd, link });
                 let bad = self.stub_trap_ecx(TRAP_BAD_JUMP, pc);
@@ -484,6 +517,35 @@ impl Emitter<'_> {
         }
     }
 
+    /// `auipc r, X; jalr rd, off(r)` is a call to a constant target (how compilers
+    /// emit calls without linker relaxation). When the jalr can't be reached except
+    /// from the auipc (it doesn't start a block), jump straight to the target: same
+    /// registers written, same entry cost charged as through the dynamic path.
+    fn direct_call(&mut self, i: usize, rd: Reg, rs1: Reg, offset: i32) -> bool {
+        if i == 0 || self.program.is_block_start(i) {
+            return false;
+        }
+        let Instruction::Auipc { rd: r, imm } = self.program.instructions()[i - 1] else { return false };
+        if r != rs1 || r == Reg::ZERO {
+            return false;
+        }
+        let pc = CODE_BASE + 4 * i as u32;
+        let target = (pc - 4).wrapping_add(imm).wrapping_add(offset as u32) & !1;
+        let Some(t) = self.program.index_of_pc(target) else { return false };
+        let cost = self.program.entry_cost(t);
+        let oog = self.ops.new_dynamic_label();
+        self.stubs.push(Stub::OutOfGas { label: oog, cost, pc: target });
+        self.put_imm(rd, pc.wrapping_add(4));
+        let l = self.insn[t];
+        dynasm!(self.ops
+            ; .arch x64
+            ; sub r14, cost as i32
+            ; jb =>oog
+            ; jmp =>l
+        );
+        true
+    }
+
     /// The block label of a static target (validated in range, and a block start).
     fn block_label(&mut self, i: usize, offset: i32) -> DynamicLabel {
         let t = (i as i64 + (offset / 4) as i64) as usize;
@@ -497,7 +559,7 @@ impl Emitter<'_> {
                 Stub::OutOfGas { label, cost, pc } => dynasm!(self.ops
                     ; .arch x64
                     ; =>label
-                    ; add QWORD [r15 + GAS], cost as i32
+                    ; add r14, cost as i32
                     ; mov DWORD [r15 + EXIT_PC], pc as i32
                     ; mov DWORD [r15 + EXIT_KIND], EXIT_OUT_OF_GAS as i32
                     ; jmp =>exit
@@ -539,12 +601,12 @@ impl Emitter<'_> {
             ; shr eax, 2
             ; mov rdx, QWORD [r15 + COST_TABLE]
             ; mov edx, DWORD [rdx + rax * 4]
-            ; sub QWORD [r15 + GAS], rdx
+            ; sub r14, rdx
             ; jb =>dyn_oog
             ; mov rdx, QWORD [r15 + JUMP_TABLE]
             ; jmp QWORD [rdx + rax * 8]
             ; =>dyn_oog
-            ; add QWORD [r15 + GAS], rdx
+            ; add r14, rdx
             ; mov DWORD [r15 + EXIT_PC], ecx
             ; mov DWORD [r15 + EXIT_KIND], EXIT_OUT_OF_GAS as i32
             ; jmp =>exit
@@ -561,9 +623,10 @@ impl Emitter<'_> {
             ; push r14
             ; push r15
             ; mov r15, rdi
+            ; mov r14, QWORD [r15 + GAS]
         );
         for g in Reg::all() {
-            let m = HOST[g.index()];
+            let m = self.host[g.index()];
             if m != NONE {
                 dynasm!(self.ops ; .arch x64 ; mov Rd(m), DWORD [r15 + slot(g)]);
             }
@@ -589,9 +652,10 @@ impl Emitter<'_> {
             // The fault handler resumes here with the trap already in the context.
             ; =>fault_exit
             ; =>exit
+            ; mov QWORD [r15 + GAS], r14
         );
         for g in Reg::all() {
-            let m = HOST[g.index()];
+            let m = self.host[g.index()];
             if m != NONE {
                 dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + slot(g)], Rd(m));
             }
@@ -617,7 +681,8 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     let mut ops = Assembler::new().map_err(|e| err(&e))?;
     let insn: Vec<DynamicLabel> = (0..n).map(|_| ops.new_dynamic_label()).collect();
     let (exit, dyn_enter) = (ops.new_dynamic_label(), ops.new_dynamic_label());
-    let mut e = Emitter { ops, program: &program, block: vec![None; n], insn, sites: Vec::new(), stubs: Vec::new(), exit, dyn_enter };
+    let host = allocate(&program);
+    let mut e = Emitter { ops, program: &program, host, block: vec![None; n], insn, sites: Vec::new(), stubs: Vec::new(), exit, dyn_enter };
 
     for (i, &insn) in program.instructions().iter().enumerate() {
         let pc = CODE_BASE + 4 * i as u32;
@@ -629,7 +694,7 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
             dynasm!(e.ops
                 ; .arch x64
                 ; =>l
-                ; sub QWORD [r15 + GAS], cost as i32
+                ; sub r14, cost as i32
                 ; jb =>oog
             );
         }
