@@ -3,7 +3,6 @@
 use std::io;
 use std::sync::Arc;
 
-use rivet_vm::memory_map::{RETURN_ADDRESS, STACK_TOP};
 use rivet_vm::{CallError, GuestInstance, Interrupt, MemoryError, Reg, Trap, TrapKind};
 
 use crate::compile::JitModule;
@@ -90,9 +89,7 @@ impl GuestInstance for JitInstance {
     fn prepare_call(&mut self, entry: &str, gas: u64) -> Result<(), CallError> {
         let pc = self.module.program.entry_point(entry).ok_or(CallError::NoSuchEntryPoint)?;
         let ctx = self.ctx_mut();
-        ctx.regs = [0; 16];
-        ctx.regs[Reg::SP.index()] = STACK_TOP;
-        ctx.regs[Reg::RA.index()] = RETURN_ADDRESS;
+        ctx.regs = rivet_vm::entry_registers();
         ctx.gas = gas;
         self.state = State::Ready(pc);
         Ok(())

@@ -5,7 +5,16 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::memory_map::{RETURN_ADDRESS, STACK_TOP};
 use crate::{CallError, Interrupt, MemoryError, Reg};
+
+/// Registers at the start of a call (SPEC.md §4): all zero but sp and ra.
+pub fn entry_registers() -> [u32; 16] {
+    let mut regs = [0; 16];
+    regs[Reg::SP.index()] = STACK_TOP;
+    regs[Reg::RA.index()] = RETURN_ADDRESS;
+    regs
+}
 
 pub trait GuestInstance {
     /// Selects an entry point: registers reset (sp = stack top, ra = return address),

@@ -10,7 +10,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::isa::{AluOp, BranchKind, Instruction, LoadKind, Reg, StoreKind};
-use crate::memory_map::{CODE_BASE, RETURN_ADDRESS, STACK_TOP};
+use crate::memory_map::{CODE_BASE, RETURN_ADDRESS};
 use crate::program::Program;
 use crate::trace::{MemAccess, Step, TraceEvent};
 use crate::backend::GuestInstance;
@@ -468,8 +468,7 @@ impl GuestInstance for Instance {
     fn prepare_call(&mut self, entry: &str, gas: u64) -> Result<(), CallError> {
         let pc = self.module.program.entry_point(entry).ok_or(CallError::NoSuchEntryPoint)?;
         self.regs = [0; 32];
-        self.regs[Reg::SP.index()] = STACK_TOP;
-        self.regs[Reg::RA.index()] = RETURN_ADDRESS;
+        self.regs[..16].copy_from_slice(&crate::backend::entry_registers());
         self.gas = gas;
         self.state = State::Ready(pc);
         Ok(())

@@ -15,7 +15,7 @@ pub mod memory_map;
 pub mod program;
 pub mod trace;
 
-pub use backend::GuestInstance;
+pub use backend::{entry_registers, GuestInstance};
 pub use blob::{parse, BlobBuilder, BlobError, Limits};
 pub use interpreter::{CallError, Instance, Module};
 pub use isa::{Instruction, Reg};
