@@ -1,5 +1,5 @@
-//! Compiled modules by code hash, bounded by total code size, least recently used
-//! evicted first. Whether a module came from the cache never changes what a call
+//! Compiled modules by blob hash, bounded by total native code size, least recently
+//! used evicted first. Whether a module came from the cache never changes what a call
 //! does or costs: that is the host's rule to keep (gas comes from the program).
 
 use std::collections::HashMap;
@@ -37,8 +37,10 @@ impl ModuleCache {
         ModuleCache { inner: Mutex::new(Inner { entries: HashMap::new(), bytes: 0, clock: 0, hits: 0, misses: 0 }), max_bytes }
     }
 
-    /// The module for `hash`, compiling `program` on a miss. The caller vouches that
-    /// `hash` identifies `program`'s code.
+    /// The module for `hash`, compiling `program` on a miss. `hash` must be a
+    /// collision-resistant hash of the *whole* validated blob: a module fixes the code,
+    /// its block structure (which depends on the entry table), the memory layout and
+    /// the data, so two blobs sharing only their code section must not share a key.
     pub fn get_or_compile(&self, hash: CodeHash, program: impl FnOnce() -> Arc<Program>) -> Result<Arc<JitModule>, CompileError> {
         {
             let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());

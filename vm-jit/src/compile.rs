@@ -127,6 +127,8 @@ enum Stub {
     /// Trap whose argument is in ecx (misaligned address, bad jump target).
     TrapEcx { label: DynamicLabel, trap: u32, pc: u32 },
     Finish { label: DynamicLabel, rd: Reg, link: u32 },
+    /// Out-of-line full `jalr` for dynamic entries onto a fused call.
+    DynamicJalr { label: DynamicLabel, pc: u32, rd: Reg, rs1: Reg, offset: i32 },
 }
 
 struct Emitter<'p> {
@@ -476,31 +478,14 @@ impl Emitter<'_> {
                 dynasm!(self.ops ; .arch x64 ; jmp =>t);
             }
             Instruction::Jalr { rd, rs1, offset } => {
-                let link = pc.wrapping_add(4);
                 if self.direct_call(i, rd, rs1, offset) {
+                    // Dynamic entries onto this jalr (and resumes at it) must use the
+                    // real register value: its table entry points at a full copy.
+                    let label = self.insn[i];
+                    self.stubs.push(Stub::DynamicJalr { label, pc, rd, rs1, offset });
                     return;
                 }
-                let finish = self.ops.new_dynamic_label();
-                self.stubs.push(Stub::Finish { label: finish, rd, link });
-                let bad = self.stub_trap_ecx(TRAP_BAD_JUMP, pc);
-                let code_size = self.program.layout().code_size as i32;
-                let dyn_enter = self.dyn_enter;
-                self.address(rs1, offset, 1, pc);
-                dynasm!(self.ops
-                    ; .arch x64
-                    ; and ecx, -2
-                    ; cmp ecx, RETURN_ADDRESS as i32
-                    ; je =>finish
-                    ; mov eax, ecx
-                    ; sub eax, CODE_BASE as i32
-                    ; cmp eax, code_size
-                    ; jae =>bad
-                    ; test al, 3
-                    ; jnz =>bad
-                );
-                // rd only after the target checked out: a trapping jump changes nothing.
-                self.put_imm(rd, link);
-                dynasm!(self.ops ; .arch x64 ; jmp =>dyn_enter);
+                self.dynamic_jalr(pc, rd, rs1, offset);
             }
             Instruction::Fence => {}
             Instruction::Ecall => {
@@ -517,21 +502,60 @@ impl Emitter<'_> {
         }
     }
 
-    /// `auipc r, X; jalr rd, off(r)` is a call to a constant target (how compilers
-    /// emit calls without linker relaxation). When the jalr can't be reached except
-    /// from the auipc (it doesn't start a block), jump straight to the target: same
-    /// registers written, same entry cost charged as through the dynamic path.
-    fn direct_call(&mut self, i: usize, rd: Reg, rs1: Reg, offset: i32) -> bool {
+    /// `jalr rd, offset(rs1)`: check the target, write rd, enter through the table.
+    fn dynamic_jalr(&mut self, pc: u32, rd: Reg, rs1: Reg, offset: i32) {
+        let link = pc.wrapping_add(4);
+        let finish = self.ops.new_dynamic_label();
+        self.stubs.push(Stub::Finish { label: finish, rd, link });
+        let bad = self.stub_trap_ecx(TRAP_BAD_JUMP, pc);
+        let code_size = self.program.layout().code_size as i32;
+        let dyn_enter = self.dyn_enter;
+        self.address(rs1, offset, 1, pc);
+        dynasm!(self.ops
+            ; .arch x64
+            ; and ecx, -2
+            ; cmp ecx, RETURN_ADDRESS as i32
+            ; je =>finish
+            ; mov eax, ecx
+            ; sub eax, CODE_BASE as i32
+            ; cmp eax, code_size
+            ; jae =>bad
+            ; test al, 3
+            ; jnz =>bad
+        );
+        // rd only after the target checked out: a trapping jump changes nothing.
+        self.put_imm(rd, link);
+        dynasm!(self.ops ; .arch x64 ; jmp =>dyn_enter);
+    }
+
+    /// Whether the jalr at `i` will be compiled as a direct call (see `direct_call`).
+    fn is_direct_call(&self, i: usize) -> bool {
+        let Instruction::Jalr { rs1, offset, .. } = self.program.instructions()[i] else { return false };
+        self.direct_call_target(i, rs1, offset).is_some()
+    }
+
+    fn direct_call_target(&self, i: usize, rs1: Reg, offset: i32) -> Option<usize> {
         if i == 0 || self.program.is_block_start(i) {
-            return false;
+            return None;
         }
-        let Instruction::Auipc { rd: r, imm } = self.program.instructions()[i - 1] else { return false };
+        let Instruction::Auipc { rd: r, imm } = self.program.instructions()[i - 1] else { return None };
         if r != rs1 || r == Reg::ZERO {
-            return false;
+            return None;
         }
+        let auipc_pc = CODE_BASE + 4 * (i as u32 - 1);
+        self.program.index_of_pc(auipc_pc.wrapping_add(imm).wrapping_add(offset as u32) & !1)
+    }
+
+    /// `auipc r, X; jalr rd, off(r)` is a call to a constant target (how compilers
+    /// emit calls without linker relaxation). Falling through from the auipc, jump
+    /// straight to the target: same registers written, same entry cost charged as
+    /// through the dynamic path. Only when the jalr doesn't start a block: then static
+    /// control flow reaches it only from the auipc, and dynamic entries go to the full
+    /// copy (`Stub::DynamicJalr`).
+    fn direct_call(&mut self, i: usize, rd: Reg, rs1: Reg, offset: i32) -> bool {
+        let Some(t) = self.direct_call_target(i, rs1, offset) else { return false };
         let pc = CODE_BASE + 4 * i as u32;
-        let target = (pc - 4).wrapping_add(imm).wrapping_add(offset as u32) & !1;
-        let Some(t) = self.program.index_of_pc(target) else { return false };
+        let target = CODE_BASE + 4 * t as u32;
         let cost = self.program.entry_cost(t);
         let oog = self.ops.new_dynamic_label();
         self.stubs.push(Stub::OutOfGas { label: oog, cost, pc: target });
@@ -554,33 +578,40 @@ impl Emitter<'_> {
 
     fn stubs(&mut self) {
         let exit = self.exit;
-        for stub in std::mem::take(&mut self.stubs) {
-            match stub {
-                Stub::OutOfGas { label, cost, pc } => dynasm!(self.ops
-                    ; .arch x64
-                    ; =>label
-                    ; add r14, cost as i32
-                    ; mov DWORD [r15 + EXIT_PC], pc as i32
-                    ; mov DWORD [r15 + EXIT_KIND], EXIT_OUT_OF_GAS as i32
-                    ; jmp =>exit
-                ),
-                Stub::TrapEcx { label, trap, pc } => dynasm!(self.ops
-                    ; .arch x64
-                    ; =>label
-                    ; mov DWORD [r15 + TRAP_CODE], trap as i32
-                    ; mov DWORD [r15 + EXIT_PC], pc as i32
-                    ; mov DWORD [r15 + EXIT_ARG], ecx
-                    ; mov DWORD [r15 + EXIT_KIND], EXIT_TRAP as i32
-                    ; jmp =>exit
-                ),
-                Stub::Finish { label, rd, link } => {
-                    dynasm!(self.ops ; .arch x64 ; =>label);
-                    self.put_imm(rd, link);
-                    dynasm!(self.ops
+        // Stubs can add stubs (a DynamicJalr copy adds its own trap stubs).
+        while !self.stubs.is_empty() {
+            for stub in std::mem::take(&mut self.stubs) {
+                match stub {
+                    Stub::DynamicJalr { label, pc, rd, rs1, offset } => {
+                        dynasm!(self.ops ; .arch x64 ; =>label);
+                        self.dynamic_jalr(pc, rd, rs1, offset);
+                    }
+                    Stub::OutOfGas { label, cost, pc } => dynasm!(self.ops
                         ; .arch x64
-                        ; mov DWORD [r15 + EXIT_KIND], EXIT_FINISHED as i32
+                        ; =>label
+                        ; add r14, cost as i32
+                        ; mov DWORD [r15 + EXIT_PC], pc as i32
+                        ; mov DWORD [r15 + EXIT_KIND], EXIT_OUT_OF_GAS as i32
                         ; jmp =>exit
-                    );
+                    ),
+                    Stub::TrapEcx { label, trap, pc } => dynasm!(self.ops
+                        ; .arch x64
+                        ; =>label
+                        ; mov DWORD [r15 + TRAP_CODE], trap as i32
+                        ; mov DWORD [r15 + EXIT_PC], pc as i32
+                        ; mov DWORD [r15 + EXIT_ARG], ecx
+                        ; mov DWORD [r15 + EXIT_KIND], EXIT_TRAP as i32
+                        ; jmp =>exit
+                    ),
+                    Stub::Finish { label, rd, link } => {
+                        dynasm!(self.ops ; .arch x64 ; =>label);
+                        self.put_imm(rd, link);
+                        dynasm!(self.ops
+                            ; .arch x64
+                            ; mov DWORD [r15 + EXIT_KIND], EXIT_FINISHED as i32
+                            ; jmp =>exit
+                        );
+                    }
                 }
             }
         }
@@ -698,8 +729,10 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
                 ; jb =>oog
             );
         }
-        let l = e.insn[i];
-        dynasm!(e.ops ; .arch x64 ; =>l);
+        if !e.is_direct_call(i) {
+            let l = e.insn[i];
+            dynasm!(e.ops ; .arch x64 ; =>l);
+        }
         e.instruction(i, insn);
     }
     // Falling through past the last instruction.

@@ -26,8 +26,13 @@ pub struct JitInstance {
 }
 
 impl JitInstance {
-    /// A fresh instance: its own sandbox with the program's data, heap empty.
+    /// A fresh instance: its own sandbox with the program's data, heap empty. Fails
+    /// if the fault handler can't be installed (a guest fault would then end the
+    /// process) or the address space can't be reserved.
     pub fn new(module: Arc<JitModule>) -> io::Result<JitInstance> {
+        if !crate::signals::install() {
+            return Err(io::Error::other("the JIT's fault handler could not be installed"));
+        }
         let p = &module.program;
         let layout = p.layout();
         let sandbox = Sandbox::new(layout, p.ro_data(), p.rw_data())?;

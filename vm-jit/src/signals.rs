@@ -57,12 +57,17 @@ pub fn install() -> bool {
     unsafe { INSTALLED }
 }
 
-/// Runs `f` with `activation` registered as this thread's running code.
+/// Runs `f` with `activation` registered as this thread's running code; the previous
+/// registration comes back however `f` ends.
 pub fn with_activation<R>(activation: &Activation, f: impl FnOnce() -> R) -> R {
-    let prev = ACTIVE.with(|a| a.replace(activation));
-    let r = f();
-    ACTIVE.with(|a| a.set(prev));
-    r
+    struct Restore(*const Activation);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ACTIVE.with(|a| a.set(self.0));
+        }
+    }
+    let _restore = Restore(ACTIVE.with(|a| a.replace(activation)));
+    f()
 }
 
 unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {

@@ -275,6 +275,8 @@ fn parse_entries(bytes: &[u8], code_size: u32) -> Result<Vec<(String, u32)>, Blo
         return Err(BlobError::NoEntryPoints);
     }
     let mut out: Vec<(String, u32)> = Vec::with_capacity(count as usize);
+    // Names seen so far: a set, so 65,535 entries can't make validation quadratic.
+    let mut seen = alloc::collections::BTreeSet::new();
     for _ in 0..count {
         let len = r.u8().ok_or(truncated.clone())? as usize;
         let raw = r.take(len).ok_or(truncated.clone())?;
@@ -283,7 +285,7 @@ fn parse_entries(bytes: &[u8], code_size: u32) -> Result<Vec<(String, u32)>, Blo
             return Err(BlobError::BadEntryName { name: name.to_string() });
         }
         let offset = r.u32().ok_or(truncated.clone())?;
-        if out.iter().any(|(n, _)| n == name) {
+        if !seen.insert(name) {
             return Err(BlobError::DuplicateEntry { name: name.to_string() });
         }
         if offset % 4 != 0 {

@@ -333,6 +333,33 @@ fn bad_jump_targets_trap_without_writing_rd() {
     }
 }
 
+/// A dynamic jump straight onto the jalr of an `auipc; jalr` call pair must use the
+/// register's actual value, not the one the auipc would have produced.
+#[test]
+fn jumping_onto_the_jalr_of_a_call_pair_uses_the_register() {
+    let c = [
+        I::Auipc { rd: x(6), imm: 0 },                       // 0
+        I::Jalr { rd: Reg::ZERO, rs1: x(6), offset: 8 },      // 4: from the auipc: to 8
+        I::Lui { rd: x(7), imm: CODE_BASE },                 // 8: main
+        addi(7, 7, 4),
+        I::Jalr { rd: Reg::ZERO, rs1: x(7), offset: 0 },      // onto index 1 with t1 = 0
+    ];
+    let mut b = rivet_vm::BlobBuilder::new();
+    b.stack_size = 4096;
+    b.code_words(&c.iter().map(|i| rivet_vm::isa::encode::encode(*i)).collect::<Vec<_>>()).entry("main", 8);
+    let p = std::sync::Arc::new(rivet_vm::parse(&b.to_bytes(), &rivet_vm::Limits::default()).unwrap());
+    assert!(!p.is_block_start(1), "the jalr is inside the auipc's block: the fusable case");
+    let mut inst = rivet_vm::Instance::new(std::sync::Arc::new(rivet_vm::Module::new(p.clone())));
+    inst.prepare_call("main", 1000).unwrap();
+    let expected = Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::InvalidJumpTarget { target: 8 }, pc: CODE_BASE + 4 });
+    assert_eq!(inst.run(), expected);
+    if rivet_vm_jit::is_supported() {
+        let mut jit = rivet_vm_jit::JitInstance::new(std::sync::Arc::new(rivet_vm_jit::compile(p).unwrap())).unwrap();
+        jit.prepare_call("main", 1000).unwrap();
+        assert_eq!(jit.run(), expected, "the JIT must not take the fused call path");
+    }
+}
+
 #[test]
 fn returning_to_the_return_address_finishes() {
     let mut c = li(5, RETURN_ADDRESS).to_vec();
