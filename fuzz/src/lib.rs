@@ -40,6 +40,19 @@ pub fn program_from_bytes(data: &[u8]) -> Option<Case> {
     if words.is_empty() {
         return None;
     }
+    // Make call pairs common: an `auipc r` followed by `jalr rd, off(r)` is how
+    // compilers call, and the JIT compiles such pairs specially.
+    let mut words = words;
+    for k in 0..words.len().saturating_sub(1) {
+        if let Ok(Instruction::Auipc { rd, .. }) = decode(words[k]) {
+            if rd != Reg::ZERO && data[6] & 1 == 1 {
+                let offset = ((words[k + 1] >> 20) as i32 & 0x3c) - 0x20; // a few words either way
+                let link = Reg::new((words[k + 1] >> 7) & 15).unwrap();
+                words[k] &= 0x0000_0fff; // auipc r, 0: the pair targets nearby code
+                words[k + 1] = encode(Instruction::Jalr { rd: link, rs1: rd, offset });
+            }
+        }
+    }
     let mut b = BlobBuilder::new();
     b.stack_size = 4096;
     b.heap_max = (data[3] % 4) as u32 * 4096;
