@@ -8,6 +8,9 @@
 //! registers (`allocate`), the rest in the context. Guest addresses are 32-bit values in ecx, zero-extended, so
 //! `[r15 + rcx]` can only reach the 4 GiB reservation.
 
+// dynasm's expansion of dynamic registers (`Rd(h)` with `h: u8`) converts u8 to u8.
+#![allow(clippy::useless_conversion)]
+
 use std::sync::Arc;
 
 use dynasmrt::x64::Assembler;
