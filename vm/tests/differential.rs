@@ -1,7 +1,8 @@
 //! Differential testing against rrs-lib, an independent RV32IM simulator from
 //! crates.io that this project doesn't write. Random RV32EM programs (ALU, M,
-//! loads/stores at in-range, boundary and wild addresses, forward branches and
-//! jumps) run on both; registers, data memory and trap class must match.
+//! loads/stores at in-range, boundary and wild addresses, forward branches, jal and
+//! auipc+jalr call pairs) run on both; registers, data memory and trap class must
+//! match. Every program also runs on the JIT (see common::run_with_gas).
 
 mod common;
 #[allow(unused_imports)]
@@ -140,6 +141,18 @@ fn random_program(rng: &mut SmallRng) -> Vec<I> {
                 code.push(branch(kind, rng.gen_range(0..16), rng.gen_range(0..16), 4 * (skip + 1)));
                 for _ in 0..skip {
                     code.push(opi(AluOp::Add, reg(rng), reg(rng), rng.gen_range(-2048..2048)));
+                }
+            }
+            19 if rng.gen_bool(0.5) => {
+                // A call pair: auipc r, 0; jalr rd, off(r) forward over 1..3 instructions
+                // (the JIT compiles these as direct calls).
+                let skip = rng.gen_range(1..remaining_slots);
+                let r = [6, 7, 15][rng.gen_range(0..3)];
+                let rd = [0, 6, 7, 8, 9][rng.gen_range(0..5)];
+                code.push(I::Auipc { rd: x(r), imm: 0 });
+                code.push(I::Jalr { rd: x(rd), rs1: x(r), offset: 4 * (skip + 2) });
+                for _ in 0..skip {
+                    code.push(addi(reg(rng), 0, 1));
                 }
             }
             _ => {
