@@ -173,7 +173,7 @@ impl GuestInstance for JitInstance {
     }
 
     fn read_memory(&self, addr: u32, buf: &mut [u8]) -> Result<(), MemoryError> {
-        if !self.program().layout().host_range_mapped(addr, buf.len() as u32, self.heap_top) || buf.len() > u32::MAX as usize {
+        if !self.program().layout().host_range_mapped(addr, buf.len(), self.heap_top) {
             return Err(MemoryError::Unmapped { addr });
         }
         if !buf.is_empty() {
@@ -185,7 +185,7 @@ impl GuestInstance for JitInstance {
 
     fn write_memory(&mut self, addr: u32, data: &[u8]) -> Result<(), MemoryError> {
         let layout = self.program().layout();
-        if !layout.host_range_mapped(addr, data.len() as u32, self.heap_top) || data.len() > u32::MAX as usize {
+        if !layout.host_range_mapped(addr, data.len(), self.heap_top) {
             return Err(MemoryError::Unmapped { addr });
         }
         if layout.overlaps_read_only(addr, data.len() as u32) {

@@ -304,7 +304,6 @@ impl Instance {
 
     /// Offset into `mem` of a host-accessed range, if it is mapped.
     fn data_range(&self, addr: u32, len: usize) -> Option<usize> {
-        let len = u32::try_from(len).ok()?;
         if !self.module.program.layout().host_range_mapped(addr, len, self.heap_top) {
             return None;
         }

@@ -85,8 +85,9 @@ impl MemoryLayout {
     /// Whether a host access of `len` bytes at `addr` lies in mapped data, given the
     /// current heap top. Mapped data is the one range [stack bottom, heap top); an
     /// empty range is valid anywhere (SPEC.md §4).
-    pub const fn host_range_mapped(&self, addr: u32, len: u32, heap_top: u32) -> bool {
-        len == 0 || (addr.wrapping_sub(self.stack_bottom()) as u64 + len as u64 <= (heap_top - self.stack_bottom()) as u64)
+    /// `len` is a host length (usize): no caller has to narrow it first.
+    pub const fn host_range_mapped(&self, addr: u32, len: usize, heap_top: u32) -> bool {
+        len == 0 || (addr.wrapping_sub(self.stack_bottom()) as u64).saturating_add(len as u64) <= (heap_top - self.stack_bottom()) as u64
     }
 
     /// Whether `[addr, addr + len)` touches read-only data.
