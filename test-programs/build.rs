@@ -3,7 +3,6 @@
 //! target directory, then links each ELF into a blob in OUT_DIR.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const TARGET: &str = "riscv32em-unknown-none-elf";
 
@@ -25,27 +24,14 @@ fn main() {
     for dir in ["guests/kernels", "guests/programs", "guests/Cargo.toml", "guests/Cargo.lock", "guest-sdk", "abi/src"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
-    // OUT_DIR is <target>/<profile>/build/<pkg>/out: share one guest build per target dir.
-    let guest_target = out_dir.ancestors().nth(4).map(|t| t.join("rivet-guests")).unwrap_or_else(|| out_dir.join("guests"));
-
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(root.join("guests"))
-        .args(["build", "--release", "--target", TARGET, "-Zbuild-std=core,alloc", "-Zbuild-std-features=compiler-builtins-mem"])
+    let guest_target = rivet_nested_cargo::shared_target_dir(&out_dir, "rivet-guests");
+    let mut cmd = rivet_nested_cargo::cargo_build(&root.join("guests"), &guest_target);
+    cmd.args(["--release", "--target", TARGET, "-Zbuild-std=core,alloc", "-Zbuild-std-features=compiler-builtins-mem"])
         // The wasm and PolkaVM builds of the kernels (for the benchmark) are not Rivet guests.
         .args(["--workspace", "--exclude", "wasm-kernels", "--exclude", "polkavm-kernels"])
-        .env("CARGO_TARGET_DIR", &guest_target)
         // Only this sub-build may use unstable flags (TOOLCHAIN.md).
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_ENCODED_RUSTFLAGS", format!("-Clink-arg=-T{}", root.join("guest-sdk/memory.ld").display()));
-    for var in ["RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS", "CARGO_BUILD_TARGET", "RUSTC_WORKSPACE_WRAPPER", "CARGO_PRIMARY_PACKAGE"] {
-        cmd.env_remove(var);
-    }
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CARGO_PROFILE_") || k.starts_with("CARGO_CFG_") || k.starts_with("CARGO_FEATURE_") {
-            cmd.env_remove(k);
-        }
-    }
     let status = cmd.status().unwrap_or_else(|e| panic!("can't run cargo for the guest programs: {e}"));
     if !status.success() {
         panic!(

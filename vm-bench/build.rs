@@ -3,20 +3,10 @@
 //! polkavm-linker's riscv64emac target (PolkaVM, linked into a .polkavm blob).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn cargo_build(guests: &Path, target_dir: &Path, args: &[&str], bootstrap: bool) {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(guests).arg("build").args(args).env("CARGO_TARGET_DIR", target_dir);
-    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS", "CARGO_BUILD_TARGET", "RUSTC_WORKSPACE_WRAPPER"] {
-        cmd.env_remove(var);
-    }
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CARGO_PROFILE_") || k.starts_with("CARGO_CFG_") || k.starts_with("CARGO_FEATURE_") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = rivet_nested_cargo::cargo_build(guests, target_dir);
+    cmd.args(args);
     if bootstrap {
         // Only this sub-build uses unstable flags (build-std, JSON target specs).
         cmd.env("RUSTC_BOOTSTRAP", "1");
@@ -32,10 +22,9 @@ fn main() {
     for dir in ["guests/kernels", "guests/wasm", "guests/polkavm", "guests/Cargo.toml"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
-    let target_root = out_dir.ancestors().nth(4).map(Path::to_path_buf).unwrap_or_else(|| out_dir.clone());
 
     // wasmtime: the needed target is installed by scripts/setup.sh.
-    let wasm_dir = target_root.join("rivet-guests-wasm");
+    let wasm_dir = rivet_nested_cargo::shared_target_dir(&out_dir, "rivet-guests-wasm");
     cargo_build(&guests, &wasm_dir, &["--release", "--target", "wasm32-unknown-unknown", "-p", "wasm-kernels"], false);
     std::fs::copy(wasm_dir.join("wasm32-unknown-unknown/release/wasm_kernels.wasm"), out_dir.join("kernels.wasm")).expect("copying the wasm module");
 
@@ -44,7 +33,7 @@ fn main() {
     args.is_64_bit = true;
     let spec = polkavm_linker::target_json_path(args).expect("polkavm target spec");
     let spec = spec.to_str().expect("UTF-8 path");
-    let pvm_dir = target_root.join("rivet-guests-polkavm");
+    let pvm_dir = rivet_nested_cargo::shared_target_dir(&out_dir, "rivet-guests-polkavm");
     cargo_build(&guests, &pvm_dir, &["--release", "-Zbuild-std=core,alloc", "-Zjson-target-spec", "--target", spec, "-p", "polkavm-kernels"], true);
     let elf = std::fs::read(pvm_dir.join("riscv64emac-unknown-none-polkavm/release/polkavm-kernels")).expect("PolkaVM guest ELF");
     let mut config = polkavm_linker::Config::default();
