@@ -17,7 +17,9 @@ echo "== fuzz: ${FUZZ_SECONDS}s per target"
 # Own target dir and RUSTC_BOOTSTRAP only here: sanitizer flags must not touch the main build.
 # Seed the corpora with the real guest blobs so the fuzzers start from valid programs.
 mkdir -p fuzz/corpus/blob_parse fuzz/corpus/interpret
-cp "$CARGO_TARGET_DIR"/release/build/rivet-test-programs-*/out/*.blob fuzz/corpus/blob_parse/
+# A persistent target dir can hold older build dirs of the same crate: use the newest.
+guest_out=$(ls -td "$CARGO_TARGET_DIR"/release/build/rivet-test-programs-*/out | head -n 1)
+cp "$guest_out"/*.blob fuzz/corpus/blob_parse/
 for target in blob_parse interpret jit_vs_interpreter; do
     log="$CARGO_TARGET_DIR/fuzz-$target.log"
     if ! (cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fuzz" \
