@@ -15,13 +15,21 @@ const PROGRAMS: &[(&str, u32, u32)] = &[
     ("keccak", 64 << 10, 16 << 20),
     ("sort", 64 << 10, 32 << 20),
     ("collections", 64 << 10, 32 << 20),
+    // Contracts for the contracts pallet's tests (guests/contracts).
+    ("counter", 16 << 10, 64 << 10),
+    ("token", 16 << 10, 64 << 10),
+    ("caller", 16 << 10, 64 << 10),
+    ("trapper", 16 << 10, 64 << 10),
+    ("looper", 16 << 10, 64 << 10),
+    ("events", 16 << 10, 64 << 10),
+    ("probe", 16 << 10, 64 << 10),
 ];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest_dir.parent().unwrap().to_path_buf();
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    for dir in ["guests/kernels", "guests/programs", "guests/Cargo.toml", "guests/Cargo.lock", "guest-sdk", "abi/src"] {
+    for dir in ["guests/kernels", "guests/programs", "guests/contracts", "guests/Cargo.toml", "guests/Cargo.lock", "guest-sdk", "abi/src"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
     let guest_target = rivet_nested_cargo::shared_target_dir(&out_dir, "rivet-guests");

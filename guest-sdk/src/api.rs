@@ -132,3 +132,194 @@ impl<const N: usize> core::fmt::Write for FixedBuf<N> {
         Ok(())
     }
 }
+
+// ---- Contract host calls (the contracts pallet) ----
+
+pub type AccountId = [u8; 32];
+pub type Hash = [u8; 32];
+
+fn read32(n: u32) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    unsafe { call(n, out.as_mut_ptr() as u32, 0, 0, 0) };
+    out
+}
+
+fn read_u128(n: u32) -> u128 {
+    let mut out = [0u8; 16];
+    unsafe { call(n, out.as_mut_ptr() as u32, 0, 0, 0) };
+    u128::from_le_bytes(out)
+}
+
+/// The account that called this contract (a user or another contract).
+pub fn caller() -> AccountId {
+    read32(h::CALLER)
+}
+
+/// This contract's own account id.
+pub fn address() -> AccountId {
+    read32(h::ADDRESS)
+}
+
+/// The value transferred to this contract with the current call.
+pub fn value_transferred() -> u128 {
+    read_u128(h::VALUE_TRANSFERRED)
+}
+
+/// This contract's free balance.
+pub fn balance() -> u128 {
+    read_u128(h::BALANCE)
+}
+
+/// Why a transfer, call or instantiation did not succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallStatus {
+    /// The callee reverted; its output is returned alongside.
+    Reverted,
+    /// The callee trapped or ran out of gas.
+    Trapped,
+    /// No contract (or code) there.
+    NotFound,
+    /// The value could not be transferred.
+    TransferFailed,
+    /// A contract already exists at that address.
+    DuplicateContract,
+    /// A status this SDK does not know.
+    Other(u32),
+}
+
+impl CallStatus {
+    fn from_code(code: u32) -> Option<CallStatus> {
+        use rivet_abi::status as s;
+        Some(match code {
+            s::SUCCESS => return None,
+            s::REVERTED => CallStatus::Reverted,
+            s::TRAPPED => CallStatus::Trapped,
+            s::NOT_FOUND => CallStatus::NotFound,
+            s::TRANSFER_FAILED => CallStatus::TransferFailed,
+            s::DUPLICATE_CONTRACT => CallStatus::DuplicateContract,
+            other => CallStatus::Other(other),
+        })
+    }
+}
+
+/// Transfers `value` from this contract to `dest`.
+pub fn transfer(dest: &AccountId, value: u128) -> Result<(), CallStatus> {
+    let v = value.to_le_bytes();
+    match CallStatus::from_code(unsafe { call(h::TRANSFER, dest.as_ptr() as u32, v.as_ptr() as u32, 0, 0).0 }) {
+        None => Ok(()),
+        Some(e) => Err(e),
+    }
+}
+
+/// A failed call: why, and the callee's output (set when it reverted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFailure {
+    pub status: CallStatus,
+    pub output: Vec<u8>,
+}
+
+/// The host reports the output's full length and copies what fits in the buffer:
+/// keep what was copied.
+fn finish_output(mut buf: Vec<u8>, len: u32) -> Vec<u8> {
+    let len = len as usize;
+    unsafe { buf.set_len(len.min(buf.capacity())) };
+    buf
+}
+
+/// Output bytes kept from a sub-call, at most.
+pub const MAX_CALL_OUTPUT: usize = 16 * 1024;
+
+/// Calls another contract with `input`, transferring `value`. `gas_limit` 0 passes
+/// all the gas that is left. Reentry into a contract already on the call stack is
+/// denied unless `allow_reentry`.
+pub fn call_contract(callee: &AccountId, value: u128, gas_limit: u64, input: &[u8], allow_reentry: bool) -> Result<Vec<u8>, CallFailure> {
+    let out: Vec<u8> = Vec::with_capacity(MAX_CALL_OUTPUT);
+    let args = rivet_abi::CallArgs {
+        callee: *callee,
+        value: value.to_le_bytes(),
+        gas_limit: gas_limit.to_le_bytes(),
+        input_ptr: input.as_ptr() as u32,
+        input_len: input.len() as u32,
+        out_ptr: out.as_ptr() as u32,
+        out_cap: out.capacity() as u32,
+        flags: if allow_reentry { rivet_abi::call_flags::ALLOW_REENTRY } else { 0 },
+    }
+    .to_bytes();
+    let (status, len) = unsafe { call(h::CALL, args.as_ptr() as u32, 0, 0, 0) };
+    let output = finish_output(out, len);
+    match CallStatus::from_code(status) {
+        None => Ok(output),
+        Some(status) => Err(CallFailure { status, output }),
+    }
+}
+
+/// Instantiates a contract from uploaded code; returns its address and the output
+/// of its `deploy` entry.
+pub fn instantiate(code_hash: &Hash, value: u128, gas_limit: u64, input: &[u8], salt: &[u8]) -> Result<(AccountId, Vec<u8>), CallFailure> {
+    let out: Vec<u8> = Vec::with_capacity(MAX_CALL_OUTPUT);
+    let mut address = [0u8; 32];
+    let args = rivet_abi::InstantiateArgs {
+        code_hash: *code_hash,
+        value: value.to_le_bytes(),
+        gas_limit: gas_limit.to_le_bytes(),
+        input_ptr: input.as_ptr() as u32,
+        input_len: input.len() as u32,
+        salt_ptr: salt.as_ptr() as u32,
+        salt_len: salt.len() as u32,
+        address_out: address.as_mut_ptr() as u32,
+        out_ptr: out.as_ptr() as u32,
+        out_cap: out.capacity() as u32,
+    }
+    .to_bytes();
+    let (status, len) = unsafe { call(h::INSTANTIATE, args.as_ptr() as u32, 0, 0, 0) };
+    let output = finish_output(out, len);
+    match CallStatus::from_code(status) {
+        None => Ok((address, output)),
+        Some(status) => Err(CallFailure { status, output }),
+    }
+}
+
+/// Emits an event with up to four 32-byte topics.
+pub fn deposit_event(topics: &[[u8; 32]], data: &[u8]) {
+    unsafe { call(h::DEPOSIT_EVENT, topics.as_ptr() as u32, topics.len() as u32, data.as_ptr() as u32, data.len() as u32) };
+}
+
+fn hash(n: u32, input: &[u8]) -> Hash {
+    let mut out = [0u8; 32];
+    unsafe { call(n, input.as_ptr() as u32, input.len() as u32, out.as_mut_ptr() as u32, 0) };
+    out
+}
+
+pub fn blake2_256(input: &[u8]) -> Hash {
+    hash(h::HASH_BLAKE2_256, input)
+}
+
+pub fn keccak_256(input: &[u8]) -> Hash {
+    hash(h::HASH_KECCAK_256, input)
+}
+
+pub fn sha2_256(input: &[u8]) -> Hash {
+    hash(h::HASH_SHA2_256, input)
+}
+
+pub fn block_number() -> u64 {
+    let (lo, hi) = unsafe { call(h::BLOCK_NUMBER, 0, 0, 0, 0) };
+    (hi as u64) << 32 | lo as u64
+}
+
+/// The block's timestamp in milliseconds.
+pub fn now() -> u64 {
+    let (lo, hi) = unsafe { call(h::NOW, 0, 0, 0, 0) };
+    (hi as u64) << 32 | lo as u64
+}
+
+/// Removes this contract; its balance and deposits go to `beneficiary`.
+pub fn terminate(beneficiary: &AccountId) -> ! {
+    unsafe {
+        call(h::TERMINATE, beneficiary.as_ptr() as u32, 0, 0, 0);
+        #[cfg(target_arch = "riscv32")]
+        core::arch::asm!("unimp", options(noreturn));
+        #[cfg(not(target_arch = "riscv32"))]
+        unreachable!()
+    }
+}

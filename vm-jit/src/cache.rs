@@ -37,6 +37,18 @@ impl ModuleCache {
         ModuleCache { inner: Mutex::new(Inner { entries: HashMap::new(), bytes: 0, clock: 0, hits: 0, misses: 0 }), max_bytes }
     }
 
+    /// The module for `hash` if it is cached.
+    pub fn get(&self, hash: &CodeHash) -> Option<Arc<JitModule>> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.clock += 1;
+        let now = inner.clock;
+        let e = inner.entries.get_mut(hash)?;
+        e.last_used = now;
+        let m = e.module.clone();
+        inner.hits += 1;
+        Some(m)
+    }
+
     /// The module for `hash`, compiling `program` on a miss. `hash` must be a
     /// collision-resistant hash of the *whole* validated blob: a module fixes the code,
     /// its block structure (which depends on the entry table), the memory layout and
