@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: unit, instruction, gas, blob validation,
-# differential (vs rrs-lib), guest programs vs native (Rust and C), linker, CLI, a bounded fuzz run
-# of each fuzz target, and a quick benchmark pass.
+# differential (vs rrs-lib), guest programs vs native (Rust and C), linker, CLI, the contracts
+# pallet on both backends, a bounded fuzz run of each fuzz target, and quick benchmark passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rivet/target}"
@@ -12,6 +12,9 @@ export RIVET_REQUIRE_C_TOOLCHAIN=1
 
 echo "== cargo test (release: the guest programs run real workloads)"
 cargo test --workspace --release
+
+echo "== contracts pallet: the FRAME benchmarks, run as tests"
+cargo test --release -p pallet-rivet-contracts --features runtime-benchmarks benchmarking
 
 echo "== fuzz: ${FUZZ_SECONDS}s per target"
 # Own target dir and RUSTC_BOOTSTRAP only here: sanitizer flags must not touch the main build.
@@ -34,3 +37,4 @@ done
 
 echo "== benchmark (quick inputs)"
 cargo run --release -q -p rivet-vm-bench -- --quick
+cargo bench -q -p pallet-rivet-contracts --features mock --bench calls_per_second -- --quick

@@ -31,6 +31,8 @@ pub mod runtime_api;
 mod transcript;
 pub mod weights;
 
+#[cfg(any(test, feature = "mock"))]
+pub mod mock;
 #[cfg(test)]
 mod tests;
 

@@ -2,5 +2,4 @@
 //! runtime and the JIT behind the host functions) and the two must agree on results,
 //! events and state.
 
-mod mock;
 mod scenarios;

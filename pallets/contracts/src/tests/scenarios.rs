@@ -5,7 +5,7 @@ use polkadot_sdk::{
     sp_runtime::{AccountId32, DispatchError, StateVersion},
 };
 
-use super::mock::*;
+use crate::mock::*;
 use crate::{
     address, CodeInfoOf, CodeRejectReason, ContractInfoOf, Error, Event, HoldReason, Outcome, PristineCode, ReceiptCount, Receipts, TrapCode,
 };

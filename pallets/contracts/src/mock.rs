@@ -1,5 +1,6 @@
 //! A mock runtime with System, Balances, Timestamp and the contracts pallet, whose VM
-//! backend is chosen per test run (`set_backend`).
+//! backend is chosen per run (`set_backend`). Used by the tests, the FRAME benchmark
+//! tests and the calls-per-second benchmark (feature `mock`).
 
 use core::cell::Cell;
 
