@@ -12,7 +12,9 @@ extern "C" fn deploy() {}
 
 /// 0 caller; 1 address; 2 value transferred; 3 balance; 4 blake2, keccak and sha2 of the
 /// rest of the input; 5 block number and timestamp; 6 gas left; 7 transfer(dest [32],
-/// amount u128) -> status u8; 8 terminate(beneficiary [32]); 9 debug log then return.
+/// amount u128) -> status u8; 8 terminate(beneficiary [32]); 9 debug log then return;
+/// 10 storage_contains around a set and a clear; 11 an unknown host call; 12 a host
+/// call with an unmapped pointer.
 #[no_mangle]
 extern "C" fn call() {
     let input = api::input();
@@ -48,6 +50,27 @@ extern "C" fn call() {
         Some(8) if rest.len() >= 32 => api::terminate(&rest[..32].try_into().unwrap()),
         Some(9) => {
             api::debug_log("probe says hello");
+            api::return_value(&[])
+        }
+        // storage_contains before and after a set, then after a clear: 3 lengths (u32).
+        Some(10) => {
+            let mut out = Vec::with_capacity(12);
+            let len = |o: Option<usize>| o.map_or(u32::MAX, |l| l as u32);
+            out.extend_from_slice(&len(api::storage_contains(b"k")).to_le_bytes());
+            api::storage_set(b"k", b"value");
+            out.extend_from_slice(&len(api::storage_contains(b"k")).to_le_bytes());
+            api::storage_clear(b"k");
+            out.extend_from_slice(&len(api::storage_contains(b"k")).to_le_bytes());
+            api::return_value(&out)
+        }
+        // A host call number nobody defines.
+        Some(11) => {
+            unsafe { rivet_guest::host::call(999, 0, 0, 0, 0) };
+            api::return_value(&[])
+        }
+        // A storage key at an unmapped address.
+        Some(12) => {
+            unsafe { rivet_guest::host::call(rivet_guest::abi::host::STORAGE_CONTAINS, 0x10, 4, 0, 0) };
             api::return_value(&[])
         }
         _ => api::revert(b"unknown selector"),

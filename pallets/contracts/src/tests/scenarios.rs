@@ -457,6 +457,17 @@ fn environment_host_calls() {
 }
 
 #[test]
+fn storage_contains_and_bad_host_calls() {
+    on_both_backends(|| {
+        let probe = deploy("probe", vec![], b"");
+        let expected: Vec<u8> = [u32::MAX, 5, u32::MAX].iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(query(&probe, vec![10]), expected);
+        assert_eq!(error_of(call(&probe, vec![11])), Error::<Test>::ContractTrapped { kind: TrapCode::UnknownHostCall }.into());
+        assert_eq!(error_of(call(&probe, vec![12])), Error::<Test>::ContractTrapped { kind: TrapCode::BadHostCallArguments }.into());
+    });
+}
+
+#[test]
 fn storage_deposits_follow_storage() {
     on_both_backends(|| {
         let t = deploy("token", 1_000u128.to_le_bytes().to_vec(), b"");
