@@ -37,6 +37,17 @@ pub struct FrameResult {
     pub transcript_hash: [u8; 32],
 }
 
+/// What a frame runs: whose code, for whom, with what.
+struct FrameSpec {
+    caller: AccountId32,
+    contract: AccountId32,
+    info: ContractInfo,
+    entry: EntryPoint,
+    input: Vec<u8>,
+    value: u128,
+    gas: u64,
+}
+
 /// A top-level execution in progress.
 pub struct Stack<T: Config> {
     /// The signer: pays storage deposits and receives refunds.
@@ -179,7 +190,7 @@ impl<T: Config> Stack<T> {
         if !allow_reentry && self.contracts.contains(&contract) {
             return Err(Error::<T>::ReentranceDenied.into());
         }
-        self.run_frame(caller, contract, info, EntryPoint::Call, input, value, gas)
+        self.run_frame(FrameSpec { caller, contract, info, entry: EntryPoint::Call, input, value, gas })
     }
 
     /// Instantiates a contract from uploaded code and runs its `deploy` entry.
@@ -209,7 +220,7 @@ impl<T: Config> Stack<T> {
             ContractInfoOf::<T>::insert(&contract, &info);
             code_info.refcount = code_info.refcount.saturating_add(1);
             CodeInfoOf::<T>::insert(code_hash, &code_info);
-            let r = s.run_frame(deployer.clone(), contract.clone(), info, EntryPoint::Deploy, input, value, gas)?;
+            let r = s.run_frame(FrameSpec { caller: deployer.clone(), contract: contract.clone(), info, entry: EntryPoint::Deploy, input, value, gas })?;
             let ok = r.outcome == Outcome::Returned;
             if ok {
                 Pallet::<T>::deposit_event(Event::Instantiated { deployer: deployer.clone(), contract: contract.clone(), code_hash });
@@ -219,26 +230,17 @@ impl<T: Config> Stack<T> {
         Ok((contract, result))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn run_frame(
-        &mut self,
-        caller: AccountId32,
-        contract: AccountId32,
-        info: ContractInfo,
-        entry: EntryPoint,
-        input: Vec<u8>,
-        value: u128,
-        gas: u64,
-    ) -> Result<FrameResult, DispatchError> {
+    fn run_frame(&mut self, spec: FrameSpec) -> Result<FrameResult, DispatchError> {
         if self.contracts.len() as u32 >= T::MaxCallDepth::get() {
             return Err(Error::<T>::MaxCallDepthReached.into());
         }
         self.transactional(|s| {
+            let (caller, contract, entry) = (spec.caller.clone(), spec.contract.clone(), spec.entry);
             s.contracts.push(contract.clone());
-            if value > 0 {
-                T::Currency::transfer(&caller, &contract, value, Preservation::Preserve).map_err(|_| Error::<T>::TransferFailed)?;
+            if spec.value > 0 {
+                T::Currency::transfer(&caller, &contract, spec.value, Preservation::Preserve).map_err(|_| Error::<T>::TransferFailed)?;
             }
-            let r = s.execute(caller.clone(), contract.clone(), info, entry, input, value, gas)?;
+            let r = s.execute(spec)?;
             let ok = r.outcome == Outcome::Returned;
             if ok {
                 s.settle_deposit(&contract)?;
@@ -251,17 +253,8 @@ impl<T: Config> Stack<T> {
     }
 
     /// Loads the code and runs the guest to its end, answering host calls.
-    #[allow(clippy::too_many_arguments)]
-    fn execute(
-        &mut self,
-        caller: AccountId32,
-        contract: AccountId32,
-        info: ContractInfo,
-        entry: EntryPoint,
-        input: Vec<u8>,
-        value: u128,
-        gas: u64,
-    ) -> Result<FrameResult, DispatchError> {
+    fn execute(&mut self, spec: FrameSpec) -> Result<FrameResult, DispatchError> {
+        let FrameSpec { caller, contract, info, entry, input, value, gas } = spec;
         let out_of_gas = |transcript: &Transcript| FrameResult { outcome: Outcome::OutOfGas, output: Vec::new(), gas_left: 0, transcript_hash: transcript.hash() };
         let blob = PristineCode::<T>::get(info.code_hash).ok_or(Error::<T>::CodeNotFound)?;
         // Loading is paid per code byte, whichever backend runs and whether its cache was warm.
