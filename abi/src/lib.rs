@@ -92,6 +92,10 @@ pub mod status {
     pub const TRANSFER_FAILED: u32 = 4;
     /// A contract already exists at the address being instantiated.
     pub const DUPLICATE_CONTRACT: u32 = 5;
+    /// The call stack is full.
+    pub const DEPTH_EXCEEDED: u32 = 6;
+    /// The callee is already on the call stack and reentry was not allowed.
+    pub const REENTRANCE_DENIED: u32 = 7;
 }
 
 /// Flags of [`CallArgs::flags`].

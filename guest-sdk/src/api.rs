@@ -183,6 +183,10 @@ pub enum CallStatus {
     TransferFailed,
     /// A contract already exists at that address.
     DuplicateContract,
+    /// The call stack is full.
+    DepthExceeded,
+    /// The callee is already on the call stack and reentry was not allowed.
+    ReentranceDenied,
     /// A status this SDK does not know.
     Other(u32),
 }
@@ -197,6 +201,8 @@ impl CallStatus {
             s::NOT_FOUND => CallStatus::NotFound,
             s::TRANSFER_FAILED => CallStatus::TransferFailed,
             s::DUPLICATE_CONTRACT => CallStatus::DuplicateContract,
+            s::DEPTH_EXCEEDED => CallStatus::DepthExceeded,
+            s::REENTRANCE_DENIED => CallStatus::ReentranceDenied,
             other => CallStatus::Other(other),
         })
     }
@@ -233,14 +239,14 @@ pub const MAX_CALL_OUTPUT: usize = 16 * 1024;
 /// all the gas that is left. Reentry into a contract already on the call stack is
 /// denied unless `allow_reentry`.
 pub fn call_contract(callee: &AccountId, value: u128, gas_limit: u64, input: &[u8], allow_reentry: bool) -> Result<Vec<u8>, CallFailure> {
-    let out: Vec<u8> = Vec::with_capacity(MAX_CALL_OUTPUT);
+    let mut out: Vec<u8> = Vec::with_capacity(MAX_CALL_OUTPUT);
     let args = rivet_abi::CallArgs {
         callee: *callee,
         value: value.to_le_bytes(),
         gas_limit: gas_limit.to_le_bytes(),
         input_ptr: input.as_ptr() as u32,
         input_len: input.len() as u32,
-        out_ptr: out.as_ptr() as u32,
+        out_ptr: out.as_mut_ptr() as u32,
         out_cap: out.capacity() as u32,
         flags: if allow_reentry { rivet_abi::call_flags::ALLOW_REENTRY } else { 0 },
     }
@@ -256,7 +262,7 @@ pub fn call_contract(callee: &AccountId, value: u128, gas_limit: u64, input: &[u
 /// Instantiates a contract from uploaded code; returns its address and the output
 /// of its `deploy` entry.
 pub fn instantiate(code_hash: &Hash, value: u128, gas_limit: u64, input: &[u8], salt: &[u8]) -> Result<(AccountId, Vec<u8>), CallFailure> {
-    let out: Vec<u8> = Vec::with_capacity(MAX_CALL_OUTPUT);
+    let mut out: Vec<u8> = Vec::with_capacity(MAX_CALL_OUTPUT);
     let mut address = [0u8; 32];
     let args = rivet_abi::InstantiateArgs {
         code_hash: *code_hash,
@@ -267,7 +273,7 @@ pub fn instantiate(code_hash: &Hash, value: u128, gas_limit: u64, input: &[u8], 
         salt_ptr: salt.as_ptr() as u32,
         salt_len: salt.len() as u32,
         address_out: address.as_mut_ptr() as u32,
-        out_ptr: out.as_ptr() as u32,
+        out_ptr: out.as_mut_ptr() as u32,
         out_cap: out.capacity() as u32,
     }
     .to_bytes();
@@ -313,7 +319,8 @@ pub fn now() -> u64 {
     (hi as u64) << 32 | lo as u64
 }
 
-/// Removes this contract; its balance and deposits go to `beneficiary`.
+/// Removes this contract and its storage: its balance goes to `beneficiary`, its
+/// storage deposits back to the account that signed the transaction.
 pub fn terminate(beneficiary: &AccountId) -> ! {
     unsafe {
         call(h::TERMINATE, beneficiary.as_ptr() as u32, 0, 0, 0);

@@ -32,8 +32,9 @@ pub const NO_INSTANCE: u32 = u32::MAX;
 
 #[runtime_interface]
 pub trait GuestVm {
-    /// Loads `blob` (whose blake2-256 hash is `code_hash`) and creates an instance;
-    /// its id, or [`NO_INSTANCE`] if the blob doesn't validate.
+    /// Loads `blob` (whose blake2-256 hash is `code_hash`; the node keys its cache by
+    /// the hash it computes itself) and creates an instance; its id, or
+    /// [`NO_INSTANCE`] if the blob doesn't validate.
     fn instantiate(&mut self, code_hash: PassPointerAndReadCopy<[u8; 32], 32>, blob: PassFatPointerAndRead<&[u8]>) -> u32 {
         host::instances(*self).instantiate(code_hash, blob)
     }

@@ -14,12 +14,14 @@ pub fn contract_address(deployer: &AccountId32, code_hash: &H256, salt: &[u8]) -
     AccountId32::new(blake2_256(&buf))
 }
 
-/// The child trie holding `address`'s storage. A terminated contract's trie is
-/// cleared before its record goes, so reusing the address later starts empty.
-pub fn trie_id(address: &AccountId32) -> [u8; 32] {
-    let mut buf = [0u8; 43];
+/// The child trie of the contract instantiated at `address` with a never-reused
+/// `nonce`: a contract instantiated again at the address of a terminated one starts
+/// with a trie of its own, whatever the old one still holds.
+pub fn trie_id(address: &AccountId32, nonce: u64) -> [u8; 32] {
+    let mut buf = [0u8; 51];
     buf[..11].copy_from_slice(b"rivet:trie:");
-    buf[11..].copy_from_slice(address.as_ref());
+    buf[11..43].copy_from_slice(address.as_ref());
+    buf[43..].copy_from_slice(&nonce.to_le_bytes());
     blake2_256(&buf)
 }
 

@@ -24,7 +24,7 @@ use rivet_vm::{GuestInstance, Interrupt, Reg};
 
 use crate::{
     address, backend::VmBackend, gas, transcript::Transcript, CodeInfoOf, Config, ContractInfo, ContractInfoOf, EntryPoint, Error, Event,
-    HoldReason, Outcome, Pallet, PristineCode, TrapCode,
+    HoldReason, NextTrieNonce, Outcome, Pallet, PristineCode, TrapCode,
 };
 
 /// How one frame ended.
@@ -61,6 +61,9 @@ pub struct Stack<T: Config> {
     pub debug_log: Option<Vec<u8>>,
     _config: PhantomData<T>,
 }
+
+/// A dry run keeps at most this much debug log (later messages are dropped).
+const MAX_DEBUG_LOG: usize = 1 << 20;
 
 /// What a host call tells the frame's run loop.
 enum Flow {
@@ -215,8 +218,12 @@ impl<T: Config> Stack<T> {
             let ed = T::Currency::minimum_balance();
             T::Currency::transfer(&origin, &contract, ed, Preservation::Preserve)
                 .map_err(|_| Error::<T>::StorageDepositNotEnoughFunds)?;
-            s.account_deposit(ed as i128)?;
-            let info = ContractInfo { code_hash, trie_id: address::trie_id(&contract), storage_items: 0, storage_bytes: 0, storage_deposit: 0 };
+            s.account_deposit(saturating_i128(ed))?;
+            let nonce = NextTrieNonce::<T>::mutate(|n| {
+                *n = n.wrapping_add(1);
+                *n
+            });
+            let info = ContractInfo { code_hash, trie_id: address::trie_id(&contract, nonce), storage_items: 0, storage_bytes: 0, storage_deposit: 0 };
             ContractInfoOf::<T>::insert(&contract, &info);
             code_info.refcount = code_info.refcount.saturating_add(1);
             CodeInfoOf::<T>::insert(code_hash, &code_info);
@@ -256,11 +263,14 @@ impl<T: Config> Stack<T> {
     fn execute(&mut self, spec: FrameSpec) -> Result<FrameResult, DispatchError> {
         let FrameSpec { caller, contract, info, entry, input, value, gas } = spec;
         let out_of_gas = |transcript: &Transcript| FrameResult { outcome: Outcome::OutOfGas, output: Vec::new(), gas_left: 0, transcript_hash: transcript.hash() };
-        let blob = PristineCode::<T>::get(info.code_hash).ok_or(Error::<T>::CodeNotFound)?;
-        // Loading is paid per code byte, whichever backend runs and whether its cache was warm.
-        let Some(gas) = gas.checked_sub(gas::CODE_LOAD_PER_BYTE * blob.len() as u64) else {
+        // Loading is paid per code byte and memory page before the code is read,
+        // whichever backend runs and whether its cache was warm.
+        let code_info = CodeInfoOf::<T>::get(info.code_hash).ok_or(Error::<T>::CodeNotFound)?;
+        let load = gas::CODE_LOAD_PER_BYTE * code_info.code_len as u64 + gas::MEMORY_PER_PAGE * code_info.memory_pages as u64;
+        let Some(gas) = gas.checked_sub(load) else {
             return Ok(out_of_gas(&Transcript::default()));
         };
+        let blob = PristineCode::<T>::get(info.code_hash).ok_or(Error::<T>::CodeNotFound)?;
         let inst = <T::Backend as VmBackend>::instantiate(info.code_hash.0, &blob).ok_or(Error::<T>::VmUnavailable)?;
         let mut frame = Frame { inst, caller, contract: contract.clone(), child: address::child_info(&info.trie_id), value, input, transcript: Transcript::default() };
         if frame.inst.prepare_call(entry.name(), gas).is_err() {
@@ -301,15 +311,16 @@ impl<T: Config> Stack<T> {
             let diff = required - info.storage_deposit;
             T::Currency::transfer_and_hold(&reason, &self.origin, contract, diff, Precision::Exact, Preservation::Preserve, Fortitude::Polite)
                 .map_err(|_| Error::<T>::StorageDepositNotEnoughFunds)?;
-            self.account_deposit(diff as i128)?;
+            self.account_deposit(saturating_i128(diff))?;
+            info.storage_deposit = required;
         } else if required < info.storage_deposit {
             let diff = info.storage_deposit - required;
-            T::Currency::transfer_on_hold(&reason, contract, &self.origin, diff, Precision::BestEffort, Restriction::Free, Fortitude::Polite)?;
-            self.account_deposit(-(diff as i128))?;
+            let moved = T::Currency::transfer_on_hold(&reason, contract, &self.origin, diff, Precision::BestEffort, Restriction::Free, Fortitude::Polite)?;
+            self.account_deposit(-saturating_i128(moved))?;
+            info.storage_deposit -= moved;
         } else {
             return Ok(());
         }
-        info.storage_deposit = required;
         ContractInfoOf::<T>::insert(contract, info);
         Ok(())
     }
@@ -352,11 +363,15 @@ impl<T: Config> Stack<T> {
                 // Read (and so checked) on chain too, so a dry run and a real call agree.
                 let msg = guest!(f.read(ptr, len));
                 if let Some(log) = &mut self.debug_log {
-                    log.extend_from_slice(&msg);
-                    log.push(b'\n');
+                    if log.len() + msg.len() < MAX_DEBUG_LOG {
+                        log.extend_from_slice(&msg);
+                        log.push(b'\n');
+                    }
                 }
             }
             h::SBRK => {
+                let pages = f.arg(0).div_ceil(rivet_vm::memory_map::PAGE_SIZE);
+                charge!(f, gas::SBRK_PER_PAGE * pages as u64);
                 let top = f.inst.sbrk(f.arg(0)).unwrap_or(0);
                 f.set_results(top, 0);
             }
@@ -378,8 +393,9 @@ impl<T: Config> Stack<T> {
                     let (out_ptr, out_cap) = (f.arg(2), f.arg(3));
                     match child::get_raw(&f.child, &key) {
                         Some(v) => {
+                            // The whole value was read from storage, however much is copied.
+                            charge!(f, gas::bytes(v.len() as u32));
                             let copy = v.len().min(out_cap as usize);
-                            charge!(f, gas::bytes(copy as u32));
                             guest!(f.write(out_ptr, &v[..copy]));
                             f.set_results(v.len() as u32, 0);
                         }
@@ -431,7 +447,7 @@ impl<T: Config> Stack<T> {
                 if count > h::MAX_EVENT_TOPICS || data_len > T::MaxEventDataLen::get() {
                     return Ok(Flow::Trap(TrapCode::BadHostCallArguments));
                 }
-                charge!(f, gas::EVENT_BASE + gas::bytes(32 * count + data_len));
+                charge!(f, gas::EVENT_BASE + gas::EVENT_PER_BYTE * (32 * count as u64 + data_len as u64));
                 let topic_bytes = guest!(f.read(topics_ptr, 32 * count));
                 let data = guest!(f.read(data_ptr, data_len));
                 let topics: Vec<H256> = topic_bytes.chunks_exact(32).map(H256::from_slice).collect();
@@ -443,7 +459,7 @@ impl<T: Config> Stack<T> {
             }
             h::HASH_BLAKE2_256 | h::HASH_KECCAK_256 | h::HASH_SHA2_256 => {
                 let (ptr, len, out) = (f.arg(0), f.arg(1), f.arg(2));
-                charge!(f, gas::HASH_BASE + gas::HASH_PER_BYTE * len as u64 + gas::bytes(len + 32));
+                charge!(f, gas::HASH_BASE + gas::HASH_PER_BYTE * len as u64 + gas::bytes(len) + gas::bytes(32));
                 let data = guest!(f.read(ptr, len));
                 let digest = match n {
                     h::HASH_BLAKE2_256 => blake2_256(&data),
@@ -539,7 +555,8 @@ impl<T: Config> Stack<T> {
     }
 
     /// The status a failed sub-call reports to its caller, or the error itself when it
-    /// ends the whole execution (depth, reentrancy, deposits).
+    /// ends the whole execution (deposits, a VM that can't load code). A callee can't
+    /// make its caller fail: its own failures are statuses.
     fn status_of(&self, e: DispatchError) -> Result<u32, DispatchError> {
         let is = |err: Error<T>| e == DispatchError::from(err);
         if is(Error::<T>::ContractNotFound) || is(Error::<T>::CodeNotFound) {
@@ -548,24 +565,31 @@ impl<T: Config> Stack<T> {
             Ok(status::TRANSFER_FAILED)
         } else if is(Error::<T>::DuplicateContract) {
             Ok(status::DUPLICATE_CONTRACT)
+        } else if is(Error::<T>::MaxCallDepthReached) {
+            Ok(status::DEPTH_EXCEEDED)
+        } else if is(Error::<T>::ReentranceDenied) {
+            Ok(status::REENTRANCE_DENIED)
         } else {
             Err(e)
         }
     }
 
     fn host_terminate<I: GuestInstance>(&mut self, f: &mut Frame<I>) -> HostResult {
+        charge!(f, gas::TERMINATE_BASE);
         let Some(info) = ContractInfoOf::<T>::get(&f.contract) else { return Err(Error::<T>::ContractNotFound.into()) };
-        charge!(f, gas::TERMINATE_BASE + gas::STORAGE_WRITE * info.storage_items as u64);
+        charge!(f, gas::STORAGE_WRITE * info.storage_items as u64);
         let beneficiary = AccountId32::new(guest!(f.read_array::<32>(f.arg(0))));
         if self.contracts.iter().filter(|c| **c == f.contract).count() > 1 {
-            return Err(Error::<T>::TerminatedWhileReentrant.into());
+            return Ok(Flow::Trap(TrapCode::TerminatedWhileReentrant));
         }
-        let _ = child::clear_storage(&f.child, Some(info.storage_items.saturating_add(1)), None);
+        // Every item was paid for above; no limit, so nothing is left behind (a limit
+        // also counts keys already deleted in this block).
+        let _ = child::clear_storage(&f.child, None, None);
         let reason = HoldReason::StorageDeposit.into();
         let held: u128 = T::Currency::balance_on_hold(&reason, &f.contract);
         if held > 0 {
-            T::Currency::transfer_on_hold(&reason, &f.contract, &self.origin, held, Precision::BestEffort, Restriction::Free, Fortitude::Polite)?;
-            self.account_deposit(-(held as i128))?;
+            let moved = T::Currency::transfer_on_hold(&reason, &f.contract, &self.origin, held, Precision::BestEffort, Restriction::Free, Fortitude::Polite)?;
+            self.account_deposit(-saturating_i128(moved))?;
         }
         let rest = T::Currency::reducible_balance(&f.contract, Preservation::Expendable, Fortitude::Polite);
         if rest > 0 {
@@ -580,4 +604,8 @@ impl<T: Config> Stack<T> {
         Pallet::<T>::deposit_event(Event::Terminated { contract: f.contract.clone(), beneficiary });
         Ok(Flow::Terminated)
     }
+}
+
+fn saturating_i128(v: u128) -> i128 {
+    i128::try_from(v).unwrap_or(i128::MAX)
 }

@@ -136,6 +136,10 @@ pub mod pallet {
     #[pallet::storage]
     pub type ReceiptCount<T: Config> = StorageMap<_, Twox64Concat, BlockNumberFor<T>, u32, ValueQuery>;
 
+    /// Makes every contract's child trie new, even at the address of a terminated one.
+    #[pallet::storage]
+    pub type NextTrieNonce<T: Config> = StorageValue<_, u64, ValueQuery>;
+
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
@@ -176,11 +180,11 @@ pub mod pallet {
         StorageDepositLimitExhausted,
         /// The origin can't pay the storage deposit.
         StorageDepositNotEnoughFunds,
+        /// The call stack is full (the calling contract sees status `DEPTH_EXCEEDED`).
         MaxCallDepthReached,
-        /// A contract already on the call stack was called without allowing reentry.
+        /// The callee is on the call stack and reentry wasn't allowed (the calling
+        /// contract sees status `REENTRANCE_DENIED`).
         ReentranceDenied,
-        /// A contract tried to terminate while it has other frames on the stack.
-        TerminatedWhileReentrant,
         SaltTooLong,
         /// The VM could not load the stored code (a node without the VM host functions).
         VmUnavailable,
@@ -355,7 +359,8 @@ impl<T: Config> Pallet<T> {
         T::Currency::hold(&HoldReason::CodeUploadDeposit.into(), uploader, deposit).map_err(|_| Error::<T>::StorageDepositNotEnoughFunds)?;
         let bounded: frame_support::BoundedVec<u8, T::MaxCodeLen> = code.try_into().map_err(|_| Error::<T>::CodeTooLarge)?;
         PristineCode::<T>::insert(code_hash, bounded);
-        CodeInfoOf::<T>::insert(code_hash, CodeInfo { owner: uploader.clone(), deposit, refcount: 0, code_len: len });
+        let memory_pages = program.layout().data_span().div_ceil(rivet_vm::memory_map::PAGE_SIZE);
+        CodeInfoOf::<T>::insert(code_hash, CodeInfo { owner: uploader.clone(), deposit, refcount: 0, code_len: len, memory_pages });
         Self::deposit_event(Event::CodeStored { code_hash, uploader: uploader.clone(), deposit });
         Ok((code_hash, deposit))
     }

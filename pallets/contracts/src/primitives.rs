@@ -14,6 +14,8 @@ pub struct CodeInfo<AccountId> {
     pub deposit: u128,
     pub refcount: u64,
     pub code_len: u32,
+    /// 4 KiB pages of data memory an instance reserves (stack through heap limit).
+    pub memory_pages: u32,
 }
 
 /// A contract: its code, its child trie, and what its storage holds and has deposited.
@@ -54,6 +56,8 @@ pub enum TrapCode {
     /// A host call with arguments the host can't accept (a bad pointer, a key or
     /// output too long, unknown flags).
     BadHostCallArguments,
+    /// `terminate` while the contract has other frames on the call stack.
+    TerminatedWhileReentrant,
 }
 
 impl From<TrapKind> for TrapCode {

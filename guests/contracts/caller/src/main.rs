@@ -14,6 +14,8 @@ fn status_code(s: CallStatus) -> u8 {
         CallStatus::NotFound => 3,
         CallStatus::TransferFailed => 4,
         CallStatus::DuplicateContract => 5,
+        CallStatus::DepthExceeded => 6,
+        CallStatus::ReentranceDenied => 7,
         CallStatus::Other(n) => n as u8,
     }
 }
@@ -29,7 +31,7 @@ extern "C" fn deploy() {}
 /// - 1 instantiate: code hash [32], value u128, salt length u8, salt, then the deploy
 ///   input. Returns status u8, then the new address.
 /// - 2 recurse: depth u32. Calls itself (reentry allowed) depth times, then returns the
-///   depth reached.
+///   depth reached; a failure deep down reverts with the innermost status.
 #[no_mangle]
 extern "C" fn call() {
     let input = api::input();
@@ -77,6 +79,8 @@ extern "C" fn call() {
                     let below = u32::from_le_bytes(out[..4].try_into().unwrap());
                     api::return_value(&(below + 1).to_le_bytes())
                 }
+                // Pass the innermost failure up unchanged.
+                Err(f) if f.status == CallStatus::Reverted => api::revert(&f.output),
                 Err(f) => api::revert(&[status_code(f.status)]),
             }
         }

@@ -63,6 +63,18 @@ extern "C" fn call() {
             out.extend_from_slice(&len(api::storage_contains(b"k")).to_le_bytes());
             api::return_value(&out)
         }
+        // Sets (13) or clears (14) the keys "s0".."s{n-1}", n = input[1].
+        Some(op @ (13 | 14)) if !rest.is_empty() => {
+            for i in 0..rest[0] {
+                let key = [b's', i];
+                if *op == 13 {
+                    api::storage_set(&key, b"some value");
+                } else {
+                    api::storage_clear(&key);
+                }
+            }
+            api::return_value(&[])
+        }
         // A host call number nobody defines.
         Some(11) => {
             unsafe { rivet_guest::host::call(999, 0, 0, 0, 0) };

@@ -370,7 +370,12 @@ fn call_depth_is_limited() {
         let recurse = |depth: u32| [&[2u8][..], &depth.to_le_bytes()].concat();
         // Depth 8 frames in all: the top one and 7 below.
         assert_eq!(query(&caller, recurse(7)), 7u32.to_le_bytes().to_vec());
-        assert_eq!(error_of(call(&caller, recurse(8))), Error::<Test>::MaxCallDepthReached.into());
+        // One more: the deepest frame is refused its call (status 6) and reverts with it.
+        let r = Contracts::dry_run_call(ALICE, caller.clone(), 0, Some(gas()), None, recurse(8));
+        let out = r.result.unwrap();
+        assert!(out.reverted);
+        assert_eq!(out.data, vec![6]);
+        assert_eq!(error_of(call(&caller, recurse(8))), Error::<Test>::ContractReverted.into());
     });
 }
 
@@ -380,13 +385,15 @@ fn reentry_is_denied_unless_allowed() {
         let a = deploy("caller", vec![], b"a");
         let b = deploy("caller", vec![], b"b");
         let counter = deploy("counter", vec![], b"");
-        // a -> b -> a (not allowed by b's call) fails the whole call.
+        // a -> b -> a, not allowed by b's call: b sees status 7 and returns it; a's call
+        // to b succeeded. A callee can't make its caller fail this way.
         let inner = forward(&counter, false, 0, 0, &[1]);
         let back_to_a = forward(&a, false, 0, 0, &inner);
-        assert_eq!(error_of(call(&a, forward(&b, false, 0, 0, &back_to_a))), Error::<Test>::ReentranceDenied.into());
-        // Allowed: it goes through.
-        let back_to_a = forward(&a, true, 0, 0, &inner);
+        assert_eq!(query(&a, forward(&b, false, 0, 0, &back_to_a)), vec![0, 7]);
         assert_ok!(call(&a, forward(&b, false, 0, 0, &back_to_a)));
+        // Allowed: a runs again and calls the counter (count 0).
+        let back_to_a = forward(&a, true, 0, 0, &inner);
+        assert_eq!(query(&a, forward(&b, false, 0, 0, &back_to_a)), [&[0u8, 0, 0][..], &0u32.to_le_bytes()].concat());
     });
 }
 
@@ -507,5 +514,34 @@ fn dry_runs_report_gas_events_and_change_nothing() {
         let short = Weight::from_parts(estimate.ref_time() - 2 * crate::Pallet::<Test>::weight_per_gas(), 0);
         assert_eq!(error_of(Contracts::call(RuntimeOrigin::signed(ALICE), c, 0, short, NO_LIMIT, vec![0])), Error::<Test>::OutOfGas.into());
         r.gas_used
+    });
+}
+
+#[test]
+fn terminate_clears_committed_storage_and_a_new_instance_starts_empty() {
+    set_backend(Which::Interpreter);
+    let mut ext = new_test_ext();
+    let probe = ext.execute_with(|| {
+        let probe = deploy("probe", vec![], b"again");
+        assert_ok!(call(&probe, vec![13, 10]));
+        probe
+    });
+    // Commit: the keys now live in the backend, not the overlay.
+    ext.commit_all().unwrap();
+    ext.execute_with(|| {
+        let old = ContractInfoOf::<Test>::get(&probe).unwrap();
+        assert_eq!(old.storage_items, 10);
+        // Clear nine in this block, then terminate: the tenth must go too.
+        assert_ok!(call(&probe, vec![14, 9]));
+        let mut term = vec![8];
+        term.extend_from_slice(CHARLIE.as_ref());
+        assert_ok!(call(&probe, term));
+        let old_child = address::child_info(&old.trie_id);
+        assert_eq!(polkadot_sdk::frame_support::storage::child::get_raw(&old_child, &[b's', 9]), None);
+        // The same deployer, code and salt: the same address, a new trie.
+        let again = deploy("probe", vec![], b"again");
+        assert_eq!(again, probe);
+        assert_ne!(ContractInfoOf::<Test>::get(&again).unwrap().trie_id, old.trie_id);
+        assert_eq!(Contracts::get_storage(&again, &[b's', 9]).unwrap(), None);
     });
 }
