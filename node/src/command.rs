@@ -52,7 +52,12 @@ fn partial(config: &sc_service::Configuration) -> Result<(service::Parts, polkad
 }
 
 pub fn run() -> sc_cli::Result<()> {
-    let cli = Cli::from_args();
+    let mut cli = Cli::from_args();
+    if cli.run.shared_params.is_dev() {
+        // Instant sealing proposes from the pool as soon as a transaction is imported;
+        // the single-state pool has it ready then (the fork-aware one may not yet).
+        cli.run.pool_config.pool_type = sc_cli::TransactionPoolType::SingleState;
+    }
     match &cli.subcommand {
         Some(Subcommand::Key(cmd)) => cmd.run(&cli),
         Some(Subcommand::BuildSpec(cmd)) => {

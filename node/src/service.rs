@@ -299,10 +299,15 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
     Ok(parts.task_manager)
 }
 
-/// A block as soon as a transaction arrives, finalized at once. Each block's
+/// A block as soon as a transaction arrives, finalized at once; and, every half
+/// second, one more if transactions are still waiting (a transaction imported while a
+/// block was being built would otherwise wait for the next one). Each block's
 /// timestamp is at least one slot after its parent's (Aura needs a new slot per
 /// block), and never behind the wall clock — also after a restart.
 fn start_instant_seal(parts: &Parts, registry: Option<&polkadot_sdk::substrate_prometheus_endpoint::Registry>, slot_duration: SlotDuration) {
+    use futures::StreamExt;
+    use polkadot_sdk::{sc_consensus_manual_seal::EngineCommand, sc_transaction_pool_api::TransactionPool};
+
     let proposer = sc_basic_authorship::ProposerFactory::new(
         parts.task_manager.spawn_handle(),
         parts.client.clone(),
@@ -310,12 +315,25 @@ fn start_instant_seal(parts: &Parts, registry: Option<&polkadot_sdk::substrate_p
         registry,
         parts.telemetry.as_ref().map(|x| x.handle()),
     );
+    let pool = parts.transaction_pool.clone();
+    let imported = pool.import_notification_stream().map(|_| ());
+    let waiting = futures::stream::unfold(pool.clone(), |pool| async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            if pool.status().ready > 0 {
+                return Some(((), pool));
+            }
+        }
+    });
+    let commands_stream = futures::stream::select(imported, Box::pin(waiting))
+        .map(|()| EngineCommand::SealNewBlock { create_empty: false, finalize: true, parent_hash: None, sender: None });
     let client = parts.client.clone();
-    let params = sc_consensus_manual_seal::InstantSealParams {
+    let params = sc_consensus_manual_seal::ManualSealParams {
         block_import: parts.client.clone(),
         env: proposer,
         client: parts.client.clone(),
-        pool: parts.transaction_pool.clone(),
+        pool,
+        commands_stream,
         select_chain: parts.select_chain.clone(),
         consensus_data_provider: Some(Box::new(AuraConsensusDataProvider::new_with_slot_duration(slot_duration))),
         create_inherent_data_providers: move |parent, ()| {
@@ -323,14 +341,12 @@ fn start_instant_seal(parts: &Parts, registry: Option<&polkadot_sdk::substrate_p
             async move {
                 let now = sp_timestamp::Timestamp::current().as_millis();
                 let after_parent = parent_timestamp(&client, parent).map_or(0, |t| t + slot_duration.as_millis());
-                let timestamp = sp_timestamp::InherentDataProvider::new(now.max(after_parent).into());
-                let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(*timestamp, slot_duration);
-                Ok((slot, timestamp))
+                // Only the timestamp: the Aura digest comes from the consensus data
+                // provider, and manual seal counts inherent data providers to tell an
+                // empty block (a slot provider would make every block look empty).
+                Ok(sp_timestamp::InherentDataProvider::new(now.max(after_parent).into()))
             }
         },
     };
-    parts
-        .task_manager
-        .spawn_essential_handle()
-        .spawn_blocking("instant-seal", None, sc_consensus_manual_seal::run_instant_seal_and_finalize(params));
+    parts.task_manager.spawn_essential_handle().spawn_blocking("instant-seal", None, sc_consensus_manual_seal::run_manual_seal(params));
 }
