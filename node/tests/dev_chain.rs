@@ -61,8 +61,7 @@ impl Node {
     }
 
     fn stop(mut self) {
-        // SIGTERM would be kinder, but kill + wait is enough for ParityDB's durability
-        // check below: committed blocks are on disk before their import is reported.
+        // SIGINT, as Ctrl-C would: the node shuts down cleanly; kill only if it hangs.
         let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(30);
         while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
