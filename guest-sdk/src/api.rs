@@ -224,12 +224,14 @@ pub struct CallFailure {
     pub output: Vec<u8>,
 }
 
-/// The host reports the output's full length and copies what fits in the buffer:
-/// keep what was copied.
-fn finish_output(mut buf: Vec<u8>, len: u32) -> Vec<u8> {
-    let len = len as usize;
-    unsafe { buf.set_len(len.min(buf.capacity())) };
-    buf
+/// A sub-call's result from a0 (status) and a1 (the output's full length): the host
+/// copied what fits in `buf`, which is kept.
+fn sub_call_result(mut buf: Vec<u8>, status: u32, len: u32) -> Result<Vec<u8>, CallFailure> {
+    unsafe { buf.set_len((len as usize).min(buf.capacity())) };
+    match CallStatus::from_code(status) {
+        None => Ok(buf),
+        Some(status) => Err(CallFailure { status, output: buf }),
+    }
 }
 
 /// Output bytes kept from a sub-call, at most.
@@ -252,11 +254,7 @@ pub fn call_contract(callee: &AccountId, value: u128, gas_limit: u64, input: &[u
     }
     .to_bytes();
     let (status, len) = unsafe { call(h::CALL, args.as_ptr() as u32, 0, 0, 0) };
-    let output = finish_output(out, len);
-    match CallStatus::from_code(status) {
-        None => Ok(output),
-        Some(status) => Err(CallFailure { status, output }),
-    }
+    sub_call_result(out, status, len)
 }
 
 /// Instantiates a contract from uploaded code; returns its address and the output
@@ -278,11 +276,7 @@ pub fn instantiate(code_hash: &Hash, value: u128, gas_limit: u64, input: &[u8], 
     }
     .to_bytes();
     let (status, len) = unsafe { call(h::INSTANTIATE, args.as_ptr() as u32, 0, 0, 0) };
-    let output = finish_output(out, len);
-    match CallStatus::from_code(status) {
-        None => Ok((address, output)),
-        Some(status) => Err(CallFailure { status, output }),
-    }
+    sub_call_result(out, status, len).map(|output| (address, output))
 }
 
 /// Emits an event with up to four 32-byte topics.

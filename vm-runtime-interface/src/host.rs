@@ -58,7 +58,7 @@ pub(crate) fn instances(ext: &mut dyn Externalities) -> &mut VmInstancesInner {
 }
 
 impl VmInstancesInner {
-    pub(crate) fn instantiate(&mut self, _claimed_hash: [u8; 32], blob: &[u8]) -> u32 {
+    pub(crate) fn instantiate(&mut self, blob: &[u8]) -> u32 {
         // The cache is process-wide: key it by the hash computed here, so no caller can
         // make another call run the wrong code by naming a wrong hash.
         let code_hash = sp_crypto_hashing::blake2_256(blob);

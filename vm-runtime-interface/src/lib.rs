@@ -17,7 +17,7 @@ extern crate alloc;
 pub mod wire;
 
 use sp_runtime_interface::{
-    pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead, PassFatPointerAndReadWrite, PassPointerAndReadCopy},
+    pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead, PassFatPointerAndReadWrite},
     runtime_interface,
 };
 use rivet_vm::{CallError, GuestInstance, Interrupt, MemoryError, Reg};
@@ -32,11 +32,11 @@ pub const NO_INSTANCE: u32 = u32::MAX;
 
 #[runtime_interface]
 pub trait GuestVm {
-    /// Loads `blob` (whose blake2-256 hash is `code_hash`; the node keys its cache by
-    /// the hash it computes itself) and creates an instance; its id, or
-    /// [`NO_INSTANCE`] if the blob doesn't validate.
-    fn instantiate(&mut self, code_hash: PassPointerAndReadCopy<[u8; 32], 32>, blob: PassFatPointerAndRead<&[u8]>) -> u32 {
-        host::instances(*self).instantiate(code_hash, blob)
+    /// Loads `blob` (compiled code comes from the node's cache, keyed by the blob's
+    /// hash) and creates an instance; its id, or [`NO_INSTANCE`] if the blob doesn't
+    /// validate.
+    fn instantiate(&mut self, blob: PassFatPointerAndRead<&[u8]>) -> u32 {
+        host::instances(*self).instantiate(blob)
     }
 
     /// Selects an entry point and sets the gas: 0 on success, 1 if there is no such
@@ -107,8 +107,8 @@ pub struct HostInstance {
 
 impl HostInstance {
     /// Loads `blob` on the node; `None` if it doesn't validate there.
-    pub fn new(code_hash: [u8; 32], blob: &[u8]) -> Option<HostInstance> {
-        match guest_vm::instantiate(code_hash, blob) {
+    pub fn new(blob: &[u8]) -> Option<HostInstance> {
+        match guest_vm::instantiate(blob) {
             NO_INSTANCE => None,
             id => Some(HostInstance { id }),
         }

@@ -1,7 +1,7 @@
 //! The host functions, called natively inside test externalities: a guest driven
 //! through `HostInstance` behaves exactly as the interpreter does.
 
-use polkadot_sdk::sp_io::{hashing::blake2_256, TestExternalities};
+use polkadot_sdk::sp_io::TestExternalities;
 use rivet_vm::{GuestInstance, Interrupt, Reg};
 use rivet_vm_runtime_interface::HostInstance;
 
@@ -36,10 +36,10 @@ fn host_instance_matches_the_interpreter() {
     let mut reference = rivet_vm::Instance::new(rivet_test_programs::module("minimal"));
     let expected = echo(&mut reference, b"hello, node");
     TestExternalities::default().execute_with(|| {
-        let mut inst = HostInstance::new(blake2_256(blob), blob).expect("valid blob");
+        let mut inst = HostInstance::new(blob).expect("valid blob");
         assert_eq!(echo(&mut inst, b"hello, node"), expected);
         // A second instance of the same code comes from the compiled-code cache.
-        let mut again = HostInstance::new(blake2_256(blob), blob).unwrap();
+        let mut again = HostInstance::new(blob).unwrap();
         assert_eq!(echo(&mut again, b"hello, node"), expected);
         assert!(inst.prepare_call("no such entry", 10).is_err());
     });
@@ -50,8 +50,8 @@ fn host_instance_matches_the_interpreter() {
 #[test]
 fn invalid_blobs_and_dropped_ids_are_errors_not_panics() {
     TestExternalities::default().execute_with(|| {
-        assert!(HostInstance::new([1; 32], b"not a blob").is_none());
-        let ids = rivet_vm_runtime_interface::guest_vm::instantiate([9; 32], b"RIVT");
+        assert!(HostInstance::new(b"not a blob").is_none());
+        let ids = rivet_vm_runtime_interface::guest_vm::instantiate(b"RIVT");
         assert_eq!(ids, rivet_vm_runtime_interface::NO_INSTANCE);
         // Using an id that doesn't exist reads as a trap, never a panic.
         let i = rivet_vm_runtime_interface::wire::decode_interrupt(rivet_vm_runtime_interface::guest_vm::run(12345));

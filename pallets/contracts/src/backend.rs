@@ -7,9 +7,8 @@ use rivet_vm::{GuestInstance, Limits};
 
 pub trait VmBackend {
     type Instance: GuestInstance;
-    /// An instance of `blob` (validated at upload; `code_hash` is its blake2-256),
-    /// or `None` if it can't be loaded.
-    fn instantiate(code_hash: [u8; 32], blob: &[u8]) -> Option<Self::Instance>;
+    /// An instance of `blob` (validated at upload), or `None` if it can't be loaded.
+    fn instantiate(blob: &[u8]) -> Option<Self::Instance>;
 }
 
 /// The interpreter, linked into the runtime.
@@ -18,7 +17,7 @@ pub struct Interpreter;
 impl VmBackend for Interpreter {
     type Instance = rivet_vm::Instance;
 
-    fn instantiate(_code_hash: [u8; 32], blob: &[u8]) -> Option<Self::Instance> {
+    fn instantiate(blob: &[u8]) -> Option<Self::Instance> {
         // Upload checked the pallet's limits; loading only re-parses.
         let limits = Limits { max_code_size: u32::MAX, max_memory: u32::MAX };
         let program = rivet_vm::parse(blob, &limits).ok()?;
@@ -32,7 +31,7 @@ pub struct NodeJit;
 impl VmBackend for NodeJit {
     type Instance = rivet_vm_runtime_interface::HostInstance;
 
-    fn instantiate(code_hash: [u8; 32], blob: &[u8]) -> Option<Self::Instance> {
-        rivet_vm_runtime_interface::HostInstance::new(code_hash, blob)
+    fn instantiate(blob: &[u8]) -> Option<Self::Instance> {
+        rivet_vm_runtime_interface::HostInstance::new(blob)
     }
 }

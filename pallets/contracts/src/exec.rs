@@ -35,6 +35,9 @@ pub struct FrameResult {
     /// Gas handed back to the caller (0 after running out).
     pub gas_left: u64,
     pub transcript_hash: [u8; 32],
+    /// The code that ran (read before the frame, so it is known even if the contract
+    /// terminated itself).
+    pub code_hash: H256,
 }
 
 /// What a frame runs: whose code, for whom, with what.
@@ -262,20 +265,19 @@ impl<T: Config> Stack<T> {
     /// Loads the code and runs the guest to its end, answering host calls.
     fn execute(&mut self, spec: FrameSpec) -> Result<FrameResult, DispatchError> {
         let FrameSpec { caller, contract, info, entry, input, value, gas } = spec;
-        let out_of_gas = |transcript: &Transcript| FrameResult { outcome: Outcome::OutOfGas, output: Vec::new(), gas_left: 0, transcript_hash: transcript.hash() };
         // Loading is paid per code byte and memory page before the code is read,
         // whichever backend runs and whether its cache was warm.
         let code_info = CodeInfoOf::<T>::get(info.code_hash).ok_or(Error::<T>::CodeNotFound)?;
         let load = gas::CODE_LOAD_PER_BYTE * code_info.code_len as u64 + gas::MEMORY_PER_PAGE * code_info.memory_pages as u64;
         let Some(gas) = gas.checked_sub(load) else {
-            return Ok(out_of_gas(&Transcript::default()));
+            return Ok(FrameResult { outcome: Outcome::OutOfGas, output: Vec::new(), gas_left: 0, transcript_hash: [0; 32], code_hash: info.code_hash });
         };
         let blob = PristineCode::<T>::get(info.code_hash).ok_or(Error::<T>::CodeNotFound)?;
-        let inst = <T::Backend as VmBackend>::instantiate(info.code_hash.0, &blob).ok_or(Error::<T>::VmUnavailable)?;
+        let inst = <T::Backend as VmBackend>::instantiate(&blob).ok_or(Error::<T>::VmUnavailable)?;
         let mut frame = Frame { inst, caller, contract: contract.clone(), child: address::child_info(&info.trie_id), value, input, transcript: Transcript::default() };
         if frame.inst.prepare_call(entry.name(), gas).is_err() {
             // Upload requires `call`; `deploy` is optional and then does nothing.
-            return Ok(FrameResult { outcome: Outcome::Returned, output: Vec::new(), gas_left: gas, transcript_hash: [0; 32] });
+            return Ok(FrameResult { outcome: Outcome::Returned, output: Vec::new(), gas_left: gas, transcript_hash: [0; 32], code_hash: info.code_hash });
         }
         let (outcome, output) = loop {
             match frame.inst.run() {
@@ -298,7 +300,7 @@ impl<T: Config> Stack<T> {
             }
         };
         let gas_left = if outcome == Outcome::OutOfGas { 0 } else { frame.inst.gas_left() };
-        Ok(FrameResult { outcome, output, gas_left, transcript_hash: frame.transcript.hash() })
+        Ok(FrameResult { outcome, output, gas_left, transcript_hash: frame.transcript.hash(), code_hash: info.code_hash })
     }
 
     /// Brings the deposit held on `contract` in line with what its storage needs,
@@ -518,12 +520,7 @@ impl<T: Config> Stack<T> {
         let allow_reentry = args.flags & rivet_abi::call_flags::ALLOW_REENTRY != 0;
         match self.call(f.contract.clone(), callee, u128::from_le_bytes(args.value), input, gas, allow_reentry) {
             Ok(res) => Self::finish_sub_call(f, &res, args.out_ptr, args.out_cap),
-            Err(e) => {
-                let code = self.status_of(e)?;
-                f.inst.set_gas_left(f.inst.gas_left().saturating_add(gas));
-                f.set_results(code, 0);
-                Ok(Flow::Continue)
-            }
+            Err(e) => self.refuse_sub_call(f, e, gas),
         }
     }
 
@@ -545,13 +542,17 @@ impl<T: Config> Stack<T> {
                 }
                 Self::finish_sub_call(f, &res, args.out_ptr, args.out_cap)
             }
-            Err(e) => {
-                let code = self.status_of(e)?;
-                f.inst.set_gas_left(f.inst.gas_left().saturating_add(gas));
-                f.set_results(code, 0);
-                Ok(Flow::Continue)
-            }
+            Err(e) => self.refuse_sub_call(f, e, gas),
         }
+    }
+
+    /// A sub-call that never ran: its gas share goes back, a0 = its status, a1 = 0;
+    /// or the error ends the whole execution.
+    fn refuse_sub_call<I: GuestInstance>(&self, f: &mut Frame<I>, e: DispatchError, gas: u64) -> HostResult {
+        let code = self.status_of(e)?;
+        f.inst.set_gas_left(f.inst.gas_left().saturating_add(gas));
+        f.set_results(code, 0);
+        Ok(Flow::Continue)
     }
 
     /// The status a failed sub-call reports to its caller, or the error itself when it

@@ -370,10 +370,8 @@ impl<T: Config> Pallet<T> {
         let gas = Self::gas_from_weight(gas_limit);
         let mut stack = Stack::<T>::new(origin.clone(), deposit_limit, debug);
         let input_hash = blake2_256(&input);
-        // Read first: a contract may terminate itself during the call.
-        let code_hash = ContractInfoOf::<T>::get(&dest).map(|i| i.code_hash).unwrap_or_default();
         let r = stack.call(origin.clone(), dest.clone(), value, input, gas, false);
-        Self::finish(stack, gas, r.map(|fr| (dest, code_hash, fr, None)), origin, EntryPoint::Call, input_hash)
+        Self::finish(stack, gas, r.map(|fr| (dest, fr, None)), origin, EntryPoint::Call, input_hash)
     }
 
     /// Runs a top-level instantiation (uploading the code first if given).
@@ -407,7 +405,7 @@ impl<T: Config> Pallet<T> {
                 Code::Existing(hash) => hash,
             };
             let (contract, fr) = stack.instantiate(origin.clone(), code_hash, value, input, &salt, gas)?;
-            Ok((contract.clone(), code_hash, fr, Some(contract)))
+            Ok((contract.clone(), fr, Some(contract)))
         })();
         Self::finish(stack, gas, r, origin, EntryPoint::Deploy, input_hash)
     }
@@ -415,19 +413,19 @@ impl<T: Config> Pallet<T> {
     fn finish(
         stack: Stack<T>,
         gas: u64,
-        r: Result<(AccountId32, H256, FrameResult, Option<AccountId32>), DispatchError>,
+        r: Result<(AccountId32, FrameResult, Option<AccountId32>), DispatchError>,
         origin: AccountId32,
         entry: EntryPoint,
         input_hash: [u8; 32],
     ) -> ExecReturn {
         let (result, gas_used) = match r {
             Err(e) => (Err(e), gas),
-            Ok((contract, code_hash, fr, new_contract)) => {
+            Ok((contract, fr, new_contract)) => {
                 let gas_used = gas.saturating_sub(fr.gas_left);
                 let receipt = Receipt {
                     origin,
                     contract,
-                    code_hash,
+                    code_hash: fr.code_hash,
                     entry,
                     input_hash: H256(input_hash),
                     transcript_hash: H256(fr.transcript_hash),

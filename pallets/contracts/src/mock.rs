@@ -94,10 +94,10 @@ pub enum AnyInstance {
 
 impl VmBackend for TestBackend {
     type Instance = AnyInstance;
-    fn instantiate(code_hash: [u8; 32], blob: &[u8]) -> Option<AnyInstance> {
+    fn instantiate(blob: &[u8]) -> Option<AnyInstance> {
         match BACKEND.with(|b| b.get()) {
-            Which::Interpreter => Interpreter::instantiate(code_hash, blob).map(AnyInstance::Interpreter),
-            Which::Jit => NodeJit::instantiate(code_hash, blob).map(AnyInstance::Jit),
+            Which::Interpreter => Interpreter::instantiate(blob).map(AnyInstance::Interpreter),
+            Which::Jit => NodeJit::instantiate(blob).map(AnyInstance::Jit),
         }
     }
 }
