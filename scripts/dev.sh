@@ -9,8 +9,11 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rivet/target}"
 
 scripts/setup.sh
-echo "== building rivet-node (release; a first build takes a while)"
-cargo build --release -p rivet-node
+echo "== building rivet-node and the rivet tool (release; a first build takes a while)"
+cargo build --release -p rivet-node -p rivet-cli
+mkdir -p "$HOME/.cargo/bin"
+ln -sf "$CARGO_TARGET_DIR/release/rivet" "$HOME/.cargo/bin/rivet"
+echo "== rivet (the contract tool) is linked as ~/.cargo/bin/rivet"
 base="${RIVET_BASE_PATH:-$HOME/.local/share/rivet/dev}"
 if [[ " $* " == *" --tmp "* ]]; then
     exec "$CARGO_TARGET_DIR/release/rivet-node" --dev "$@"

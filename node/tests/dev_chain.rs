@@ -3,14 +3,6 @@
 //! storage, the same through the dry-run API; bad input gets the right error and the
 //! chain goes on; a restart keeps the chain and the contracts.
 
-use std::{
-    io::{Read, Write},
-    net::{TcpListener, TcpStream},
-    path::Path,
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
-
 use codec::{Decode, Encode};
 use pallet_rivet_contracts::{address::contract_address, ContractResult};
 use polkadot_sdk::{
@@ -18,6 +10,7 @@ use polkadot_sdk::{
     sp_io::hashing::blake2_256,
     sp_runtime::{AccountId32, DispatchError},
 };
+use rivet_local_node::{rpc, Node};
 use subxt::{
     dynamic::{self, Value},
     OnlineClient, PolkadotConfig,
@@ -26,67 +19,8 @@ use subxt_signer::sr25519::{dev, Keypair};
 
 type Client = OnlineClient<PolkadotConfig>;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Node {
-    child: Child,
-    rpc_port: u16,
-}
-
-impl Node {
-    fn start(base: &Path) -> Node {
-        let rpc_port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_rivet-node"))
-            .args(["--dev", "--no-telemetry", "--no-prometheus", "--no-mdns"])
-            .arg("--base-path")
-            .arg(base)
-            .args(["--rpc-port", &rpc_port.to_string(), "--port", &free_port().to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(base.with_extension("log")).unwrap()))
-            .spawn()
-            .expect("rivet-node starts");
-        let node = Node { child, rpc_port };
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while rpc(node.rpc_port, "system_health", "[]").is_none() {
-            assert!(Instant::now() < deadline, "the node's RPC did not come up (log: {})", base.with_extension("log").display());
-            std::thread::sleep(Duration::from_millis(250));
-        }
-        node
-    }
-
-    fn url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.rpc_port)
-    }
-
-    fn stop(mut self) {
-        // SIGINT, as Ctrl-C would: the node shuts down cleanly; kill only if it hangs.
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-/// A raw JSON-RPC call over HTTP: the response body, or None if the node isn't up.
-fn rpc(port: u16, method: &str, params: &str) -> Option<String> {
-    let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(s, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    out.split("\r\n\r\n").nth(1).map(str::to_string)
+fn start(base: &std::path::Path) -> Node {
+    Node::dev(std::path::Path::new(env!("CARGO_BIN_EXE_rivet-node")), base)
 }
 
 fn weight(ref_time: u64) -> Value {
@@ -147,7 +81,7 @@ async fn dev_chain_runs_contracts_end_to_end() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let base = dir.join("chain");
-    let node = Node::start(&base);
+    let node = start(&base);
     let api = Client::from_insecure_url(node.url()).await.expect("subxt connects");
     let alice = dev::alice();
 
@@ -196,7 +130,7 @@ async fn dev_chain_runs_contracts_end_to_end() {
     let height = best_number(&api).await;
     drop(api);
     node.stop();
-    let node = Node::start(&base);
+    let node = start(&base);
     let api = Client::from_insecure_url(node.url()).await.unwrap();
     assert!(best_number(&api).await >= height);
     assert_eq!(storage(&api, &contract, b"count").await, Some(7u32.to_le_bytes().to_vec()));

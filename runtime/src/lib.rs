@@ -13,6 +13,10 @@ extern crate alloc;
 // The runtime macros name `Vec` unqualified.
 use alloc::vec::Vec;
 
+// Declared before `apis` so that the macros it defines are in scope there.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;

@@ -2,6 +2,9 @@
 //! query and an in-memory key-value storage. The `rivet-vm` command, the tests and
 //! the benchmarks run guests through it. The contracts pallet is the real host.
 
+pub mod input;
+pub mod inspect;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;

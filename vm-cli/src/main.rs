@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 use rivet_vm::isa::decode;
 use rivet_vm::trace::TraceEvent;
 use rivet_vm::{Limits, Module};
+use rivet_vm_cli::input::{hex, InputArgs};
+use rivet_vm_cli::inspect::describe;
 use rivet_vm_cli::{Backend, DevHost, ExitStatus};
 
 /// Run and inspect Rivet program blobs.
@@ -24,15 +26,8 @@ enum Command {
         /// Entry point name.
         #[arg(long, default_value = "call")]
         entry: String,
-        /// Input as hex bytes (e.g. 0a000000).
-        #[arg(long, conflicts_with_all = ["input_file", "input_u32"])]
-        input_hex: Option<String>,
-        /// Input read from a file.
-        #[arg(long, conflicts_with = "input_u32")]
-        input_file: Option<PathBuf>,
-        /// Input as comma-separated little-endian u32 values (e.g. 30,7).
-        #[arg(long, value_delimiter = ',')]
-        input_u32: Option<Vec<u32>>,
+        #[command(flatten)]
+        input: InputArgs,
         /// Gas limit.
         #[arg(long, default_value_t = 10_000_000_000)]
         gas: u64,
@@ -60,43 +55,19 @@ fn load(path: &PathBuf) -> Result<Arc<Module>, ExitCode> {
     Ok(Arc::new(Module::new(Arc::new(program))))
 }
 
-fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
-    let s = s.trim_start_matches("0x");
-    if s.len() % 2 != 0 {
-        return Err("hex input has an odd number of digits".into());
-    }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| format!("bad hex digits {:?}", &s[i..i + 2]))).collect()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run { blob, entry, input_hex, input_file, input_u32, gas, trace, backend } => {
+        Command::Run { blob, entry, input, gas, trace, backend } => {
             let module = match load(&blob) {
                 Ok(m) => m,
                 Err(c) => return c,
             };
-            let input = if let Some(h) = input_hex {
-                match parse_hex(&h) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return ExitCode::from(2);
-                    }
+            let input = match input.bytes() {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
                 }
-            } else if let Some(f) = input_file {
-                match std::fs::read(&f) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        eprintln!("error: can't read {}: {e}", f.display());
-                        return ExitCode::from(2);
-                    }
-                }
-            } else {
-                input_u32.unwrap_or_default().iter().flat_map(|v| v.to_le_bytes()).collect()
             };
             let outcome = if trace || backend == "interpreter" {
                 DevHost::default().run(&module, &entry, &input, gas, trace)
@@ -135,21 +106,7 @@ fn main() -> ExitCode {
                 Ok(m) => m,
                 Err(c) => return c,
             };
-            let p = module.program();
-            let l = p.layout();
-            println!("stack    {:#010x}..{:#010x} ({} bytes)", l.stack_bottom(), rivet_vm::memory_map::STACK_TOP, l.stack_size);
-            println!("ro data  {:#010x} ({} bytes)", l.ro_base(), l.ro_size);
-            println!("rw data  {:#010x} ({} bytes + {} bss)", l.rw_base(), l.rw_size, l.bss_size);
-            println!("heap     {:#010x} (up to {} bytes)", l.heap_base(), l.heap_max);
-            println!("code     {:#010x} ({} instructions)", rivet_vm::memory_map::CODE_BASE, p.instructions().len());
-            for (name, pc) in p.entry_points() {
-                println!("entry    {name} @ {pc:#010x}");
-            }
-            for (i, insn) in p.instructions().iter().enumerate() {
-                let pc = rivet_vm::memory_map::CODE_BASE + 4 * i as u32;
-                let mark = if p.is_block_start(i) { format!("[gas {}]", p.entry_cost(i)) } else { String::new() };
-                println!("{pc:08x}: {:08x}  {insn:<32} {mark}", p.code_words()[i]);
-            }
+            print!("{}", describe(module.program()));
             ExitCode::SUCCESS
         }
     }

@@ -331,23 +331,33 @@ impl<T: Config> Pallet<T> {
 
     /// Validates and stores `code`; returns its hash and the deposit newly held (0 if
     /// it was already stored).
-    pub fn store_code(uploader: &AccountId32, code: Vec<u8>, debug: &mut Option<Vec<u8>>) -> Result<(H256, u128), DispatchError> {
+    /// Checks code as upload does: its size, the validator (against this chain's
+    /// limits), a `call` entry point. On rejection, the error and, when the
+    /// validator rejected it, the validator's message. Tools call this to check code
+    /// before sending it.
+    pub fn validate_code(code: &[u8]) -> Result<rivet_vm::Program, (Error<T>, Option<alloc::string::String>)> {
         if code.len() > T::MaxCodeLen::get() as usize {
-            return Err(Error::<T>::CodeTooLarge.into());
+            return Err((Error::<T>::CodeTooLarge, None));
         }
         let limits = Limits { max_code_size: T::MaxCodeLen::get(), max_memory: T::MaxMemory::get() };
-        let program = match rivet_vm::parse(&code, &limits) {
+        let program = rivet_vm::parse(code, &limits)
+            .map_err(|e| (Error::<T>::CodeRejected { reason: CodeRejectReason::from(&e) }, Some(format!("{e}"))))?;
+        if program.entry_point(EntryPoint::Call.name()).is_none() {
+            return Err((Error::<T>::CodeRejected { reason: CodeRejectReason::NoCallEntry }, None));
+        }
+        Ok(program)
+    }
+
+    pub fn store_code(uploader: &AccountId32, code: Vec<u8>, debug: &mut Option<Vec<u8>>) -> Result<(H256, u128), DispatchError> {
+        let program = match Self::validate_code(&code) {
             Ok(p) => p,
-            Err(e) => {
-                if let Some(log) = debug {
-                    log.extend_from_slice(format!("code rejected: {e}\n").as_bytes());
+            Err((e, message)) => {
+                if let (Some(log), Some(m)) = (debug.as_mut(), message) {
+                    log.extend_from_slice(format!("code rejected: {m}\n").as_bytes());
                 }
-                return Err(Error::<T>::CodeRejected { reason: CodeRejectReason::from(&e) }.into());
+                return Err(e.into());
             }
         };
-        if program.entry_point(EntryPoint::Call.name()).is_none() {
-            return Err(Error::<T>::CodeRejected { reason: CodeRejectReason::NoCallEntry }.into());
-        }
         let code_hash = H256(blake2_256(&code));
         if CodeInfoOf::<T>::contains_key(code_hash) {
             return Ok((code_hash, 0));
