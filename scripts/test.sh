@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: unit, instruction, gas, blob validation,
-# differential (vs rrs-lib), guest programs vs native (Rust and C), linker, CLI, the contracts
-# pallet on both backends, a bounded fuzz run of each fuzz target, and quick benchmark passes.
+# differential (vs rrs-lib), guest programs vs native (Rust and C), linker, CLIs, the contracts
+# pallet on both backends, the node and the `rivet` tool end to end, a zombienet network, a bounded fuzz run of each fuzz target, and quick benchmark passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rivet/target}"
@@ -12,6 +12,9 @@ export RIVET_REQUIRE_C_TOOLCHAIN=1
 
 echo "== cargo test (release: the guest programs run real workloads)"
 cargo test --workspace --release
+
+echo "== zombienet: three validators (network, contracts across nodes, a validator lost and restarted)"
+scripts/zombienet.sh --no-build
 
 echo "== contracts pallet: the FRAME benchmarks, run as tests"
 cargo test --release -p pallet-rivet-contracts --features runtime-benchmarks benchmarking
