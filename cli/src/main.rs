@@ -197,11 +197,7 @@ async fn run(cmd: Cmd) -> Result<(), CliError> {
             Ok(())
         }
         Cmd::Upload { blob, storage_deposit_limit, node } => {
-            let code = read(&blob)?;
-            project::validate(&code).map_err(|e| match e {
-                CliError::Build(m) => CliError::Usage(format!("{}: {m}", blob.display())),
-                e => e,
-            })?;
+            let code = read_contract(&blob)?;
             let (chain, signer) = connect(&node).await?;
             let origin = account(&signer);
             match chain.dry_run_upload(&origin, &code, storage_deposit_limit).await? {
@@ -242,6 +238,17 @@ async fn run(cmd: Cmd) -> Result<(), CliError> {
 
 fn read(path: &PathBuf) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::Usage(format!("can't read {}: {e}", path.display())))
+}
+
+/// A blob the user named, checked as the chain's upload will check it: a rejection
+/// is the user's file's fault (exit code 2), not the chain's.
+fn read_contract(path: &PathBuf) -> Result<Vec<u8>, CliError> {
+    let code = read(path)?;
+    project::validate(&code).map_err(|e| match e {
+        CliError::Build(m) => CliError::Usage(format!("{}: {m}", path.display())),
+        e => e,
+    })?;
+    Ok(code)
 }
 
 fn address(s: &str) -> Result<AccountId32, CliError> {
@@ -328,11 +335,7 @@ async fn instantiate(args: InstantiateArgs, dry_only: bool) -> Result<(), CliErr
     let salt = parse_hex(&args.salt).map_err(|e| CliError::Usage(format!("--salt: {e}")))?;
     let (blob, code_hash) = match (&args.blob, &args.code_hash) {
         (Some(path), _) => {
-            let code = read(path)?;
-            project::validate(&code).map_err(|e| match e {
-                CliError::Build(m) => CliError::Usage(format!("{}: {m}", path.display())),
-                e => e,
-            })?;
+            let code = read_contract(path)?;
             let hash = blake2_256(&code);
             (Some(code), hash)
         }
