@@ -26,6 +26,21 @@ rivet new "$work/zn-counter" >/dev/null
 CARGO_TARGET_DIR="$CARGO_TARGET_DIR/rivet-cli-contracts" rivet build --manifest-path "$work/zn-counter/Cargo.toml"
 export RIVET_ZN_BLOB="$CARGO_TARGET_DIR/rivet-cli-contracts/rivet/zn-counter.blob"
 
+echo "== chain spec: local, GRANDPA weights alice 2, bob 2, charlie 1"
+rivet-node build-spec --chain local --disable-default-bootnode >"$work/local.json" 2>/dev/null
+python3 - "$work/local.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+spec = json.load(open(path))
+authorities = spec["genesis"]["runtimeGenesis"]["patch"]["grandpa"]["authorities"]
+assert len(authorities) == 3, authorities  # alice, bob, charlie, in that order
+for authority, weight in zip(authorities, (2, 2, 1)):
+    authority[1] = weight
+json.dump(spec, open(path, "w"), indent=1)
+PY
+rivet-node build-spec --chain "$work/local.json" --raw --disable-default-bootnode >"$work/local-raw.json" 2>/dev/null
+export RIVET_ZN_SPEC="$work/local-raw.json"
+
 echo "== zombienet: zombienet/network.zndsl"
 cd "$root/zombienet"
 npx --no-install zombienet --provider native --logType text --dir "$work/network" --force test network.zndsl

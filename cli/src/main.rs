@@ -3,6 +3,7 @@
 
 mod chain;
 mod project;
+mod sdk;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -93,9 +94,10 @@ enum Cmd {
     New {
         /// Directory to create; its name is the crate's.
         path: PathBuf,
-        /// The guest SDK (`guest-sdk/` of a Rivet checkout).
-        #[arg(long, default_value_os_t = project::default_sdk())]
-        sdk: PathBuf,
+        /// A guest SDK directory to use (`guest-sdk/` of a Rivet checkout) instead of
+        /// the one this tool carries (unpacked under ~/.cache/rivet/guest-sdk).
+        #[arg(long, env = "RIVET_SDK")]
+        sdk: Option<PathBuf>,
     },
     /// Build a contract crate into a validated blob (`target/rivet/<name>.blob`).
     Build {
@@ -173,6 +175,10 @@ fn main() -> ExitCode {
 async fn run(cmd: Cmd) -> Result<(), CliError> {
     match cmd {
         Cmd::New { path, sdk } => {
+            let sdk = match sdk {
+                Some(dir) => dir,
+                None => sdk::unpacked()?,
+            };
             let name = project::new(&path, &sdk)?;
             println!("created contract crate `{name}` in {}", path.display());
             println!("next: cd {} && rivet build", path.display());

@@ -13,11 +13,6 @@ const TEMPLATE_MANIFEST: &str = include_str!("../template/Cargo.toml.in");
 const TEMPLATE_MAIN: &str = include_str!("../template/src/main.rs");
 const TEMPLATE_GITIGNORE: &str = include_str!("../template/gitignore");
 
-/// The guest SDK of the checkout this tool was built from.
-pub fn default_sdk() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-sdk")
-}
-
 /// Creates `<path>/` with a contract crate named after its last component.
 pub fn new(path: &Path, sdk: &Path) -> Result<String, CliError> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
@@ -30,7 +25,7 @@ pub fn new(path: &Path, sdk: &Path) -> Result<String, CliError> {
     if path.exists() {
         return Err(CliError::Usage(format!("{} already exists", path.display())));
     }
-    let sdk = sdk.canonicalize().map_err(|e| CliError::Usage(format!("the guest SDK at {} can't be found ({e}): pass --sdk PATH to the repository's guest-sdk/", sdk.display())))?;
+    let sdk = sdk.canonicalize().map_err(|e| CliError::Usage(format!("the guest SDK at {} can't be found ({e}): pass --sdk with a Rivet checkout's guest-sdk/ directory", sdk.display())))?;
     let manifest = TEMPLATE_MANIFEST.replace("{{name}}", &name).replace("{{sdk}}", &sdk.display().to_string());
     let write = |p: PathBuf, text: &str| std::fs::write(&p, text).map_err(|e| CliError::Usage(format!("can't write {}: {e}", p.display())));
     std::fs::create_dir_all(path.join("src")).map_err(|e| CliError::Usage(format!("can't create {}: {e}", path.display())))?;

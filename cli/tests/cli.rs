@@ -14,10 +14,16 @@ struct Run {
 }
 
 fn rivet(args: &[&str]) -> Run {
-    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_rivet")).args(args).output().expect("rivet runs");
+    let Output { status, stdout, stderr } =
+        Command::new(env!("CARGO_BIN_EXE_rivet")).args(args).env("RIVET_CACHE_DIR", cache_dir()).output().expect("rivet runs");
     let run = Run { code: status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&stdout).into(), stderr: String::from_utf8_lossy(&stderr).into() };
     eprintln!("$ rivet {}\n{}{}[exit {}]", args.join(" "), run.stdout, run.stderr, run.code);
     run
+}
+
+/// Where this test's `rivet` unpacks the guest SDK it carries (not the user's cache).
+fn cache_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("rivet-cli-{}", std::process::id())).join("cache")
 }
 
 fn ok(args: &[&str]) -> String {
@@ -67,6 +73,9 @@ fn new_project_builds_deploys_and_answers_calls() {
     // rivet new, rivet build.
     let out = ok(&["new", project_s]);
     assert!(out.contains("`hello`") && project.join("src/main.rs").exists() && project.join("Cargo.toml").exists());
+    // The project uses the SDK the tool carries, unpacked into the cache, not a checkout.
+    let manifest_text = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
+    assert!(manifest_text.contains(cache_dir().join("guest-sdk").to_str().unwrap()), "{manifest_text}");
     fails(&["new", project_s], 2, "already exists");
     fails(&["new", dir.join("9lives").to_str().unwrap()], 2, "not a valid crate name");
     let manifest = project.join("Cargo.toml");

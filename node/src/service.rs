@@ -128,6 +128,14 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
     config: Configuration,
 ) -> Result<TaskManager, ServiceError> {
     let instant_seal = config.chain_spec.chain_type() == sc_service::ChainType::Development;
+    if !rivet_vm_runtime_interface::jit_supported() {
+        // Weights are benchmarked on the JIT: the interpreter computes the same
+        // results, but a block full of contract work takes it longer than its slot.
+        log::warn!(
+            "Contracts run on the interpreter: the JIT needs x86-64 Linux. Results are the same, execution is slower than the chain's weights assume{}",
+            if config.role.is_authority() { "; as a validator this node may miss its slots when blocks are full of contract calls" } else { "" }
+        );
+    }
     let mut parts = new_parts(&config)?;
 
     let mut net_config = sc_network::config::FullNetworkConfiguration::<Block, <Block as sp_runtime::traits::Block>::Hash, N>::new(

@@ -18,6 +18,12 @@ fn cache() -> &'static rivet_vm_jit::ModuleCache {
     CACHE.get_or_init(|| rivet_vm_jit::ModuleCache::new(CACHE_BYTES))
 }
 
+/// Whether contracts run on the JIT here (x86-64 Linux with its fault handler);
+/// elsewhere they run on the interpreter, with the same results, more slowly.
+pub fn jit_supported() -> bool {
+    rivet_vm_jit::is_supported()
+}
+
 /// (entries, native code bytes, hits, misses) of the node's compiled-code cache.
 pub fn cache_stats() -> (usize, usize, u64, u64) {
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]

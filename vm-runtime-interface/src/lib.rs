@@ -25,7 +25,7 @@ use rivet_vm::{CallError, GuestInstance, Interrupt, MemoryError, Reg};
 #[cfg(feature = "std")]
 mod host;
 #[cfg(feature = "std")]
-pub use host::{cache_stats, VmInstances};
+pub use host::{cache_stats, jit_supported, VmInstances};
 
 /// Returned by [`guest_vm::instantiate`] when the blob can't be loaded.
 pub const NO_INSTANCE: u32 = u32::MAX;

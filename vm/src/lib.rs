@@ -9,6 +9,7 @@ extern crate alloc;
 pub mod backend;
 pub mod blob;
 pub mod gas;
+pub mod gas_probes;
 pub mod interpreter;
 pub mod isa;
 pub mod memory_map;

@@ -9,7 +9,7 @@ use polkadot_sdk::{
     frame_support::traits::fungible::Mutate,
     frame_system::RawOrigin,
 };
-use rivet_vm::BlobBuilder;
+use rivet_vm::{gas_probes::{self, Probe}, BlobBuilder};
 
 use super::*;
 
@@ -23,21 +23,6 @@ fn trivial_contract(bytes: u32) -> Vec<u8> {
     BlobBuilder::new().code_words(&code).entry("deploy", 0).entry("call", 0).to_bytes()
 }
 
-/// A contract whose `call` counts t1 down from `n` (>= 1): 2 gas per iteration.
-fn loop_contract(n: u32) -> Vec<u8> {
-    let n = n.max(1);
-    let hi = n.wrapping_add(0x800) >> 12;
-    let lo = n & 0xfff;
-    let code = [
-        (hi << 12) | (6 << 7) | 0x37,            // lui t1, hi
-        (lo << 20) | (6 << 15) | (6 << 7) | 0x13, // addi t1, t1, lo
-        0xfff3_0313,                              // loop: addi t1, t1, -1
-        0xfe03_1ee3,                              // bnez t1, loop
-        RET,
-    ];
-    BlobBuilder::new().code_words(&code).entry("call", 0).to_bytes()
-}
-
 fn funded<T: Config>(name: &'static str) -> AccountId32 {
     let who: AccountId32 = account(name, 0, 0);
     T::Currency::set_balance(&who, u128::MAX / 4);
@@ -46,6 +31,18 @@ fn funded<T: Config>(name: &'static str) -> AccountId32 {
 
 fn big_gas<T: Config>() -> Weight {
     Pallet::<T>::weight_from_gas(100_000_000)
+}
+
+/// A caller and a contract running `program`.
+fn probe_contract<T: Config>(program: Vec<u8>) -> (AccountId32, AccountId32) {
+    let who = funded::<T>("caller");
+    let contract = deployed::<T>(&who, program);
+    (who, contract)
+}
+
+/// Calls `contract` (what the probe benchmarks time).
+fn call_probe<T: Config>(who: &AccountId32, contract: &AccountId32) -> ExecReturn {
+    Pallet::<T>::run_call(who.clone(), contract.clone(), 0, big_gas::<T>(), u128::MAX, vec![], false)
 }
 
 /// Instantiates `code` from `who`; the contract's address.
@@ -106,17 +103,65 @@ mod benchmarks {
         _(RawOrigin::Signed(who), contract, 0, big_gas::<T>(), u128::MAX, vec![7; i as usize]);
     }
 
-    /// The gas-to-weight rate: the slope of a call's cost in loop iterations (2 gas each).
+    // The gas-to-weight rate: each probe spends `g` gas in its own way (see
+    // `rivet_vm::gas_probes`); the pallet charges the steepest slope.
+
     #[benchmark]
-    fn vm_gas(g: Linear<2, 2_000_000>) {
-        let who = funded::<T>("caller");
-        let contract = deployed::<T>(&who, loop_contract(g / 2));
+    fn vm_gas_alu(g: Linear<0, 4_000_000>) {
+        // The setup before the probe's loop is the same for every `g`: it lands in
+        // the intercept, not the slope.
+        let (who, contract) = probe_contract::<T>(Probe::Alu.blob(g as u64));
         let r;
         #[block]
         {
-            r = Pallet::<T>::run_call(who.clone(), contract.clone(), 0, big_gas::<T>(), u128::MAX, vec![], false);
+            r = call_probe::<T>(&who, &contract);
         }
-        assert!(r.result.is_ok() && r.gas_used >= g as u64, "the loop ran: {}", r.gas_used);
+        assert!(r.result.is_ok() && r.gas_used >= g as u64, "the probe ran: {}", r.gas_used);
+    }
+
+    #[benchmark]
+    fn vm_gas_pointer_chase(g: Linear<0, 4_000_000>) {
+        let (who, contract) = probe_contract::<T>(Probe::PointerChase.blob(g as u64));
+        let r;
+        #[block]
+        {
+            r = call_probe::<T>(&who, &contract);
+        }
+        assert!(r.result.is_ok() && r.gas_used >= g as u64, "the probe ran: {}", r.gas_used);
+    }
+
+    #[benchmark]
+    fn vm_gas_indirect_jumps(g: Linear<0, 4_000_000>) {
+        let (who, contract) = probe_contract::<T>(Probe::IndirectJumps.blob(g as u64));
+        let r;
+        #[block]
+        {
+            r = call_probe::<T>(&who, &contract);
+        }
+        assert!(r.result.is_ok() && r.gas_used >= g as u64, "the probe ran: {}", r.gas_used);
+    }
+
+    #[benchmark]
+    fn vm_gas_divisions(g: Linear<0, 4_000_000>) {
+        let (who, contract) = probe_contract::<T>(Probe::Divisions.blob(g as u64));
+        let r;
+        #[block]
+        {
+            r = call_probe::<T>(&who, &contract);
+        }
+        assert!(r.result.is_ok() && r.gas_used >= g as u64, "the probe ran: {}", r.gas_used);
+    }
+
+    /// A host call's round trip: `r` calls of `gas_left`, which does no work.
+    #[benchmark]
+    fn host_call(r: Linear<0, 10_000>) {
+        let (who, contract) = probe_contract::<T>(gas_probes::host_calls(r, rivet_abi::host::GAS_LEFT));
+        let result;
+        #[block]
+        {
+            result = call_probe::<T>(&who, &contract);
+        }
+        assert!(result.result.is_ok(), "the host calls ran");
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -23,7 +23,7 @@ use rivet_abi::{host as h, status, CallArgs, InstantiateArgs, NOT_FOUND};
 use rivet_vm::{GuestInstance, Interrupt, Reg};
 
 use crate::{
-    address, backend::VmBackend, gas, transcript::Transcript, CodeInfoOf, Config, ContractInfo, ContractInfoOf, EntryPoint, Error, Event,
+    address, backend::VmBackend, gas::HostCosts, transcript::Transcript, CodeInfoOf, Config, ContractInfo, ContractInfoOf, EntryPoint, Error, Event,
     HoldReason, NextTrieNonce, Outcome, Pallet, PristineCode, TrapCode,
 };
 
@@ -62,6 +62,7 @@ pub struct Stack<T: Config> {
     pub deposit_charged: i128,
     /// Collected for dry runs only.
     pub debug_log: Option<Vec<u8>>,
+    costs: HostCosts,
     _config: PhantomData<T>,
 }
 
@@ -148,7 +149,7 @@ macro_rules! charge {
 
 impl<T: Config> Stack<T> {
     pub fn new(origin: AccountId32, deposit_limit: u128, debug: bool) -> Self {
-        Stack { origin, contracts: Vec::new(), deposit_limit, deposit_charged: 0, debug_log: debug.then(Vec::new), _config: PhantomData }
+        Stack { origin, contracts: Vec::new(), deposit_limit, deposit_charged: 0, debug_log: debug.then(Vec::new), costs: Pallet::<T>::host_costs(), _config: PhantomData }
     }
 
     /// Charges the origin `amount` of storage deposit against the limit.
@@ -268,7 +269,7 @@ impl<T: Config> Stack<T> {
         // Loading is paid per code byte and memory page before the code is read,
         // whichever backend runs and whether its cache was warm.
         let code_info = CodeInfoOf::<T>::get(info.code_hash).ok_or(Error::<T>::CodeNotFound)?;
-        let load = gas::CODE_LOAD_PER_BYTE * code_info.code_len as u64 + gas::MEMORY_PER_PAGE * code_info.memory_pages as u64;
+        let load = self.costs.code_load_per_byte.saturating_mul(code_info.code_len as u64).saturating_add(self.costs.memory_per_page.saturating_mul(code_info.memory_pages as u64));
         let Some(gas) = gas.checked_sub(load) else {
             return Ok(FrameResult { outcome: Outcome::OutOfGas, output: Vec::new(), gas_left: 0, transcript_hash: [0; 32], code_hash: info.code_hash });
         };
@@ -338,14 +339,14 @@ impl<T: Config> Stack<T> {
     }
 
     fn host_call<I: GuestInstance>(&mut self, f: &mut Frame<I>, n: u32) -> HostResult {
-        charge!(f, gas::HOST_CALL_BASE);
+        charge!(f, self.costs.host_call);
         match n {
             h::INPUT_SIZE => f.set_results(f.input.len() as u32, 0),
             h::INPUT_READ => {
                 let (dst, offset, len) = (f.arg(0), f.arg(1) as usize, f.arg(2) as usize);
                 let start = offset.min(f.input.len());
                 let end = start.saturating_add(len).min(f.input.len());
-                charge!(f, gas::bytes((end - start) as u32));
+                charge!(f, self.costs.bytes((end - start) as u32));
                 let chunk = f.input[start..end].to_vec();
                 guest!(f.write(dst, &chunk));
                 f.set_results(chunk.len() as u32, 0);
@@ -355,13 +356,13 @@ impl<T: Config> Stack<T> {
                 if flags & !rivet_abi::return_flags::ALL != 0 {
                     return Ok(Flow::Trap(TrapCode::BadHostCallArguments));
                 }
-                charge!(f, gas::bytes(len));
+                charge!(f, self.costs.bytes(len));
                 let output = guest!(f.read(ptr, len));
                 return Ok(Flow::Exit { revert: flags & rivet_abi::return_flags::REVERT != 0, output });
             }
             h::DEBUG_LOG => {
                 let (ptr, len) = (f.arg(0), f.arg(1));
-                charge!(f, gas::bytes(len));
+                charge!(f, self.costs.bytes(len));
                 // Read (and so checked) on chain too, so a dry run and a real call agree.
                 let msg = guest!(f.read(ptr, len));
                 if let Some(log) = &mut self.debug_log {
@@ -373,7 +374,7 @@ impl<T: Config> Stack<T> {
             }
             h::SBRK => {
                 let pages = f.arg(0).div_ceil(rivet_vm::memory_map::PAGE_SIZE);
-                charge!(f, gas::SBRK_PER_PAGE * pages as u64);
+                charge!(f, self.costs.sbrk_per_page.saturating_mul(pages as u64));
                 let top = f.inst.sbrk(f.arg(0)).unwrap_or(0);
                 f.set_results(top, 0);
             }
@@ -386,7 +387,7 @@ impl<T: Config> Stack<T> {
                 if key_len > h::MAX_STORAGE_KEY {
                     return Ok(Flow::Trap(TrapCode::BadHostCallArguments));
                 }
-                charge!(f, gas::STORAGE_READ + gas::bytes(key_len));
+                charge!(f, self.costs.storage_read.saturating_add(self.costs.bytes(key_len)));
                 let key = guest!(f.read(key_ptr, key_len));
                 if n == h::STORAGE_CONTAINS {
                     let len = child::len(&f.child, &key).unwrap_or(NOT_FOUND);
@@ -396,7 +397,7 @@ impl<T: Config> Stack<T> {
                     match child::get_raw(&f.child, &key) {
                         Some(v) => {
                             // The whole value was read from storage, however much is copied.
-                            charge!(f, gas::bytes(v.len() as u32));
+                            charge!(f, self.costs.bytes(v.len() as u32));
                             let copy = v.len().min(out_cap as usize);
                             guest!(f.write(out_ptr, &v[..copy]));
                             f.set_results(v.len() as u32, 0);
@@ -411,7 +412,7 @@ impl<T: Config> Stack<T> {
                 if key_len > h::MAX_STORAGE_KEY || val_len > T::MaxValueLen::get() {
                     return Ok(Flow::Trap(TrapCode::BadHostCallArguments));
                 }
-                charge!(f, gas::STORAGE_WRITE + gas::bytes(key_len) + gas::bytes(val_len));
+                charge!(f, self.costs.storage_write.saturating_add(self.costs.bytes(key_len)).saturating_add(self.costs.bytes(val_len)));
                 let key = guest!(f.read(key_ptr, key_len));
                 let old = child::len(&f.child, &key);
                 let new_len = if n == h::STORAGE_SET {
@@ -426,17 +427,17 @@ impl<T: Config> Stack<T> {
                 f.set_results(old.unwrap_or(NOT_FOUND), 0);
             }
             h::CALLER | h::ADDRESS => {
-                charge!(f, gas::bytes(32));
+                charge!(f, self.costs.bytes(32));
                 let id = if n == h::CALLER { f.caller.clone() } else { f.contract.clone() };
                 guest!(f.write(f.arg(0), id.as_ref()));
             }
             h::VALUE_TRANSFERRED | h::BALANCE => {
-                charge!(f, gas::bytes(16) + if n == h::BALANCE { gas::STORAGE_READ } else { 0 });
+                charge!(f, self.costs.bytes(16).saturating_add(if n == h::BALANCE { self.costs.storage_read } else { 0 }));
                 let v = if n == h::VALUE_TRANSFERRED { f.value } else { T::Currency::balance(&f.contract) };
                 guest!(f.write(f.arg(0), &v.to_le_bytes()));
             }
             h::TRANSFER => {
-                charge!(f, gas::TRANSFER);
+                charge!(f, self.costs.transfer);
                 let dest = AccountId32::new(guest!(f.read_array::<32>(f.arg(0))));
                 let value = u128::from_le_bytes(guest!(f.read_array::<16>(f.arg(1))));
                 let ok = T::Currency::transfer(&f.contract, &dest, value, Preservation::Preserve).is_ok();
@@ -449,7 +450,7 @@ impl<T: Config> Stack<T> {
                 if count > h::MAX_EVENT_TOPICS || data_len > T::MaxEventDataLen::get() {
                     return Ok(Flow::Trap(TrapCode::BadHostCallArguments));
                 }
-                charge!(f, gas::EVENT_BASE + gas::EVENT_PER_BYTE * (32 * count as u64 + data_len as u64));
+                charge!(f, self.costs.event_base.saturating_add(self.costs.event_per_byte.saturating_mul(32 * count as u64 + data_len as u64)));
                 let topic_bytes = guest!(f.read(topics_ptr, 32 * count));
                 let data = guest!(f.read(data_ptr, data_len));
                 let topics: Vec<H256> = topic_bytes.chunks_exact(32).map(H256::from_slice).collect();
@@ -461,7 +462,7 @@ impl<T: Config> Stack<T> {
             }
             h::HASH_BLAKE2_256 | h::HASH_KECCAK_256 | h::HASH_SHA2_256 => {
                 let (ptr, len, out) = (f.arg(0), f.arg(1), f.arg(2));
-                charge!(f, gas::HASH_BASE + gas::HASH_PER_BYTE * len as u64 + gas::bytes(len) + gas::bytes(32));
+                charge!(f, self.costs.hash_base.saturating_add(self.costs.hash_per_byte.saturating_mul(len as u64)).saturating_add(self.costs.bytes(len)).saturating_add(self.costs.bytes(32)));
                 let data = guest!(f.read(ptr, len));
                 let digest = match n {
                     h::HASH_BLAKE2_256 => blake2_256(&data),
@@ -493,7 +494,7 @@ impl<T: Config> Stack<T> {
     }
 
     /// Copies a callee's output to the caller and sets a0 = status, a1 = output length.
-    fn finish_sub_call<I: GuestInstance>(f: &mut Frame<I>, res: &FrameResult, out_ptr: u32, out_cap: u32) -> HostResult {
+    fn finish_sub_call<I: GuestInstance>(&self, f: &mut Frame<I>, res: &FrameResult, out_ptr: u32, out_cap: u32) -> HostResult {
         f.inst.set_gas_left(f.inst.gas_left().saturating_add(res.gas_left));
         let code = match res.outcome {
             Outcome::Returned => status::SUCCESS,
@@ -501,36 +502,36 @@ impl<T: Config> Stack<T> {
             Outcome::Trapped(_) | Outcome::OutOfGas => status::TRAPPED,
         };
         let copy = res.output.len().min(out_cap as usize);
-        charge!(f, gas::bytes(copy as u32));
+        charge!(f, self.costs.bytes(copy as u32));
         guest!(f.write(out_ptr, &res.output[..copy]));
         f.set_results(code, res.output.len() as u32);
         Ok(Flow::Continue)
     }
 
     fn host_sub_call<I: GuestInstance>(&mut self, f: &mut Frame<I>) -> HostResult {
-        charge!(f, gas::CALL_BASE + gas::bytes(CallArgs::SIZE as u32));
+        charge!(f, self.costs.frame_base.saturating_add(self.costs.bytes(CallArgs::SIZE as u32)));
         let args = CallArgs::from_bytes(&guest!(f.read_array::<{ CallArgs::SIZE }>(f.arg(0))));
         if args.flags & !rivet_abi::call_flags::ALL != 0 {
             return Ok(Flow::Trap(TrapCode::BadHostCallArguments));
         }
-        charge!(f, gas::bytes(args.input_len));
+        charge!(f, self.costs.bytes(args.input_len));
         let input = guest!(f.read(args.input_ptr, args.input_len));
         let gas = Self::sub_gas(f, u64::from_le_bytes(args.gas_limit));
         let callee = AccountId32::new(args.callee);
         let allow_reentry = args.flags & rivet_abi::call_flags::ALLOW_REENTRY != 0;
         match self.call(f.contract.clone(), callee, u128::from_le_bytes(args.value), input, gas, allow_reentry) {
-            Ok(res) => Self::finish_sub_call(f, &res, args.out_ptr, args.out_cap),
+            Ok(res) => self.finish_sub_call(f, &res, args.out_ptr, args.out_cap),
             Err(e) => self.refuse_sub_call(f, e, gas),
         }
     }
 
     fn host_instantiate<I: GuestInstance>(&mut self, f: &mut Frame<I>) -> HostResult {
-        charge!(f, gas::CALL_BASE + gas::bytes(InstantiateArgs::SIZE as u32));
+        charge!(f, self.costs.frame_base.saturating_add(self.costs.bytes(InstantiateArgs::SIZE as u32)));
         let args = InstantiateArgs::from_bytes(&guest!(f.read_array::<{ InstantiateArgs::SIZE }>(f.arg(0))));
         if args.salt_len > T::MaxSaltLen::get() {
             return Ok(Flow::Trap(TrapCode::BadHostCallArguments));
         }
-        charge!(f, gas::bytes(args.input_len) + gas::bytes(args.salt_len));
+        charge!(f, self.costs.bytes(args.input_len).saturating_add(self.costs.bytes(args.salt_len)));
         let input = guest!(f.read(args.input_ptr, args.input_len));
         let salt = guest!(f.read(args.salt_ptr, args.salt_len));
         let gas = Self::sub_gas(f, u64::from_le_bytes(args.gas_limit));
@@ -540,7 +541,7 @@ impl<T: Config> Stack<T> {
                 if res.outcome == Outcome::Returned {
                     guest!(f.write(args.address_out, address.as_ref()));
                 }
-                Self::finish_sub_call(f, &res, args.out_ptr, args.out_cap)
+                self.finish_sub_call(f, &res, args.out_ptr, args.out_cap)
             }
             Err(e) => self.refuse_sub_call(f, e, gas),
         }
@@ -576,9 +577,9 @@ impl<T: Config> Stack<T> {
     }
 
     fn host_terminate<I: GuestInstance>(&mut self, f: &mut Frame<I>) -> HostResult {
-        charge!(f, gas::TERMINATE_BASE);
+        charge!(f, self.costs.terminate_base);
         let Some(info) = ContractInfoOf::<T>::get(&f.contract) else { return Err(Error::<T>::ContractNotFound.into()) };
-        charge!(f, gas::STORAGE_WRITE * info.storage_items as u64);
+        charge!(f, self.costs.storage_write.saturating_mul(info.storage_items as u64));
         let beneficiary = AccountId32::new(guest!(f.read_array::<32>(f.arg(0))));
         if self.contracts.iter().filter(|c| **c == f.contract).count() > 1 {
             return Ok(Flow::Trap(TrapCode::TerminatedWhileReentrant));

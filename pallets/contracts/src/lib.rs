@@ -307,10 +307,24 @@ pub struct ExecReturn {
 }
 
 impl<T: Config> Pallet<T> {
-    /// Weight of one VM gas unit (at least 1 ps, so gas limits always convert).
+    /// Weight (ps of ref time) of one VM gas unit: the steepest of the gas probes'
+    /// benchmarked slopes, so no mix of instructions gets more work than it pays
+    /// for (at least 1 ps, so gas limits always convert).
     pub fn weight_per_gas() -> u64 {
-        let w = T::WeightInfo::vm_gas(1_000).saturating_sub(T::WeightInfo::vm_gas(0));
-        (w.ref_time() / 1_000).max(1)
+        const G: u32 = 1_000_000;
+        let slope = |w: fn(u32) -> Weight| w(G).saturating_sub(w(0)).ref_time() / G as u64;
+        [T::WeightInfo::vm_gas_alu, T::WeightInfo::vm_gas_pointer_chase, T::WeightInfo::vm_gas_indirect_jumps, T::WeightInfo::vm_gas_divisions]
+            .into_iter()
+            .map(slope)
+            .max()
+            .unwrap_or(0)
+            .max(1)
+    }
+
+    /// What host calls cost in gas at this runtime's rate and weights.
+    pub fn host_costs() -> gas::HostCosts {
+        let host_call = T::WeightInfo::host_call(1).saturating_sub(T::WeightInfo::host_call(0));
+        gas::HostCosts::new(Self::weight_per_gas(), host_call, T::DbWeight::get())
     }
 
     pub fn gas_from_weight(w: Weight) -> u64 {

@@ -31,6 +31,8 @@ impl frame_system::Config for Test {
     type AccountId = AccountId32;
     type Lookup = IdentityLookup<AccountId32>;
     type AccountData = pallet_balances::AccountData<u128>;
+    // Storage access costs gas in proportion (gas.rs): price it as the runtime does.
+    type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]

@@ -17,8 +17,14 @@ pub trait WeightInfo {
     fn instantiate_with_code(c: u32, i: u32, s: u32) -> Weight;
     fn instantiate(i: u32, s: u32) -> Weight;
     fn call(i: u32) -> Weight;
-    /// `g` units of VM gas (the slope is the gas-to-weight rate).
-    fn vm_gas(g: u32) -> Weight;
+    /// `g` units of VM gas spent by each of `rivet_vm::gas_probes`' programs (the
+    /// slopes; the steepest is the gas-to-weight rate).
+    fn vm_gas_alu(g: u32) -> Weight;
+    fn vm_gas_pointer_chase(g: u32) -> Weight;
+    fn vm_gas_indirect_jumps(g: u32) -> Weight;
+    fn vm_gas_divisions(g: u32) -> Weight;
+    /// `r` host calls that do no work (the slope is a host call's round trip).
+    fn host_call(r: u32) -> Weight;
 }
 
 /// Measured weights for a runtime.
@@ -46,8 +52,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(Weight::from_parts(1_000, 0).saturating_mul(i as u64))
             .saturating_add(T::DbWeight::get().reads_writes(4, 2))
     }
-    fn vm_gas(g: u32) -> Weight {
+    fn vm_gas_alu(g: u32) -> Weight {
         Weight::from_parts(1_000, 0).saturating_mul(g as u64)
+    }
+    fn vm_gas_pointer_chase(g: u32) -> Weight {
+        Weight::from_parts(1_000, 0).saturating_mul(g as u64)
+    }
+    fn vm_gas_indirect_jumps(g: u32) -> Weight {
+        Weight::from_parts(1_000, 0).saturating_mul(g as u64)
+    }
+    fn vm_gas_divisions(g: u32) -> Weight {
+        Weight::from_parts(1_000, 0).saturating_mul(g as u64)
+    }
+    fn host_call(r: u32) -> Weight {
+        Weight::from_parts(20_000, 0).saturating_mul(r as u64)
     }
 }
 
@@ -67,7 +85,19 @@ impl WeightInfo for () {
     fn call(i: u32) -> Weight {
         Weight::from_parts(50_000_000 + 1_000 * i as u64, 0).saturating_add(RocksDbWeight::get().reads_writes(4, 2))
     }
-    fn vm_gas(g: u32) -> Weight {
-        Weight::from_parts(1_000 * g as u64, 0)
+    fn vm_gas_alu(g: u32) -> Weight {
+        Weight::from_parts(1_000, 0).saturating_mul(g as u64)
+    }
+    fn vm_gas_pointer_chase(g: u32) -> Weight {
+        Weight::from_parts(1_000, 0).saturating_mul(g as u64)
+    }
+    fn vm_gas_indirect_jumps(g: u32) -> Weight {
+        Weight::from_parts(1_000, 0).saturating_mul(g as u64)
+    }
+    fn vm_gas_divisions(g: u32) -> Weight {
+        Weight::from_parts(1_000, 0).saturating_mul(g as u64)
+    }
+    fn host_call(r: u32) -> Weight {
+        Weight::from_parts(20_000, 0).saturating_mul(r as u64)
     }
 }
