@@ -7,8 +7,9 @@
 //! - Contracts live at addresses derived from deployer, code hash and salt; their
 //!   storage is a child trie each, paid for by storage deposits held on the contract's
 //!   account and refunded to whoever frees the storage.
-//! - Every execution has a gas limit (weight); VM gas converts to weight at the rate
-//!   `WeightInfo::vm_gas` benchmarks, and unused weight is refunded.
+//! - Every execution has a gas limit (weight); VM gas converts to weight at the
+//!   steepest rate of the `WeightInfo::vm_gas_*` benchmarks (`weight_per_gas`), host
+//!   calls cost weight converted at that rate (`gas.rs`), unused weight is refunded.
 //! - Nested calls get their own gas share and storage transaction: a failing sub-call
 //!   reverts only itself. Depth is limited; reentry is denied unless allowed.
 //! - Each successful top-level execution leaves a receipt (hashes of code, input,

@@ -290,11 +290,15 @@ fn out_of_gas_leaves_no_state_behind_and_charges_the_whole_limit() {
     on_both_backends(|| {
         let l = deploy("looper", vec![], b"");
         let before = sp_io::storage::root(StateVersion::V1);
-        let limit = Weight::from_parts(200_000_000, 0); // 200,000 VM gas
+        let limit = Weight::from_parts(200_000_000, 0); // 200 µs of VM gas
         let r = Contracts::call(RuntimeOrigin::signed(ALICE), l.clone(), 0, limit, NO_LIMIT, vec![]);
         let e = r.unwrap_err();
         assert_eq!(e.error, Error::<Test>::OutOfGas.into());
-        assert_eq!(e.post_info.actual_weight, Some(<() as crate::WeightInfo>::call(0).saturating_add(limit)));
+        // All the gas the limit bought is charged: the limit less what is left over
+        // when it is divided into whole gas units.
+        let all_gas = Contracts::weight_from_gas(Contracts::gas_from_weight(limit));
+        assert!(limit.ref_time() - all_gas.ref_time() < Contracts::weight_per_gas());
+        assert_eq!(e.post_info.actual_weight, Some(<() as crate::WeightInfo>::call(0).saturating_add(all_gas)));
         assert_eq!(sp_io::storage::root(StateVersion::V1), before);
         assert_eq!(Contracts::get_storage(&l, b"touched").unwrap(), None);
         // Too little gas even to load the code.
