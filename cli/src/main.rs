@@ -151,6 +151,7 @@ pub enum CliError {
 }
 
 fn main() -> ExitCode {
+    rivet_vm_cli::exit_quietly_on_closed_pipe();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

@@ -209,3 +209,14 @@ impl DevHost {
         Ok(Flow::Continue)
     }
 }
+
+/// Makes a closed stdout (`rivet-vm inspect BLOB | head`) end the process quietly,
+/// as it does for other command-line tools, instead of panicking in `println!`:
+/// Rust ignores SIGPIPE by default, this restores the default action.
+pub fn exit_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the default touches no Rust state.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

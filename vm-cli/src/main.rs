@@ -56,6 +56,7 @@ fn load(path: &PathBuf) -> Result<Arc<Module>, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    rivet_vm_cli::exit_quietly_on_closed_pipe();
     match Cli::parse().command {
         Command::Run { blob, entry, input, gas, trace, backend } => {
             let module = match load(&blob) {

@@ -85,3 +85,24 @@ fn inspect_shows_layout_entries_and_disassembly() {
     assert!(s.contains("ecall"), "{s}");
     assert!(s.contains("[gas "), "{s}");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let b = blob_file("sha256");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rivet-vm"))
+        .args(["inspect", b.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line and close the pipe, as `| head -1` does; the disassembly is
+    // thousands of lines, so the tool is still writing.
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(!first.is_empty());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}

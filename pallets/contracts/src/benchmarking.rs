@@ -161,7 +161,8 @@ mod benchmarks {
         {
             result = call_probe::<T>(&who, &contract);
         }
-        assert!(result.result.is_ok(), "the host calls ran");
+        let per_call = Pallet::<T>::host_costs().host_call;
+        assert!(result.result.is_ok() && result.gas_used >= r as u64 * per_call, "{r} host calls ran: {}", result.gas_used);
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
