@@ -9,6 +9,8 @@ FUZZ_SECONDS="${RIVET_FUZZ_SECONDS:-45}"
 
 scripts/setup.sh --test
 export RIVET_REQUIRE_C_TOOLCHAIN=1
+mkdir -p "$CARGO_TARGET_DIR"
+python3 scripts/keep-file-times.py . "$CARGO_TARGET_DIR/rivet-file-times.json"
 
 echo "== cargo test (release: the guest programs run real workloads)"
 cargo test --workspace --release
