@@ -41,11 +41,28 @@ def main(root: str, state: str) -> None:
         else:
             record = [digest, os.stat(path).st_mtime_ns]
         new[name] = record
+    # Directories too (build scripts watch some): a directory keeps its time while the
+    # set of tracked entries in it is the same, so adding or removing one still shows.
+    children = {}
+    for name in new:
+        parts = name.split("/")
+        for depth in range(1, len(parts)):
+            children.setdefault("/".join(parts[:depth]), set()).add(parts[depth])
+    for directory, entries in children.items():
+        key, path = directory + "/", os.path.join(root, directory)
+        digest = hashlib.sha256("\0".join(sorted(entries)).encode()).hexdigest()
+        record = known.get(key)
+        if record and record[0] == digest:
+            os.utime(path, ns=(record[1], record[1]))
+        else:
+            record = [digest, os.stat(path).st_mtime_ns]
+        new[key] = record
     tmp = state + ".tmp"
     with open(tmp, "w") as f:
         json.dump({"root": root, "files": new}, f)
     os.replace(tmp, state)
-    print(f"file times: {restored} of {len(new)} tracked files unchanged since the last run keep their time")
+    files = len(new) - len(children)
+    print(f"file times: {restored} of {files} tracked files unchanged since the last run keep their time")
 
 
 if __name__ == "__main__":
