@@ -45,6 +45,11 @@ fn call_probe<T: Config>(who: &AccountId32, contract: &AccountId32) -> ExecRetur
     Pallet::<T>::run_call(who.clone(), contract.clone(), 0, big_gas::<T>(), u128::MAX, vec![], false)
 }
 
+/// A probe's call returned and spent at least the `g` gas it was built for.
+fn assert_probe_ran(r: &ExecReturn, g: u32) {
+    assert!(r.result.is_ok() && r.gas_used >= g as u64, "the probe ran: {}", r.gas_used);
+}
+
 /// Instantiates `code` from `who`; the contract's address.
 fn deployed<T: Config>(who: &AccountId32, code: Vec<u8>) -> AccountId32 {
     let hash = H256(blake2_256(&code));
@@ -116,7 +121,7 @@ mod benchmarks {
         {
             r = call_probe::<T>(&who, &contract);
         }
-        assert!(r.result.is_ok() && r.gas_used >= g as u64, "the probe ran: {}", r.gas_used);
+        assert_probe_ran(&r, g);
     }
 
     #[benchmark]
@@ -127,7 +132,7 @@ mod benchmarks {
         {
             r = call_probe::<T>(&who, &contract);
         }
-        assert!(r.result.is_ok() && r.gas_used >= g as u64, "the probe ran: {}", r.gas_used);
+        assert_probe_ran(&r, g);
     }
 
     #[benchmark]
@@ -138,7 +143,7 @@ mod benchmarks {
         {
             r = call_probe::<T>(&who, &contract);
         }
-        assert!(r.result.is_ok() && r.gas_used >= g as u64, "the probe ran: {}", r.gas_used);
+        assert_probe_ran(&r, g);
     }
 
     #[benchmark]
@@ -149,7 +154,7 @@ mod benchmarks {
         {
             r = call_probe::<T>(&who, &contract);
         }
-        assert!(r.result.is_ok() && r.gas_used >= g as u64, "the probe ran: {}", r.gas_used);
+        assert_probe_ran(&r, g);
     }
 
     /// A host call's round trip: `r` calls of `gas_left`, which does no work.
