@@ -41,6 +41,14 @@ async fn submit(api: &Client, call: impl subxt::tx::Payload, signer: &Keypair) -
     Ok(events.iter().filter_map(|e| e.ok()).map(|e| format!("{}::{}", e.pallet_name(), e.event_name())).collect())
 }
 
+/// Submits and waits for finality: the extrinsic's pallet/event names, failed or not.
+async fn submit_for_events(api: &Client, call: impl subxt::tx::Payload, signer: &Keypair) -> Vec<String> {
+    let at = api.at_current_block().await.unwrap();
+    let progress = at.transactions().sign_and_submit_then_watch_default(&call, signer).await.unwrap();
+    let events = progress.wait_for_finalized().await.unwrap().fetch_events().await.unwrap();
+    events.iter().filter_map(|e| e.ok()).map(|e| format!("{}::{}", e.pallet_name(), e.event_name())).collect()
+}
+
 async fn runtime_call<R: Decode>(api: &Client, function: &str, args: impl Encode) -> R {
     let at = api.at_current_block().await.unwrap();
     let bytes = at.runtime_apis().call_raw(function, Some(&args.encode())).await.unwrap();
@@ -120,6 +128,9 @@ async fn dev_chain_runs_contracts_end_to_end() {
         let err = submit(&api, call(&c, &input, gas), &alice).await.unwrap_err();
         assert!(err.contains(expected), "{name}: {err}");
         assert_eq!(storage(&api, &c, b"touched").await, None, "{name} left state behind");
+        // The failed execution still leaves its receipt (the runtime's StoreFailedReceipts).
+        let events = submit_for_events(&api, call(&c, &input, gas), &alice).await;
+        assert!(events.contains(&"System::ExtrinsicFailed".to_string()) && events.contains(&"Contracts::ReceiptStored".to_string()), "{name}: {events:?}");
     }
     let before = best_number(&api).await;
     submit(&api, call(&contract, &[0], GAS), &alice).await.expect("the chain still takes calls");

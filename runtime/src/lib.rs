@@ -93,7 +93,8 @@ pub type SignedBlock = generic::SignedBlock<Block>;
 pub type BlockId = generic::BlockId<Block>;
 
 /// The transaction extensions: the standard set, so polkadot.js and subxt sign
-/// extrinsics for this chain unchanged.
+/// extrinsics for this chain unchanged, and `StoreFailedReceipts`, which carries no
+/// data (signers skip it) and keeps the receipts of failed contract executions.
 pub type TxExtension = (
     frame_system::CheckNonZeroSender<Runtime>,
     frame_system::CheckSpecVersion<Runtime>,
@@ -104,6 +105,7 @@ pub type TxExtension = (
     frame_system::CheckWeight<Runtime>,
     pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
     frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+    pallet_rivet_contracts::StoreFailedReceipts<Runtime>,
     frame_system::WeightReclaim<Runtime>,
 );
 

@@ -12,8 +12,9 @@
 //!   calls cost weight converted at that rate (`gas.rs`), unused weight is refunded.
 //! - Nested calls get their own gas share and storage transaction: a failing sub-call
 //!   reverts only itself. Depth is limited; reentry is denied unless allowed.
-//! - Each successful top-level execution leaves a receipt (hashes of code, input,
-//!   host-call transcript and output; gas; outcome) for `ReceiptRetention` blocks.
+//! - Each top-level execution leaves a receipt (hashes of code, input, host-call
+//!   transcript and output; gas; outcome) for `ReceiptRetention` blocks; those of
+//!   failed executions through the runtime's [`StoreFailedReceipts`] extension.
 //!
 //! The VM backend is a type parameter (`Config::Backend`): the interpreter inside the
 //! runtime, or the node's JIT through `rivet-vm-runtime-interface`.
@@ -26,6 +27,7 @@ pub mod backend;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod exec;
+mod failed_receipts;
 pub mod gas;
 mod primitives;
 pub mod runtime_api;
@@ -38,6 +40,7 @@ pub mod mock;
 mod tests;
 
 pub use backend::{Interpreter, NodeJit, VmBackend};
+pub use failed_receipts::StoreFailedReceipts;
 pub use pallet::*;
 pub use primitives::*;
 pub use weights::WeightInfo;
@@ -302,6 +305,8 @@ pub enum Code {
 /// dry-run answer.
 pub struct ExecReturn {
     pub result: Result<ExecOutput<AccountId32>, DispatchError>,
+    /// Whenever the guest ran to an outcome, whatever the result.
+    pub receipt: Option<Receipt<AccountId32>>,
     pub gas_used: u64,
     pub storage_deposit: i128,
     pub debug_log: Vec<u8>,
@@ -443,8 +448,8 @@ impl<T: Config> Pallet<T> {
         entry: EntryPoint,
         input_hash: [u8; 32],
     ) -> ExecReturn {
-        let (result, gas_used) = match r {
-            Err(e) => (Err(e), gas),
+        let (result, gas_used, receipt) = match r {
+            Err(e) => (Err(e), gas, None),
             Ok((contract, fr, new_contract)) => {
                 let gas_used = gas.saturating_sub(fr.gas_left);
                 let receipt = Receipt {
@@ -461,31 +466,40 @@ impl<T: Config> Pallet<T> {
                 };
                 let result = match fr.outcome {
                     Outcome::Returned | Outcome::Reverted => {
-                        Ok(ExecOutput { reverted: fr.outcome == Outcome::Reverted, data: fr.output, contract: new_contract, receipt: Some(receipt) })
+                        Ok(ExecOutput { reverted: fr.outcome == Outcome::Reverted, data: fr.output, contract: new_contract })
                     }
                     Outcome::Trapped(kind) => Err(Error::<T>::ContractTrapped { kind }.into()),
                     Outcome::OutOfGas => Err(Error::<T>::OutOfGas.into()),
                 };
-                (result, gas_used)
+                (result, gas_used, Some(receipt))
             }
         };
-        ExecReturn { result, gas_used, storage_deposit: stack.deposit_charged, debug_log: stack.debug_log.unwrap_or_default() }
+        ExecReturn { result, receipt, gas_used, storage_deposit: stack.deposit_charged, debug_log: stack.debug_log.unwrap_or_default() }
     }
 
     /// Turns an execution into the dispatchable's result: the weight actually used,
-    /// the receipt stored on success, a precise error otherwise.
+    /// a precise error on failure, and the receipt, stored now on success and left
+    /// for `StoreFailedReceipts` on failure (this dispatch's changes are rolled back).
     fn dispatch_result(base: Weight, r: ExecReturn) -> DispatchResultWithPostInfo {
         let actual = base.saturating_add(Self::weight_from_gas(r.gas_used));
         let post = PostDispatchInfo { actual_weight: Some(actual), pays_fee: frame_support::dispatch::Pays::Yes };
-        let fail = |error: DispatchError| Err(DispatchErrorWithPostInfo { post_info: post, error });
-        match r.result {
-            Err(e) => fail(e),
-            Ok(out) if out.reverted => fail(Error::<T>::ContractReverted.into()),
-            Ok(out) => {
-                if let Some(receipt) = out.receipt {
+        let error = match r.result {
+            Err(e) => Some(e),
+            Ok(out) if out.reverted => Some(Error::<T>::ContractReverted.into()),
+            Ok(_) => None,
+        };
+        match (error, r.receipt) {
+            (None, receipt) => {
+                if let Some(receipt) = receipt {
                     Self::store_receipt(receipt);
                 }
                 Ok(post)
+            }
+            (Some(error), receipt) => {
+                if let Some(receipt) = receipt {
+                    failed_receipts::push(receipt);
+                }
+                Err(DispatchErrorWithPostInfo { post_info: post, error })
             }
         }
     }

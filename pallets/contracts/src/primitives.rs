@@ -151,6 +151,8 @@ pub struct ContractResult<AccountId, Event> {
     /// `Ok` with the output when the contract returned or reverted (see `reverted`);
     /// the dispatch error otherwise.
     pub result: Result<ExecOutput<AccountId>, sp_runtime::DispatchError>,
+    /// The receipt the execution would leave (whenever the guest ran, failed or not).
+    pub receipt: Option<Receipt<AccountId>>,
     /// VM gas used (what a call with this limit would be charged).
     pub gas_used: u64,
     /// Weight to pass as the gas limit for the same call to succeed.
@@ -170,5 +172,4 @@ pub struct ExecOutput<AccountId> {
     pub data: Vec<u8>,
     /// The new contract's address (instantiations only).
     pub contract: Option<AccountId>,
-    pub receipt: Option<Receipt<AccountId>>,
 }

@@ -51,10 +51,11 @@ impl<T: Config> Pallet<T> {
         });
         let (r, events) = match ran {
             Ok(r) => r,
-            Err(e) => (ExecReturn { result: Err(e), gas_used: 0, storage_deposit: 0, debug_log: Vec::new() }, Vec::new()),
+            Err(e) => (ExecReturn { result: Err(e), receipt: None, gas_used: 0, storage_deposit: 0, debug_log: Vec::new() }, Vec::new()),
         };
         ContractResult {
             result: r.result,
+            receipt: r.receipt,
             gas_used: r.gas_used,
             weight_required: Self::weight_required(base, r.gas_used),
             storage_deposit: r.storage_deposit,

@@ -285,6 +285,73 @@ fn traps_leave_no_state_behind() {
     });
 }
 
+/// Dispatches a contracts call as an extrinsic would be: through the runtime's
+/// storage layer and the `StoreFailedReceipts` extension.
+fn dispatch_as_extrinsic(call: crate::Call<Test>) -> polkadot_sdk::frame_support::dispatch::DispatchResultWithPostInfo {
+    use polkadot_sdk::{frame_support::dispatch::GetDispatchInfo, sp_runtime::traits::DispatchTransaction};
+    let call = RuntimeCall::Contracts(call);
+    let info = call.get_dispatch_info();
+    crate::StoreFailedReceipts::<Test>::new().dispatch_transaction(RuntimeOrigin::signed(ALICE), call, &info, 0, 0).expect("valid transaction")
+}
+
+fn call_tx(dest: &AccountId32, gas_limit: Weight, data: Vec<u8>) -> crate::Call<Test> {
+    crate::Call::call { dest: dest.clone(), value: 0, gas_limit, storage_deposit_limit: NO_LIMIT, data }
+}
+
+#[test]
+fn failed_executions_keep_their_receipts_and_nothing_else() {
+    on_both_backends(|| {
+        let t = deploy("trapper", vec![], b"");
+        let l = deploy("looper", vec![], b"");
+        assert_eq!(ReceiptCount::<Test>::get(1), 2);
+        System::reset_events();
+        let root = |c: &AccountId32| ContractInfoOf::<Test>::get(c).map(|i| i.trie_id);
+        let tries = (root(&t), root(&l));
+
+        let r = dispatch_as_extrinsic(call_tx(&t, gas(), vec![0]));
+        assert_eq!(error_of(r), Error::<Test>::ContractTrapped { kind: TrapCode::Unimp }.into());
+        let r = dispatch_as_extrinsic(call_tx(&t, gas(), vec![1]));
+        assert_eq!(error_of(r), Error::<Test>::ContractReverted.into());
+        let limit = Weight::from_parts(200_000_000, 0);
+        let r = dispatch_as_extrinsic(call_tx(&l, limit, vec![]));
+        assert_eq!(error_of(r), Error::<Test>::OutOfGas.into());
+        // No execution, no receipt.
+        let r = dispatch_as_extrinsic(call_tx(&BOB, gas(), vec![]));
+        assert_eq!(error_of(r), Error::<Test>::ContractNotFound.into());
+
+        // The contracts' writes are gone; the receipts stay, in order, with events.
+        assert_eq!(Contracts::get_storage(&t, b"touched").unwrap(), None);
+        assert_eq!(Contracts::get_storage(&l, b"touched").unwrap(), None);
+        assert_eq!((root(&t), root(&l)), tries);
+        assert_eq!(ReceiptCount::<Test>::get(1), 5);
+        let receipts: Vec<_> = (2..5).map(|i| Receipts::<Test>::get(1, i).unwrap()).collect();
+        let outcomes: Vec<_> = receipts.iter().map(|r| r.outcome).collect();
+        assert_eq!(outcomes, vec![Outcome::Trapped(TrapCode::Unimp), Outcome::Reverted, Outcome::OutOfGas]);
+        assert_eq!(receipts[1].output_hash, H256(blake2_256(b"no")));
+        assert_eq!(receipts[2].contract, l);
+        assert_eq!(receipts[2].gas_used, receipts[2].gas_limit);
+        assert_eq!(receipts[0].input_hash, H256(blake2_256(&[0])));
+        let stored: Vec<_> = contract_events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::ReceiptStored { index, receipt } => Some((index, receipt)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stored, (2..5).zip(receipts.clone()).collect::<Vec<_>>());
+
+        // A receipt left by a dispatch that didn't go through the extension is
+        // dropped before the next extrinsic, not stored under it.
+        assert!(call(&t, vec![0]).is_err());
+        let c = deploy("counter", vec![], b"");
+        assert_eq!(ReceiptCount::<Test>::get(1), 6);
+        assert_ok!(dispatch_as_extrinsic(call_tx(&c, gas(), vec![0])));
+        assert_eq!(ReceiptCount::<Test>::get(1), 7);
+        assert_eq!(Receipts::<Test>::get(1, 6).unwrap().contract, c);
+        receipts
+    });
+}
+
 #[test]
 fn out_of_gas_leaves_no_state_behind_and_charges_the_whole_limit() {
     on_both_backends(|| {
@@ -512,6 +579,12 @@ fn dry_runs_report_gas_events_and_change_nothing() {
         assert_eq!(out.data, 1u32.to_le_bytes().to_vec());
         assert!(r.gas_used > 0);
         assert!(r.events.iter().any(|e| matches!(e.event, RuntimeEvent::Contracts(Event::Called { .. }))));
+        // The receipt the call would leave comes back too, failed or not; none is stored.
+        assert_eq!(r.receipt.as_ref().map(|x| (x.outcome, x.gas_used)), Some((Outcome::Returned, r.gas_used)));
+        let t = deploy("trapper", vec![], b"");
+        let trapped = Contracts::dry_run_call(ALICE, t, 0, None, None, vec![0]);
+        assert_eq!(trapped.receipt.map(|x| x.outcome), Some(Outcome::Trapped(TrapCode::Unimp)));
+        assert_eq!(ReceiptCount::<Test>::get(1), 2);
         // The estimate is enough for the real call, and a bit less is not.
         let estimate = r.weight_required.saturating_sub(<() as crate::WeightInfo>::call(1));
         assert_ok!(Contracts::call(RuntimeOrigin::signed(ALICE), c.clone(), 0, estimate, NO_LIMIT, vec![0]));
