@@ -1,0 +1,33 @@
+//! The buses the tables talk over (LogUp arguments) and the operation codes on them.
+//!
+//! - `PROGRAM`: the CPU takes each executed instruction's decoded row from the
+//!   program table (the committed code).
+//! - `REGISTERS`: offline memory checking for the 16 registers: every access takes
+//!   `(reg, value, previous timestamp)` and puts back `(reg, value', now)`; the
+//!   register table puts the initial state at timestamp 0 and takes the final one.
+//! - `ALU`: the CPU asks for `(op, a, b, result)`; the ALU tables answer.
+//! - `U16`: 16-bit range checks (a byte `b` is checked as `256·b < 2^16`).
+//! - `BITWISE`: byte-wise and/or/xor, from the byte table.
+
+pub const PROGRAM: &str = "program";
+pub const REGISTERS: &str = "registers";
+pub const ALU: &str = "alu";
+pub const U16: &str = "u16";
+pub const BITWISE: &str = "bitwise";
+
+/// Operation codes on the `ALU` bus (also the `BITWISE` bus for and/or/xor).
+pub mod op {
+    pub const ADD: u32 = 1;
+    pub const SUB: u32 = 2;
+    pub const XOR: u32 = 3;
+    pub const OR: u32 = 4;
+    pub const AND: u32 = 5;
+    pub const SLT: u32 = 6;
+    pub const SLTU: u32 = 7;
+    pub const BEQ: u32 = 8;
+    pub const BNE: u32 = 9;
+    pub const BLT: u32 = 10;
+    pub const BGE: u32 = 11;
+    pub const BLTU: u32 = 12;
+    pub const BGEU: u32 = 13;
+}

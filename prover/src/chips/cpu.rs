@@ -1,0 +1,162 @@
+//! The CPU table: one row per executed instruction, in order, then padding.
+//!
+//! Each real row takes its instruction from the program table (so `pc` is in the
+//! code and the decoded fields are the committed ones), reads rs1 and rs2 and writes
+//! rd over the `REGISTERS` bus at timestamps `4·clk + 1..3` (each access proves the
+//! previous one was earlier), asks the ALU tables for its result, checks the next
+//! `pc`, and charges gas as SPEC.md §6 says: `entry_cost` whenever control enters an
+//! instruction other than by falling through inside a block.
+
+use p3_air::{AirBuilder, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+
+use crate::buses;
+pub use crate::chips::program::decoded::{self, *};
+use crate::chips::{bool_count, u16_check};
+use crate::columns::columns;
+
+columns!(@acc decoded::WIDTH;
+    RS1_VAL[4], RS2_VAL[4], RD_OLD[4], RD_VAL[4], RES[4],
+    PREV_TS[3], TS_LO[3], TS_HI[3],
+    HALF0, BIT0, HALT, NEXT_PC,
+    CHARGE, GAS[3], GAS_AFTER[3], GAS_BORROW[2],
+    CLK,
+);
+
+/// Public values: the entry pc, the gas limit and the gas left, in 16-bit limbs.
+pub mod public {
+    use crate::columns::columns;
+    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3] }
+}
+
+/// Register accesses per row: rs1, rs2, rd.
+pub const ACCESSES: usize = 3;
+
+#[derive(Clone, Debug)]
+pub struct CpuChip;
+
+impl CpuChip {
+    pub fn eval<AB: InteractionBuilder>(&self, builder: &mut AB) {
+        let main = builder.main();
+        let (r, n) = (main.current_slice(), main.next_slice());
+        let pv: alloc::vec::Vec<AB::Expr> = builder.public_values().iter().map(|&v| v.into()).collect();
+        let c = |x: u32| AB::Expr::from_u32(x);
+        let e = |v: AB::Var| -> AB::Expr { v.into() };
+
+        let sum = |row: &[AB::Var], cols: &[usize]| cols.iter().fold(AB::Expr::ZERO, |acc, &i| acc + row[i].into());
+        let real = sum(r, &decoded::FLAGS);
+        let next_real = sum(n, &decoded::FLAGS);
+        for f in decoded::FLAGS {
+            builder.assert_bool(r[f]);
+        }
+        builder.assert_bool(real.clone());
+        let alu = e(r[F_ALU_R]) + e(r[F_ALU_I]);
+        let statics = e(r[F_LUI]) + e(r[F_AUIPC]) + e(r[F_JAL]) + e(r[F_JALR]);
+        let transfer = e(r[F_BRANCH]) + e(r[F_JAL]) + e(r[F_JALR]);
+
+        // Start: a real row at the entry with the whole gas limit, charged on entry.
+        {
+            let mut b = builder.when_first_row();
+            b.assert_one(real.clone());
+            b.assert_zero(r[CLK]);
+            b.assert_eq(r[PC], pv[public::ENTRY_PC].clone());
+            b.assert_one(r[CHARGE]);
+            for i in 0..3 {
+                b.assert_eq(r[GAS + i], pv[public::GAS_LIMIT + i].clone());
+            }
+        }
+        // Real rows come first; the last row is always padding.
+        builder.when_transition().assert_zero(next_real.clone() * (AB::Expr::ONE - real.clone()));
+        builder.when_last_row().assert_zero(real.clone());
+        builder.when_transition().assert_eq(n[CLK], e(r[CLK]) + AB::Expr::ONE);
+
+        // Fetch: the decoded instruction at pc, from the committed program.
+        let fetched: alloc::vec::Vec<AB::Expr> = (0..decoded::WIDTH).map(|i| r[i].into()).collect();
+        builder.push_interaction(buses::PROGRAM, fetched, bool_count(-real.clone()));
+
+        // Registers: rs1, rs2 always read (x0 when unused), rd written if the
+        // instruction writes a register other than x0 (so x0 stays zero).
+        let ts = |k: u32| e(r[CLK]) * c(4) + c(k + 1);
+        let accesses = [
+            (RS1, RS1_VAL, RS1_VAL, real.clone()),
+            (RS2, RS2_VAL, RS2_VAL, real.clone()),
+            (RD, RD_OLD, RD_VAL, e(r[WRITES_RD])),
+        ];
+        for (k, (reg, old, new, count)) in accesses.into_iter().enumerate() {
+            let now = ts(k as u32);
+            let prev = r[PREV_TS + k];
+            let value = |at: usize| -> [AB::Expr; 4] { core::array::from_fn(|i| r[at + i].into()) };
+            let [o0, o1, o2, o3] = value(old);
+            builder.push_interaction(buses::REGISTERS, [e(r[reg]), o0, o1, o2, o3, e(prev)], bool_count(-count.clone()));
+            let [v0, v1, v2, v3] = value(new);
+            builder.push_interaction(buses::REGISTERS, [e(r[reg]), v0, v1, v2, v3, now.clone()], bool_count(count.clone()));
+            // prev < now: now - prev - 1 = lo + 2^16·hi with lo < 2^16, hi < 2^11.
+            let (lo, hi) = (r[TS_LO + k], r[TS_HI + k]);
+            builder.assert_zero(count.clone() * (now - e(prev) - AB::Expr::ONE - e(lo) - e(hi) * c(1 << 16)));
+            u16_check(builder, e(lo), count.clone());
+            u16_check(builder, e(hi) * c(1 << 5), count);
+        }
+
+        // What rd gets: the ALU's result, or the decoded static value.
+        for i in 0..4 {
+            builder.assert_eq(r[RD_VAL + i], alu.clone() * e(r[RES + i]) + statics.clone() * e(r[STATIC + i]));
+        }
+
+        // The ALU: (op, rs1, rs2 or the immediate, result).
+        let reg_operand = e(r[F_ALU_R]) + e(r[F_BRANCH]);
+        let imm_operand = e(r[F_ALU_I]) + e(r[F_JALR]);
+        let mut alu_fields = alloc::vec![e(r[ALU_OP])];
+        alu_fields.extend((0..4).map(|i| e(r[RS1_VAL + i])));
+        alu_fields.extend((0..4).map(|i| reg_operand.clone() * e(r[RS2_VAL + i]) + imm_operand.clone() * e(r[IMM + i])));
+        alu_fields.extend((0..4).map(|i| e(r[RES + i])));
+        let asks_alu = alu.clone() + e(r[F_BRANCH]) + e(r[F_JALR]);
+        builder.push_interaction(buses::ALU, alu_fields, Count::bounded(-asks_alu, 1));
+
+        // jalr: target = (rs1 + imm) & !1; RETURN_ADDRESS halts, anything else must
+        // be in the code (its top byte is 0x10), so the field value can't wrap.
+        builder.assert_bool(r[BIT0]);
+        builder.assert_bool(r[HALT]);
+        builder.assert_zero(e(r[F_JALR]) * (e(r[RES]) - e(r[HALF0]) * c(2) - e(r[BIT0])));
+        u16_check(builder, e(r[HALF0]) * c(256), e(r[F_JALR]));
+        builder.assert_zero(e(r[HALT]) * (AB::Expr::ONE - e(r[F_JALR])));
+        builder.assert_zero(e(r[HALT]) * e(r[HALF0]));
+        builder.assert_zero(e(r[HALT]) * e(r[RES + 1]));
+        builder.assert_zero(e(r[HALT]) * (e(r[RES + 2]) - c(0xff)));
+        builder.assert_zero(e(r[HALT]) * (e(r[RES + 3]) - c(0xff)));
+        builder.assert_zero(e(r[F_JALR]) * (AB::Expr::ONE - e(r[HALT])) * (e(r[RES + 3]) - c(0x10)));
+        let jalr_target = e(r[HALF0]) * c(2) + e(r[RES + 1]) * c(1 << 8) + e(r[RES + 2]) * c(1 << 16) + e(r[RES + 3]) * c(1 << 24);
+
+        // The next pc: sequential, a taken branch's or jal's static target, jalr's.
+        let seq = alu.clone() + e(r[F_LUI]) + e(r[F_AUIPC]);
+        let branch_next = e(r[PC4]) + e(r[RES]) * (e(r[TARGET]) - e(r[PC4]));
+        builder.assert_eq(
+            r[NEXT_PC],
+            seq * e(r[PC4]) + e(r[F_BRANCH]) * branch_next + e(r[F_JAL]) * e(r[TARGET]) + e(r[F_JALR]) * jalr_target,
+        );
+        builder.when_transition().assert_zero(next_real.clone() * (e(n[PC]) - e(r[NEXT_PC])));
+        // The run ends exactly at a halting jalr.
+        builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (AB::Expr::ONE - e(r[HALT])));
+        builder.when_transition().assert_zero(e(r[HALT]) * next_real.clone());
+
+        // Gas: charged on entering a block start or after a jump or branch.
+        builder.assert_bool(r[CHARGE]);
+        let (bs, t) = (e(n[BLOCK_START]), transfer);
+        builder.when_transition().assert_zero(next_real.clone() * (e(n[CHARGE]) - (bs.clone() + t.clone() - bs * t)));
+        // gas_after = gas - charge·cost in 16-bit limbs, never below zero.
+        let borrow = |i: usize| e(r[GAS_BORROW + i]);
+        builder.assert_bool(r[GAS_BORROW]);
+        builder.assert_bool(r[GAS_BORROW + 1]);
+        let charge = e(r[CHARGE]);
+        let limb0 = e(r[GAS]) - charge.clone() * e(r[COST_LO]) + borrow(0) * c(1 << 16);
+        let limb1 = e(r[GAS + 1]) - charge * e(r[COST_HI]) - borrow(0) + borrow(1) * c(1 << 16);
+        let limb2 = e(r[GAS + 2]) - borrow(1);
+        for (i, limb) in [limb0, limb1, limb2].into_iter().enumerate() {
+            builder.assert_zero(real.clone() * (e(r[GAS_AFTER + i]) - limb));
+            u16_check(builder, e(r[GAS_AFTER + i]), real.clone());
+            builder.when_transition().assert_zero(next_real.clone() * (e(n[GAS + i]) - e(r[GAS_AFTER + i])));
+            // What is left at the end is public.
+            builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (e(r[GAS_AFTER + i]) - pv[public::GAS_LEFT + i].clone()));
+        }
+    }
+}

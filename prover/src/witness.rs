@@ -1,0 +1,299 @@
+//! From an execution to the tables' main traces: runs the interpreter with its
+//! trace on, replays every step through the AIR's own model (decoded program,
+//! register timestamps, ALU rows, range-check counts) and checks each step against
+//! what the interpreter did, so a trace the AIR can't express is an error here
+//! rather than a proof that fails to verify.
+
+use alloc::{format, sync::Arc, vec, vec::Vec};
+
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
+use rivet_vm::memory_map::RETURN_ADDRESS;
+use rivet_vm::trace::TraceEvent;
+use rivet_vm::{GuestInstance, Interrupt, Program};
+
+use crate::buses::op;
+use crate::chips::program::{decoded, Family, ProgramChip};
+use crate::chips::{add_sub, bitwise, bytes, cpu, lt, registers};
+use crate::config::Val;
+use crate::{log_height_for, ProveError, Statement, MAX_LOG_STEPS};
+
+/// Every table's main trace and public values, in `chips::index` order.
+pub struct Witness {
+    pub traces: Vec<RowMajorMatrix<Val>>,
+    pub public_values: Vec<Vec<Val>>,
+    pub statement: Statement,
+    pub steps: usize,
+}
+
+struct Rows {
+    width: usize,
+    values: Vec<Val>,
+}
+
+impl Rows {
+    fn new(width: usize) -> Self {
+        Rows { width, values: Vec::new() }
+    }
+    fn push(&mut self) -> &mut [Val] {
+        let start = self.values.len();
+        self.values.resize(start + self.width, Val::ZERO);
+        &mut self.values[start..]
+    }
+    fn len(&self) -> usize {
+        self.values.len() / self.width
+    }
+    /// Padded with zero rows to a power of two, at least `min_rows + 1` rows when
+    /// `spare_row` (the CPU's last row must be padding).
+    fn finish(mut self, spare_row: bool) -> RowMajorMatrix<Val> {
+        let rows = self.len() + spare_row as usize;
+        let height = 1 << log_height_for(rows);
+        self.values.resize(height * self.width, Val::ZERO);
+        RowMajorMatrix::new(self.values, self.width)
+    }
+}
+
+fn limbs16(x: u64) -> [u32; 3] {
+    [(x & 0xffff) as u32, ((x >> 16) & 0xffff) as u32, ((x >> 32) & 0xffff) as u32]
+}
+
+fn set_bytes(row: &mut [Val], at: usize, v: u32) {
+    for i in 0..4 {
+        row[at + i] = Val::from_u32((v >> (8 * i)) & 0xff);
+    }
+}
+
+/// Runs `entry` of `program` with `gas_limit` and builds the witness of its execution.
+pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_limit: u64) -> Result<Witness, ProveError> {
+    if gas_limit >> 48 != 0 {
+        return Err(ProveError::Unsupported(format!("gas limit {gas_limit} is above 2^48")));
+    }
+    let entry_pc = program.entry_point(entry).ok_or_else(|| ProveError::NoEntry(entry.into()))?;
+    let chip = ProgramChip::new(&program);
+    let module = Arc::new(rivet_vm::Module::new(program.clone()));
+    let mut instance = rivet_vm::Instance::new(module);
+    instance.enable_trace();
+    instance.prepare_call(entry, gas_limit).map_err(|e| ProveError::NoEntry(format!("{entry}: {e:?}")))?;
+    let outcome = instance.run();
+    let events = instance.take_trace();
+    if outcome != Interrupt::Finished {
+        return Err(ProveError::Unsupported(format!("executions that end in {outcome:?} (only returning ones are provable yet)")));
+    }
+
+    let mut cpu_rows = Rows::new(cpu::WIDTH);
+    let mut add_sub_rows = Rows::new(add_sub::WIDTH);
+    let mut bitwise_rows = Rows::new(bitwise::WIDTH);
+    let mut lt_rows = Rows::new(lt::WIDTH);
+    let mut program_mult = vec![0u32; 1 << chip.log_height];
+    let mut u16_mult = vec![0u32; 1 << 16];
+    let mut bitwise_mult = [vec![0u32; 1 << 16], vec![0u32; 1 << 16], vec![0u32; 1 << 16]];
+    let bitwise_slot = |code: u32| match code {
+        op::AND => 0,
+        op::OR => 1,
+        _ => 2,
+    };
+
+    let mut regs = rivet_vm::entry_registers();
+    let mut last_ts = [0u64; 16];
+    let mut gas = gas_limit;
+    let mut prev_transfer = true; // the call's start counts as entering
+    let mut halted = false;
+
+    for event in &events {
+        let step = match event {
+            TraceEvent::Step(s) => s,
+            other => return Err(ProveError::Unsupported(format!("trace event {other:?} (host calls are not provable yet)"))),
+        };
+        if halted {
+            return Err(ProveError::Internal("steps after the return".into()));
+        }
+        let clk = cpu_rows.len() as u64;
+        if clk >> MAX_LOG_STEPS != 0 {
+            return Err(ProveError::Unsupported(format!("more than 2^{MAX_LOG_STEPS} steps")));
+        }
+        let index = program.index_of_pc(step.pc).ok_or_else(|| ProveError::Internal(format!("pc {:#x} outside the code", step.pc)))?;
+        let d = chip.rows[index];
+        let family = d.family.ok_or_else(|| {
+            ProveError::Unsupported(format!("`{:?}` at {:#x} (not in the AIR yet)", program.instructions()[index], step.pc))
+        })?;
+        program_mult[index] += 1;
+        let row = cpu_rows.push();
+        d.write_row(&mut row[..decoded::WIDTH]);
+        row[cpu::CLK] = Val::from_u64(clk);
+
+        let (a, b_reg) = (regs[d.rs1 as usize], regs[d.rs2 as usize]);
+        set_bytes(row, cpu::RS1_VAL, a);
+        set_bytes(row, cpu::RS2_VAL, b_reg);
+        let b = match family {
+            Family::AluReg | Family::Branch => b_reg,
+            _ => d.imm,
+        };
+        let res = match family {
+            Family::AluReg | Family::AluImm | Family::Branch | Family::Jalr => {
+                let code = d.alu_op;
+                if code == op::ADD || code == op::SUB {
+                    add_sub::row(code == op::SUB, a, b, add_sub_rows.push())
+                } else if code == op::AND || code == op::OR || code == op::XOR {
+                    for i in 0..4 {
+                        let (x, y) = ((a >> (8 * i)) & 0xff, (b >> (8 * i)) & 0xff);
+                        bitwise_mult[bitwise_slot(code)][(x | (y << 8)) as usize] += 1;
+                    }
+                    bitwise::row(code, a, b, bitwise_rows.push())
+                } else if lt::handles(code) {
+                    bitwise_mult[0][((a >> 24) | (0x80 << 8)) as usize] += 1;
+                    bitwise_mult[0][((b >> 24) | (0x80 << 8)) as usize] += 1;
+                    lt::row(code, a, b, lt_rows.push())
+                } else {
+                    return Err(ProveError::Internal(format!("ALU code {code}")));
+                }
+            }
+            _ => 0,
+        };
+        // Range checks the ALU tables take.
+        match d.alu_op {
+            op::ADD | op::SUB if matches!(family, Family::AluReg | Family::AluImm | Family::Jalr) => {
+                u16_mult[(res & 0xffff) as usize] += 1;
+                u16_mult[(res >> 16) as usize] += 1;
+            }
+            code if lt::handles(code) => {
+                let d = a.wrapping_sub(b);
+                u16_mult[(d & 0xffff) as usize] += 1;
+                u16_mult[(d >> 16) as usize] += 1;
+            }
+            _ => {}
+        }
+        set_bytes(row, cpu::RES, res);
+        let rd_val = match family {
+            Family::AluReg | Family::AluImm => res,
+            Family::Branch => 0,
+            _ => d.static_value,
+        };
+        set_bytes(row, cpu::RD_VAL, rd_val);
+        set_bytes(row, cpu::RD_OLD, regs[d.rd as usize]);
+
+        // Register accesses and their timestamps.
+        for (k, (reg, counted)) in [(d.rs1, true), (d.rs2, true), (d.rd, d.writes_rd)].into_iter().enumerate() {
+            if !counted {
+                continue;
+            }
+            let now = 4 * clk + k as u64 + 1;
+            let prev = last_ts[reg as usize];
+            let diff = now - prev - 1;
+            let (lo, hi) = (diff & 0xffff, diff >> 16);
+            row[cpu::PREV_TS + k] = Val::from_u64(prev);
+            row[cpu::TS_LO + k] = Val::from_u64(lo);
+            row[cpu::TS_HI + k] = Val::from_u64(hi);
+            u16_mult[lo as usize] += 1;
+            u16_mult[(hi << 5) as usize] += 1;
+            last_ts[reg as usize] = now;
+        }
+        if d.writes_rd {
+            regs[d.rd as usize] = rd_val;
+        }
+
+        // The next pc.
+        let mut next_pc = d.pc.wrapping_add(4);
+        match family {
+            Family::Branch if res == 1 => next_pc = d.target,
+            Family::Jal => next_pc = d.target,
+            Family::Jalr => {
+                let half0 = (res & 0xff) >> 1;
+                row[cpu::HALF0] = Val::from_u32(half0);
+                row[cpu::BIT0] = Val::from_u32(res & 1);
+                u16_mult[(half0 << 8) as usize] += 1;
+                next_pc = res & !1;
+                if next_pc == RETURN_ADDRESS {
+                    row[cpu::HALT] = Val::ONE;
+                    halted = true;
+                }
+            }
+            _ => {}
+        }
+        row[cpu::NEXT_PC] = Val::from_u32(next_pc);
+
+        // Gas.
+        let charge = prev_transfer || d.block_start;
+        let cost = if charge { d.entry_cost as u64 } else { 0 };
+        if step.gas_charged as u64 != cost || step.gas_left + cost != gas {
+            return Err(ProveError::Internal(format!("gas at {:#x}: the interpreter charged {} from {}, the AIR {cost} from {gas}", step.pc, step.gas_charged, step.gas_left + step.gas_charged as u64)));
+        }
+        row[cpu::CHARGE] = Val::from_bool(charge);
+        let before = limbs16(gas);
+        let after_value = gas - cost;
+        let after = limbs16(after_value);
+        let (c_lo, c_hi) = (cost as u32 & 0xffff, (cost >> 16) as u32);
+        let borrow0 = before[0] < c_lo;
+        let borrow1 = (before[1] as u64) < c_hi as u64 + borrow0 as u64;
+        for i in 0..3 {
+            row[cpu::GAS + i] = Val::from_u32(before[i]);
+            row[cpu::GAS_AFTER + i] = Val::from_u32(after[i]);
+            u16_mult[after[i] as usize] += 1;
+        }
+        row[cpu::GAS_BORROW] = Val::from_bool(borrow0);
+        row[cpu::GAS_BORROW + 1] = Val::from_bool(borrow1);
+        gas = after_value;
+        prev_transfer = matches!(family, Family::Branch | Family::Jal | Family::Jalr);
+
+        // The interpreter must agree with the model.
+        if let Some((_, v)) = step.rd {
+            if d.writes_rd && v != rd_val {
+                return Err(ProveError::Internal(format!("rd at {:#x}: interpreter {v:#x}, AIR {rd_val:#x}", step.pc)));
+            }
+        }
+        if !halted {
+            if let Some(TraceEvent::Step(n)) = events.get(clk as usize + 1) {
+                if n.pc != next_pc {
+                    return Err(ProveError::Internal(format!("next pc after {:#x}: interpreter {:#x}, AIR {next_pc:#x}", step.pc, n.pc)));
+                }
+            }
+        }
+    }
+    if !halted {
+        return Err(ProveError::Internal("the execution did not end at a return".into()));
+    }
+    if gas != instance.gas_left() {
+        return Err(ProveError::Internal("gas left differs from the interpreter's".into()));
+    }
+
+    let steps = cpu_rows.len();
+    let mut cpu_trace = cpu_rows.finish(true);
+    for (i, row) in cpu_trace.values.chunks_mut(cpu::WIDTH).enumerate().skip(steps) {
+        row[cpu::CLK] = Val::from_u64(i as u64);
+    }
+    let mut program_trace = RowMajorMatrix::new(Val::zero_vec(1 << chip.log_height), 1);
+    for (v, m) in program_trace.values.iter_mut().zip(&program_mult) {
+        *v = Val::from_u32(*m);
+    }
+    let mut registers_trace = RowMajorMatrix::new(Val::zero_vec(16 * registers::main::WIDTH), registers::main::WIDTH);
+    for (r, row) in registers_trace.values.chunks_mut(registers::main::WIDTH).enumerate() {
+        set_bytes(row, registers::main::FINAL, regs[r]);
+        row[registers::main::FINAL_TS] = Val::from_u64(last_ts[r]);
+    }
+    let mut bytes_trace = RowMajorMatrix::new(Val::zero_vec((1 << bytes::LOG_HEIGHT) * bytes::main::WIDTH), bytes::main::WIDTH);
+    for (i, row) in bytes_trace.values.chunks_mut(bytes::main::WIDTH).enumerate() {
+        row[bytes::main::M_U16] = Val::from_u32(u16_mult[i]);
+        row[bytes::main::M_AND] = Val::from_u32(bitwise_mult[0][i]);
+        row[bytes::main::M_OR] = Val::from_u32(bitwise_mult[1][i]);
+        row[bytes::main::M_XOR] = Val::from_u32(bitwise_mult[2][i]);
+    }
+
+    let statement = Statement {
+        code_hash,
+        entry: entry_pc,
+        gas_limit,
+        gas_left: gas,
+        a0: regs[rivet_vm::Reg::A0.index()],
+        a1: regs[rivet_vm::Reg::A1.index()],
+    };
+    let traces = vec![
+        program_trace,
+        cpu_trace,
+        registers_trace,
+        bytes_trace,
+        add_sub_rows.finish(false),
+        bitwise_rows.finish(false),
+        lt_rows.finish(false),
+    ];
+    Ok(Witness { traces, public_values: statement.public_values(), statement, steps })
+}
+

@@ -1,0 +1,226 @@
+//! Honest proofs verify and state what the interpreter computed; wrong statements,
+//! other programs, garbled proof bytes and tampered traces are rejected.
+
+use std::sync::Arc;
+
+use p3_field::PrimeCharacteristicRing;
+use rivet_prover::chips::{cpu, index, program::ProgramChip, registers};
+use rivet_prover::config::Val;
+use rivet_prover::{prove, prove_witness, verify, witness, Statement, VerifyError};
+use rivet_vm::isa::{encode::encode, AluOp, BranchKind, Instruction as I};
+use rivet_vm::{BlobBuilder, GuestInstance, Interrupt, Reg};
+
+const GAS: u64 = 1_000_000;
+
+fn r(n: u32) -> Reg {
+    Reg::new(n).unwrap()
+}
+
+/// Fibonacci(`n`) by a loop, then every other instruction the AIR covers; returns
+/// with results in a0 and a1. Entries `call` and `other` (returns at once).
+fn program(n: i32) -> Vec<u8> {
+    let (zero, ra, t0, t1, t2, s0, s1, a0, a1) = (Reg::ZERO, Reg::RA, r(5), r(6), r(7), r(8), r(9), r(10), r(11));
+    let opi = |op, rd, rs1, imm: i32| encode(I::OpImm { op, rd, rs1, imm: imm as u32 });
+    let op = |op, rd, rs1, rs2| encode(I::Op { op, rd, rs1, rs2 });
+    let br = |kind, rs1, rs2, offset| encode(I::Branch { kind, rs1, rs2, offset });
+    let mut c = vec![
+        opi(AluOp::Add, a0, zero, 0),
+        opi(AluOp::Add, a1, zero, 1),
+        opi(AluOp::Add, t0, zero, n),
+        // loop (index 3):
+        op(AluOp::Add, t1, a0, a1),
+        opi(AluOp::Add, a0, a1, 0),
+        opi(AluOp::Add, a1, t1, 0),
+        opi(AluOp::Add, t0, t0, -1),
+        br(BranchKind::Ne, t0, zero, -16),
+        opi(AluOp::Xor, s0, a0, 0x55),
+        op(AluOp::And, s1, s0, a1),
+        op(AluOp::Or, s1, s1, a0),
+        op(AluOp::Xor, a1, s1, s0),
+        op(AluOp::Slt, t2, a0, a1),
+        op(AluOp::Sltu, t2, a1, a0),
+        opi(AluOp::Slt, t2, a0, -5),
+        opi(AluOp::Sltu, t2, a0, 100),
+        op(AluOp::Sub, a1, a1, t2),
+        encode(I::Auipc { rd: t1, imm: 0x1000 }),
+        encode(I::Lui { rd: t1, imm: 0x12345 << 12 }),
+        br(BranchKind::Lt, a0, zero, 8), // not taken
+        br(BranchKind::Ge, a0, zero, 8), // taken
+        encode(I::Ebreak),               // skipped
+        br(BranchKind::Ltu, zero, a0, 8), // taken
+        encode(I::Ebreak),
+        br(BranchKind::Geu, zero, a0, 8), // not taken
+        br(BranchKind::Eq, a0, a0, 8),    // taken
+        encode(I::Ebreak),
+        opi(AluOp::Add, zero, a0, 1), // a write to x0: discarded
+        op(AluOp::Add, a0, a0, zero),
+        encode(I::Jal { rd: t1, offset: 12 }), // call the subroutine at +12
+        encode(I::Fence),
+        encode(I::Jalr { rd: zero, rs1: ra, offset: 0 }), // return
+        // subroutine: a1 += 7, back through t1 (odd offset: bit 0 is cleared)
+        opi(AluOp::Add, a1, a1, 7),
+        encode(I::Jalr { rd: zero, rs1: t1, offset: 1 }),
+    ];
+    let other = c.len() as u32 * 4;
+    c.push(encode(I::Jalr { rd: zero, rs1: ra, offset: 0 }));
+    let mut b = BlobBuilder::new();
+    b.stack_size = 4096;
+    b.code_words(&c).entry("call", 0).entry("other", other);
+    b.to_bytes()
+}
+
+/// What the interpreter says: a0, a1 and gas left.
+fn interpret(blob: &[u8], entry: &str) -> (u32, u32, u64) {
+    let p = Arc::new(rivet_vm::parse(blob, &Default::default()).unwrap());
+    let mut i = rivet_vm::Instance::new(Arc::new(rivet_vm::Module::new(p)));
+    i.prepare_call(entry, GAS).unwrap();
+    assert_eq!(i.run(), Interrupt::Finished);
+    (i.reg(Reg::A0), i.reg(Reg::A1), i.gas_left())
+}
+
+#[test]
+fn an_honest_proof_verifies_and_states_what_the_interpreter_computed() {
+    let blob = program(20);
+    let proved = prove(&blob, "call", GAS, |_| {}).expect("provable");
+    let (a0, a1, gas_left) = interpret(&blob, "call");
+    assert_eq!((proved.statement.a0, proved.statement.a1, proved.statement.gas_left), (a0, a1, gas_left));
+    assert_eq!(a0, 6765); // fib(20)
+    assert!(proved.steps > 100);
+    verify(&blob, &proved.statement, &proved.proof).expect("the honest proof verifies");
+
+    // The same proof doesn't prove anything else.
+    let wrong = |f: fn(&mut Statement)| {
+        let mut s = proved.statement;
+        f(&mut s);
+        verify(&blob, &s, &proved.proof).expect_err("a wrong statement must be rejected")
+    };
+    assert!(matches!(wrong(|s| s.a0 += 1), VerifyError::Rejected(_)));
+    assert!(matches!(wrong(|s| s.a1 ^= 1 << 31), VerifyError::Rejected(_)));
+    assert!(matches!(wrong(|s| s.gas_left -= 1), VerifyError::Rejected(_)));
+    assert!(matches!(wrong(|s| s.gas_limit += 1), VerifyError::Rejected(_)));
+    assert!(matches!(wrong(|s| s.entry += 4), VerifyError::NoSuchEntry(_)));
+    assert!(matches!(wrong(|s| s.code_hash[0] ^= 1), VerifyError::CodeHashMismatch));
+    assert!(matches!(wrong(|s| s.gas_left = s.gas_limit + 1), VerifyError::BadStatement));
+    // The other entry point is an entry, but not where this execution started.
+    let other_pc = rivet_vm::parse(&blob, &Default::default()).unwrap().entry_point("other").unwrap();
+    let mut s = proved.statement;
+    s.entry = other_pc;
+    assert!(matches!(verify(&blob, &s, &proved.proof), Err(VerifyError::Rejected(_))));
+
+    // Another program's commitment: a program that computes fib(21) instead.
+    let other = program(21);
+    let mut s = proved.statement;
+    s.code_hash = rivet_prover::code_hash(&other);
+    assert!(matches!(verify(&other, &s, &proved.proof), Err(VerifyError::Rejected(_))));
+}
+
+#[test]
+fn garbled_or_truncated_proof_bytes_are_errors_not_panics() {
+    let blob = program(3);
+    let proved = prove(&blob, "call", GAS, |_| {}).unwrap();
+    let p = &proved.proof;
+    let s = proved.statement;
+    for len in [0, 4, 5, 6, 100, p.len() / 2, p.len() - 1] {
+        assert!(verify(&blob, &s, &p[..len]).is_err(), "truncated to {len}");
+    }
+    let mut longer = p.clone();
+    longer.push(0);
+    assert!(verify(&blob, &s, &longer).is_err());
+    // Flip a bit at spread-out positions (header, lengths, commitments, openings).
+    for k in 0..40 {
+        let at = 4 + (k * 7919) % (p.len() - 4);
+        let mut bad = p.clone();
+        bad[at] ^= 1 << (k % 8);
+        assert!(verify(&blob, &s, &bad).is_err(), "bit flip at {at} accepted");
+    }
+}
+
+#[test]
+fn executions_the_air_does_not_cover_yet_are_refused_clearly() {
+    let mut b = BlobBuilder::new();
+    b.stack_size = 4096;
+    b.code_words(&[encode(I::Load { kind: rivet_vm::isa::LoadKind::Word, rd: r(10), rs1: Reg::SP, offset: -4 }), encode(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 })]).entry("call", 0);
+    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("loads are not provable yet");
+    assert!(e.to_string().contains("not provable yet"), "{e}");
+    assert!(prove(b"not a blob", "call", GAS, |_| {}).is_err());
+    assert!(prove(&program(1), "nope", GAS, |_| {}).is_err());
+}
+
+/// Proves `tamper`ed traces of `program(5)` with the honest prover; the verifier must
+/// reject the proof. (Debug builds check constraints in the prover and panic there
+/// instead; CI runs these in release, where only the verifier stands in the way.)
+fn assert_rejected(what: &str, tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement)) {
+    if let Some(Ok(())) = prove_tampered(tamper) {
+        panic!("{what}: accepted");
+    }
+}
+
+/// The verifier's answer to a proof of tampered traces; `None` if the prover refused
+/// (or, in debug builds, its constraint check panicked).
+fn prove_tampered(tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement)) -> Option<Result<(), VerifyError>> {
+    let blob = program(5);
+    let p = Arc::new(rivet_vm::parse(&blob, &Default::default()).unwrap());
+    let w = witness::generate(p.clone(), rivet_prover::code_hash(&blob), "call", GAS).unwrap();
+    let mut traces = w.traces.clone();
+    let mut statement = w.statement;
+    tamper(&mut traces, &mut statement);
+    let chip = ProgramChip::new(&p);
+    let pvs = statement.public_values();
+    let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_witness(&chip, &traces, &pvs)));
+    match proved {
+        Err(_) if cfg!(debug_assertions) => None,
+        Err(_) => panic!("the prover panicked in a release build"),
+        Ok(Err(_)) => None,
+        Ok(Ok(proof)) => Some(verify(&blob, &statement, &proof)),
+    }
+}
+
+#[test]
+fn the_tampering_harness_accepts_untampered_traces() {
+    // Otherwise every "rejected" below could be the harness failing.
+    assert_eq!(prove_tampered(|_, _| {}), Some(Ok(())));
+}
+
+fn cell(traces: &mut [p3_matrix::dense::RowMajorMatrix<Val>], table: usize, row: usize, col: usize) -> &mut Val {
+    let w = traces[table].width;
+    &mut traces[table].values[row * w + col]
+}
+
+#[test]
+fn tampered_traces_are_rejected() {
+    use rivet_prover::chips::{add_sub, lt};
+    // Row 3 is the loop's `add t1, a0, a1`.
+    assert_rejected("a wrong register value read", |t, _| *cell(t, index::CPU, 3, cpu::RS1_VAL) += Val::ONE);
+    assert_rejected("a read that doesn't return the last write", |t, _| *cell(t, index::CPU, 4, cpu::PREV_TS) -= Val::ONE);
+    assert_rejected("a timestamp not before the access", |t, _| {
+        *cell(t, index::CPU, 4, cpu::PREV_TS) += Val::from_u32(1000);
+        *cell(t, index::CPU, 4, cpu::TS_LO) -= Val::from_u32(1000);
+    });
+    assert_rejected("a byte out of range", |t, _| {
+        // The first add's result byte 0 as 256 more with one less carry.
+        *cell(t, index::ADD_SUB, 0, add_sub::C) += Val::from_u32(256);
+        *cell(t, index::ADD_SUB, 0, add_sub::CARRY) -= Val::ONE;
+    });
+    assert_rejected("a pc not in the program", |t, _| *cell(t, index::CPU, 5, cpu::PC) += Val::from_u32(2));
+    assert_rejected("an instruction that isn't the program's", |t, _| *cell(t, index::CPU, 3, cpu::RS2) += Val::ONE);
+    assert_rejected("x0 read as non-zero", |t, _| *cell(t, index::CPU, 0, cpu::RS1_VAL) = Val::ONE);
+    assert_rejected("x0 written", |t, _| *cell(t, index::REGISTERS, 0, registers::main::FINAL) = Val::ONE);
+    assert_rejected("gas not charged", |t, _| *cell(t, index::CPU, 0, cpu::GAS_AFTER) += Val::ONE);
+    assert_rejected("a branch decided the wrong way", |t, _| {
+        let rows = t[index::LT].height();
+        for row in 0..rows {
+            if *cell(t, index::LT, row, lt::IS_BNE) == Val::ONE {
+                *cell(t, index::LT, row, lt::RES) = Val::ONE - *cell(t, index::LT, row, lt::RES);
+                return;
+            }
+        }
+    });
+    assert_rejected("a result other than the public one", |_, s| s.a0 += 1);
+    assert_rejected("a dropped step", |t, _| {
+        let w = t[index::CPU].width;
+        t[index::CPU].values.drain(3 * w..4 * w);
+        t[index::CPU].values.extend(std::iter::repeat_n(Val::ZERO, w));
+    });
+}
+
+use p3_matrix::Matrix;
