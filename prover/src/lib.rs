@@ -22,7 +22,8 @@ mod buses;
 pub mod chips;
 mod columns;
 pub mod config;
-mod proof;
+pub mod proof;
+pub mod samples;
 mod statement;
 #[cfg(feature = "std")]
 mod prove;
@@ -34,7 +35,7 @@ pub use proof::{ProofBytesError, MAX_PROOF_BYTES};
 pub use statement::Statement;
 #[cfg(feature = "std")]
 pub use prove::{prove, prove_witness, ProveError, Proved, Stage};
-pub use verify::{code_hash, verify, VerifyError};
+pub use verify::{code_hash, verify, VerifyError, VerifyingKey};
 
 /// Executions longer than 2^25 steps don't fit one proof (timestamps stay below 2^27).
 pub const MAX_LOG_STEPS: u32 = 25;

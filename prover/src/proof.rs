@@ -32,6 +32,7 @@ impl core::fmt::Display for ProofBytesError {
     }
 }
 
+/// The bytes of `proof`.
 pub fn encode(proof: &Proof) -> Vec<u8> {
     let mut out = Vec::from(&MAGIC[..]);
     out.push(VERSION);
@@ -54,4 +55,21 @@ pub fn decode(bytes: &[u8]) -> Result<Proof, ProofBytesError> {
         Ok((proof, [])) => Ok(proof),
         _ => Err(ProofBytesError::Malformed),
     }
+}
+
+/// A proof file: the statement, then the proof (what `rivet-vm prove` writes).
+pub fn bundle(statement: &crate::Statement, proof: &[u8]) -> Vec<u8> {
+    let mut out = Vec::from(&statement.to_bytes()[..]);
+    out.extend_from_slice(proof);
+    out
+}
+
+/// Splits a proof file into its statement and proof bytes.
+pub fn unbundle(file: &[u8]) -> Result<(crate::Statement, &[u8]), ProofBytesError> {
+    let n = crate::statement::STATEMENT_BYTES;
+    if file.len() < n {
+        return Err(ProofBytesError::Malformed);
+    }
+    let statement = crate::Statement::from_bytes(&file[..n]).ok_or(ProofBytesError::Malformed)?;
+    Ok((statement, &file[n..]))
 }

@@ -3,11 +3,16 @@
 use alloc::{format, string::String, vec::Vec};
 
 use blake2::{digest::consts::U32, Blake2b, Digest};
-use p3_batch_stark::{verify_batch, ProverData};
+use p3_air::{Air, BaseAir};
+use p3_batch_stark::common::{GlobalPreprocessed, PreprocessedInstanceMeta};
+use p3_batch_stark::{verify_batch, Commitment, ProverData};
+use p3_field::Field;
+use p3_lookup::InteractionBuilder;
+use p3_matrix::dense::RowMajorMatrix;
 use rivet_vm::Limits;
 
 use crate::chips::{program::ProgramChip, RivetAir};
-use crate::config::config;
+use crate::config::{config, Config};
 use crate::proof::{self, ProofBytesError};
 use crate::{chips::index, Statement, MAX_LOG_STEPS, MIN_LOG_HEIGHT};
 
@@ -46,24 +51,102 @@ pub fn code_hash(blob: &[u8]) -> [u8; 32] {
     Blake2b::<U32>::digest(blob).into()
 }
 
-/// Checks that `proof` proves `statement` about `blob`.
+/// Checks that `proof` proves `statement` about `blob` (computes the program's
+/// verifying key first; keep a `VerifyingKey` to check many proofs).
 pub fn verify(blob: &[u8], statement: &Statement, proof_bytes: &[u8]) -> Result<(), VerifyError> {
-    if code_hash(blob) != statement.code_hash {
-        return Err(VerifyError::CodeHashMismatch);
+    VerifyingKey::new(blob)?.verify(statement, proof_bytes)
+}
+
+/// What checking proofs about one program needs: its tables and the commitment to
+/// their fixed columns (the decoded code, the register file's entry state, the byte
+/// table). Computing it is most of a one-off verification's time.
+pub struct VerifyingKey {
+    code_hash: [u8; 32],
+    entries: Vec<u32>,
+    airs: Vec<RivetAir>,
+    commitment: Commitment<Config>,
+    instances: Vec<Option<PreprocessedInstanceMeta>>,
+    matrix_to_instance: Vec<usize>,
+}
+
+impl VerifyingKey {
+    pub fn new(blob: &[u8]) -> Result<VerifyingKey, VerifyError> {
+        let program = rivet_vm::parse(blob, &Limits::default()).map_err(|e| VerifyError::InvalidProgram(format!("{e:?}")))?;
+        let airs = RivetAir::all(&ProgramChip::new(&program));
+        let degree_bits: Vec<usize> = airs.iter().map(|a| a.fixed_log_height().unwrap_or(MIN_LOG_HEIGHT)).collect();
+        let data = ProverData::from_airs_and_degrees(&config(), &airs, &degree_bits).map_err(|e| VerifyError::InvalidProgram(format!("{e:?}")))?;
+        let pre = data.common.preprocessed.ok_or_else(|| VerifyError::InvalidProgram("no fixed tables".into()))?;
+        Ok(VerifyingKey {
+            code_hash: code_hash(blob),
+            entries: program.entry_points().iter().map(|&(_, pc)| pc).collect(),
+            airs,
+            commitment: pre.commitment,
+            instances: pre.instances,
+            matrix_to_instance: pre.matrix_to_instance,
+        })
     }
-    let program = rivet_vm::parse(blob, &Limits::default()).map_err(|e| VerifyError::InvalidProgram(format!("{e:?}")))?;
-    if !program.entry_points().iter().any(|&(_, pc)| pc == statement.entry) {
-        return Err(VerifyError::NoSuchEntry(statement.entry));
+
+    pub fn code_hash(&self) -> [u8; 32] {
+        self.code_hash
     }
-    if !statement.is_well_formed() {
-        return Err(VerifyError::BadStatement);
+
+    /// Checks that `proof` proves `statement` about this key's program.
+    pub fn verify(&self, statement: &Statement, proof_bytes: &[u8]) -> Result<(), VerifyError> {
+        if self.code_hash != statement.code_hash {
+            return Err(VerifyError::CodeHashMismatch);
+        }
+        if !self.entries.contains(&statement.entry) {
+            return Err(VerifyError::NoSuchEntry(statement.entry));
+        }
+        if !statement.is_well_formed() {
+            return Err(VerifyError::BadStatement);
+        }
+        let proof = proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)?;
+        check_shape(&self.airs, &proof.degree_bits, proof.opened_values.instances.len())?;
+        let config = config();
+        // The lookup layout for these heights, without recommitting the fixed tables.
+        let shapes: Vec<ShapeOnly<'_>> = self.airs.iter().map(ShapeOnly).collect();
+        let mut common = ProverData::from_airs_and_degrees(&config, &shapes, &proof.degree_bits).map_err(|e| VerifyError::WrongShape(format!("{e:?}")))?.common;
+        common.preprocessed = Some(GlobalPreprocessed {
+            commitment: self.commitment.clone(),
+            instances: self.instances.clone(),
+            matrix_to_instance: self.matrix_to_instance.clone(),
+        });
+        verify_batch(&config, &self.airs, &proof, &statement.public_values(), &common).map_err(|e| VerifyError::Rejected(format!("{e:?}")))
     }
-    let proof = proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)?;
-    let airs = RivetAir::all(&ProgramChip::new(&program));
-    check_shape(&airs, &proof.degree_bits, proof.opened_values.instances.len())?;
-    let config = config();
-    let data = ProverData::from_airs_and_degrees(&config, &airs, &proof.degree_bits).map_err(|e| VerifyError::WrongShape(format!("{e:?}")))?;
-    verify_batch(&config, &airs, &proof, &statement.public_values(), &data.common).map_err(|e| VerifyError::Rejected(format!("{e:?}")))
+}
+
+/// A table as the lookup layout sees it: everything but its fixed columns' values.
+struct ShapeOnly<'a>(&'a RivetAir);
+
+impl<F: Field> BaseAir<F> for ShapeOnly<'_> {
+    fn width(&self) -> usize {
+        <RivetAir as BaseAir<F>>::width(self.0)
+    }
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
+        None
+    }
+    fn preprocessed_width(&self) -> usize {
+        <RivetAir as BaseAir<F>>::preprocessed_width(self.0)
+    }
+    fn num_public_values(&self) -> usize {
+        <RivetAir as BaseAir<F>>::num_public_values(self.0)
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        <RivetAir as BaseAir<F>>::main_next_row_columns(self.0)
+    }
+    fn preprocessed_next_row_columns(&self) -> Vec<usize> {
+        <RivetAir as BaseAir<F>>::preprocessed_next_row_columns(self.0)
+    }
+}
+
+impl<AB: InteractionBuilder> Air<AB> for ShapeOnly<'_>
+where
+    AB::F: Field,
+{
+    fn eval(&self, builder: &mut AB) {
+        self.0.eval(builder)
+    }
 }
 
 /// Table count and heights, checked before the library sees them: fixed tables

@@ -41,6 +41,21 @@ enum Command {
     },
     /// Print a blob's memory layout, entry points and disassembly.
     Inspect { blob: PathBuf },
+    /// Run an entry point and prove the execution (a STARK proof of its result and
+    /// gas); writes a proof file with the statement and the proof.
+    Prove {
+        blob: PathBuf,
+        #[arg(long, default_value = "call")]
+        entry: String,
+        /// Gas limit (below 2^48).
+        #[arg(long, default_value_t = 10_000_000_000)]
+        gas: u64,
+        /// Where to write the proof file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Check a proof file against a blob and print what it proves.
+    Verify { blob: PathBuf, proof: PathBuf },
 }
 
 fn load(path: &PathBuf) -> Result<Arc<Module>, ExitCode> {
@@ -102,6 +117,8 @@ fn main() -> ExitCode {
                 ExitStatus::HostError(_) => ExitCode::from(6),
             }
         }
+        Command::Prove { blob, entry, gas, output } => prove(&blob, &entry, gas, &output),
+        Command::Verify { blob, proof } => verify(&blob, &proof),
         Command::Inspect { blob } => {
             let module = match load(&blob) {
                 Ok(m) => m,
@@ -109,6 +126,73 @@ fn main() -> ExitCode {
             };
             print!("{}", describe(module.program()));
             ExitCode::SUCCESS
+        }
+    }
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>, ExitCode> {
+    std::fs::read(path).map_err(|e| {
+        eprintln!("error: can't read {}: {e}", path.display());
+        ExitCode::from(2)
+    })
+}
+
+fn print_statement(s: &rivet_prover::Statement) {
+    println!("code hash: 0x{}", hex(&s.code_hash));
+    println!("entry: {:#x}", s.entry);
+    println!("gas limit: {}, gas used: {}", s.gas_limit, s.gas_used());
+    println!("a0: {:#x}, a1: {:#x}", s.a0, s.a1);
+}
+
+fn prove(blob: &PathBuf, entry: &str, gas: u64, output: &PathBuf) -> ExitCode {
+    let bytes = match read(blob) {
+        Ok(b) => b,
+        Err(c) => return c,
+    };
+    let start = std::time::Instant::now();
+    let proved = rivet_prover::prove(&bytes, entry, gas, |stage| match stage {
+        rivet_prover::Stage::Executing => eprintln!("[{:6.2}s] executing {entry}", start.elapsed().as_secs_f64()),
+        rivet_prover::Stage::Proving { steps } => eprintln!("[{:6.2}s] proving {steps} steps", start.elapsed().as_secs_f64()),
+    });
+    let proved = match proved {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!("[{secs:6.2}s] done: {} steps, {:.0} steps/s, proof {} bytes", proved.steps, proved.steps as f64 / secs, proved.proof.len());
+    if let Err(e) = std::fs::write(output, rivet_prover::proof::bundle(&proved.statement, &proved.proof)) {
+        eprintln!("error: can't write {}: {e}", output.display());
+        return ExitCode::from(2);
+    }
+    print_statement(&proved.statement);
+    println!("proof: {}", output.display());
+    ExitCode::SUCCESS
+}
+
+fn verify(blob: &PathBuf, proof: &PathBuf) -> ExitCode {
+    let (bytes, file) = match (read(blob), read(proof)) {
+        (Ok(b), Ok(p)) => (b, p),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let (statement, proof_bytes) = match rivet_prover::proof::unbundle(&file) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {} is not a proof file: {e}", proof.display());
+            return ExitCode::from(2);
+        }
+    };
+    match rivet_prover::verify(&bytes, &statement, proof_bytes) {
+        Ok(()) => {
+            println!("valid proof");
+            print_statement(&statement);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: invalid proof: {e}");
+            ExitCode::from(1)
         }
     }
 }

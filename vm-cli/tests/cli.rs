@@ -106,3 +106,37 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn prove_writes_a_proof_that_verify_accepts_and_a_damaged_one_it_rejects() {
+    let dir = std::env::temp_dir().join(format!("rivet-cli-prove-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let blob = dir.join("fib.blob");
+    std::fs::write(&blob, rivet_prover::samples::fibonacci(30)).unwrap();
+    let proof = dir.join("fib.proof");
+    let (b, p) = (blob.to_str().unwrap(), proof.to_str().unwrap());
+    let o = rivet_vm(&["prove", b, "--gas", "100000", "-o", p]);
+    assert!(o.status.success(), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("proving 155 steps"), "{o:?}");
+    assert!(stdout(&o).contains("a0: 0xcb228"), "{o:?}"); // fib(30) = 832040
+    let o = rivet_vm(&["verify", b, p]);
+    assert!(o.status.success(), "{o:?}");
+    assert!(stdout(&o).contains("valid proof") && stdout(&o).contains("a0: 0xcb228"), "{o:?}");
+
+    // A proof file claiming another result, and a truncated one.
+    let mut file = std::fs::read(&proof).unwrap();
+    file[52] ^= 1; // a0's low byte in the statement
+    std::fs::write(&proof, &file).unwrap();
+    let o = rivet_vm(&["verify", b, p]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid proof"), "{o:?}");
+    std::fs::write(&proof, &file[..file.len() / 2]).unwrap();
+    assert_eq!(rivet_vm(&["verify", b, p]).status.code(), Some(1));
+
+    // What the AIR can't prove yet is refused with the reason.
+    let sieve = blob_file("sieve");
+    let o = rivet_vm(&["prove", sieve.to_str().unwrap(), "-o", p]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not provable yet"), "{o:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
