@@ -5,6 +5,10 @@
 //! - `REGISTERS`: offline memory checking for the 16 registers: every access takes
 //!   `(reg, value, previous timestamp)` and puts back `(reg, value', now)`; the
 //!   register table puts the initial state at timestamp 0 and takes the final one.
+//! - `MEMOP`: the CPU asks the memory table for a load or store `(kind, address,
+//!   value, clk)`.
+//! - `MEMORY`: offline memory checking for data words, like `REGISTERS`; the image
+//!   and zero-init tables put initial values and take final ones.
 //! - `ALU`: the CPU asks for `(op, a, b, result)`; the ALU tables answer.
 //! - `U16`: 16-bit range checks (a byte `b` is checked as `256·b < 2^16`).
 //! - `BITWISE`: byte-wise and/or/xor, from the byte table.
@@ -12,6 +16,8 @@
 pub const PROGRAM: &str = "program";
 pub const REGISTERS: &str = "registers";
 pub const ALU: &str = "alu";
+pub const MEMOP: &str = "memop";
+pub const MEMORY: &str = "memory";
 pub const U16: &str = "u16";
 pub const BITWISE: &str = "bitwise";
 

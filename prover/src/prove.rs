@@ -6,7 +6,7 @@ use p3_batch_stark::{prove_batch, ProverData, StarkInstance};
 use p3_matrix::Matrix;
 use rivet_vm::Limits;
 
-use crate::chips::{program::ProgramChip, RivetAir};
+use crate::chips::Circuit;
 use crate::config::config;
 use crate::verify::code_hash;
 use crate::{proof, witness, Statement};
@@ -59,16 +59,17 @@ pub fn prove(blob: &[u8], entry: &str, gas_limit: u64, mut progress: impl FnMut(
     progress(Stage::Executing);
     let w = witness::generate(program.clone(), code_hash(blob), entry, gas_limit)?;
     progress(Stage::Proving { steps: w.steps });
-    let proof = prove_witness(&ProgramChip::new(&program), &w.traces, &w.public_values)?;
-    let airs = RivetAir::all(&ProgramChip::new(&program));
+    let circuit = Circuit::new(&program);
+    let proof = prove_witness(&circuit, &w.traces, &w.public_values)?;
+    let airs = circuit.airs();
     let tables = airs.iter().zip(&w.traces).map(|(a, t)| (a.name(), t.height().trailing_zeros() as usize)).collect();
     Ok(Proved { statement: w.statement, proof, steps: w.steps, tables })
 }
 
 /// Proves given traces (tests tamper with them first).
-pub fn prove_witness(program: &ProgramChip, traces: &[p3_matrix::dense::RowMajorMatrix<crate::config::Val>], public_values: &[Vec<crate::config::Val>]) -> Result<Vec<u8>, ProveError> {
+pub fn prove_witness(circuit: &Circuit, traces: &[p3_matrix::dense::RowMajorMatrix<crate::config::Val>], public_values: &[Vec<crate::config::Val>]) -> Result<Vec<u8>, ProveError> {
     let config = config();
-    let airs = RivetAir::all(program);
+    let airs = circuit.airs();
     let degree_bits: Vec<usize> = traces.iter().map(|t| t.height().trailing_zeros() as usize).collect();
     let data = ProverData::from_airs_and_degrees(&config, &airs, &degree_bits).map_err(|e| ProveError::Prover(format!("{e:?}")))?;
     let trace_refs: Vec<_> = traces.iter().collect();

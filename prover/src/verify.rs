@@ -11,7 +11,7 @@ use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 use rivet_vm::Limits;
 
-use crate::chips::{program::ProgramChip, RivetAir};
+use crate::chips::{Circuit, RivetAir};
 use crate::config::{config, Config};
 use crate::proof::{self, ProofBytesError};
 use crate::{chips::index, Statement, MAX_LOG_STEPS, MIN_LOG_HEIGHT};
@@ -64,6 +64,7 @@ pub struct VerifyingKey {
     code_hash: [u8; 32],
     entries: Vec<u32>,
     airs: Vec<RivetAir>,
+    circuit: Circuit,
     commitment: Commitment<Config>,
     instances: Vec<Option<PreprocessedInstanceMeta>>,
     matrix_to_instance: Vec<usize>,
@@ -72,7 +73,8 @@ pub struct VerifyingKey {
 impl VerifyingKey {
     pub fn new(blob: &[u8]) -> Result<VerifyingKey, VerifyError> {
         let program = rivet_vm::parse(blob, &Limits::default()).map_err(|e| VerifyError::InvalidProgram(format!("{e:?}")))?;
-        let airs = RivetAir::all(&ProgramChip::new(&program));
+        let circuit = Circuit::new(&program);
+        let airs = circuit.airs();
         let degree_bits: Vec<usize> = airs.iter().map(|a| a.fixed_log_height().unwrap_or(MIN_LOG_HEIGHT)).collect();
         let data = ProverData::from_airs_and_degrees(&config(), &airs, &degree_bits).map_err(|e| VerifyError::InvalidProgram(format!("{e:?}")))?;
         let pre = data.common.preprocessed.ok_or_else(|| VerifyError::InvalidProgram("no fixed tables".into()))?;
@@ -80,6 +82,7 @@ impl VerifyingKey {
             code_hash: code_hash(blob),
             entries: program.entry_points().iter().map(|&(_, pc)| pc).collect(),
             airs,
+            circuit,
             commitment: pre.commitment,
             instances: pre.instances,
             matrix_to_instance: pre.matrix_to_instance,
@@ -112,7 +115,7 @@ impl VerifyingKey {
             instances: self.instances.clone(),
             matrix_to_instance: self.matrix_to_instance.clone(),
         });
-        verify_batch(&config, &self.airs, &proof, &statement.public_values(), &common).map_err(|e| VerifyError::Rejected(format!("{e:?}")))
+        verify_batch(&config, &self.airs, &proof, &self.circuit.public_values(statement), &common).map_err(|e| VerifyError::Rejected(format!("{e:?}")))
     }
 }
 

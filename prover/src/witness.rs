@@ -13,8 +13,9 @@ use rivet_vm::trace::TraceEvent;
 use rivet_vm::{GuestInstance, Interrupt, Program};
 
 use crate::buses::op;
+use crate::chips::memory::{self, Access, Bounds};
 use crate::chips::program::{decoded, Family, ProgramChip};
-use crate::chips::{add_sub, bitwise, bytes, cpu, lt, registers};
+use crate::chips::{add_sub, bitwise, bytes, cpu, index, lt, registers, Circuit};
 use crate::config::Val;
 use crate::{log_height_for, ProveError, Statement, MAX_LOG_STEPS};
 
@@ -84,6 +85,12 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
     let mut add_sub_rows = Rows::new(add_sub::WIDTH);
     let mut bitwise_rows = Rows::new(bitwise::WIDTH);
     let mut lt_rows = Rows::new(lt::WIDTH);
+    let mut memory_rows = Rows::new(memory::WIDTH);
+    let bounds = Bounds::of(&program);
+    let image = bounds.image(&program);
+    // Each touched word's value and last access time.
+    let mut words: alloc::collections::BTreeMap<u32, (u32, u64)> = alloc::collections::BTreeMap::new();
+    let mut u16s: Vec<u32> = Vec::new();
     let mut program_mult = vec![0u32; 1 << chip.log_height];
     let mut u16_mult = vec![0u32; 1 << 16];
     let mut bitwise_mult = [vec![0u32; 1 << 16], vec![0u32; 1 << 16], vec![0u32; 1 << 16]];
@@ -129,10 +136,13 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
             _ => d.imm,
         };
         let res = match family {
-            Family::AluReg | Family::AluImm | Family::Branch | Family::Jalr => {
+            Family::AluReg | Family::AluImm | Family::Branch | Family::Jalr | Family::Load | Family::Store => {
                 let code = d.alu_op;
                 if code == op::ADD || code == op::SUB {
-                    add_sub::row(code == op::SUB, a, b, add_sub_rows.push())
+                    let c = add_sub::row(code == op::SUB, a, b, add_sub_rows.push());
+                    u16_mult[(c & 0xffff) as usize] += 1;
+                    u16_mult[(c >> 16) as usize] += 1;
+                    c
                 } else if code == op::AND || code == op::OR || code == op::XOR {
                     for i in 0..4 {
                         let (x, y) = ((a >> (8 * i)) & 0xff, (b >> (8 * i)) & 0xff);
@@ -149,23 +159,54 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
             }
             _ => 0,
         };
-        // Range checks the ALU tables take.
-        match d.alu_op {
-            op::ADD | op::SUB if matches!(family, Family::AluReg | Family::AluImm | Family::Jalr) => {
-                u16_mult[(res & 0xffff) as usize] += 1;
-                u16_mult[(res >> 16) as usize] += 1;
-            }
-            code if lt::handles(code) => {
-                let d = a.wrapping_sub(b);
-                u16_mult[(d & 0xffff) as usize] += 1;
-                u16_mult[(d >> 16) as usize] += 1;
-            }
-            _ => {}
+        // The comparison table's range checks.
+        if lt::handles(d.alu_op) && matches!(family, Family::AluReg | Family::AluImm | Family::Branch) {
+            let d = a.wrapping_sub(b);
+            u16_mult[(d & 0xffff) as usize] += 1;
+            u16_mult[(d >> 16) as usize] += 1;
         }
         set_bytes(row, cpu::RES, res);
+        // Loads and stores, against the model of memory.
+        let mut loaded = 0;
+        if matches!(family, Family::Load | Family::Store) {
+            let addr = res;
+            let w = addr >> 2;
+            let initial = if (bounds.image_lo..bounds.image_hi).contains(&w) { image[(w - bounds.image_lo) as usize] } else { 0 };
+            let (old, prev_ts) = words.get(&w).copied().unwrap_or((initial, 0));
+            let shift = 8 * (addr & 3);
+            let (new, value) = match program.instructions()[index] {
+                rivet_vm::Instruction::Load { kind, .. } => {
+                    loaded = kind.extend(old >> shift);
+                    (old, loaded)
+                }
+                rivet_vm::Instruction::Store { kind, .. } => {
+                    let mask = match kind.size() {
+                        1 => 0xffu32,
+                        2 => 0xffff,
+                        _ => u32::MAX,
+                    } << shift;
+                    ((old & !mask) | ((b_reg << shift) & mask), b_reg)
+                }
+                _ => (old, 0),
+            };
+            match step.mem {
+                Some(m) if m.addr == addr && (m.write || m.value == value) => {}
+                other => return Err(ProveError::Internal(format!("memory access at {:#x}: interpreter {other:?}, AIR {addr:#x} = {value:#x}", step.pc))),
+            }
+            let access = Access { kind: d.mem_kind, addr, value, clk, old, new, prev_ts };
+            u16s.clear();
+            if let Some(src) = memory::row(&access, &bounds, memory_rows.push(), &mut u16s) {
+                bitwise_mult[0][(src | (0x80 << 8)) as usize] += 1;
+            }
+            for &v in &u16s {
+                u16_mult[v as usize] += 1;
+            }
+            words.insert(w, (new, 4 * clk + 4));
+        }
         let rd_val = match family {
             Family::AluReg | Family::AluImm => res,
-            Family::Branch => 0,
+            Family::Branch | Family::Store => 0,
+            Family::Load => loaded,
             _ => d.static_value,
         };
         set_bytes(row, cpu::RD_VAL, rd_val);
@@ -269,6 +310,41 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         set_bytes(row, registers::main::FINAL, regs[r]);
         row[registers::main::FINAL_TS] = Val::from_u64(last_ts[r]);
     }
+    let mut image_trace = RowMajorMatrix::new(Val::zero_vec((1 << log_height_for(image.len())) * memory::image::WIDTH), memory::image::WIDTH);
+    for (i, (row, &initial)) in image_trace.values.chunks_mut(memory::image::WIDTH).zip(&image).enumerate() {
+        let (value, ts) = words.get(&(bounds.image_lo + i as u32)).copied().unwrap_or((initial, 0));
+        set_bytes(row, memory::image::FINAL, value);
+        row[memory::image::FINAL_TS] = Val::from_u64(ts);
+    }
+    let zero_init: Vec<(u32, (u32, u64))> = words.iter().filter(|(w, _)| !(bounds.image_lo..bounds.image_hi).contains(w)).map(|(&w, &v)| (w, v)).collect();
+    let mut zero_rows = Rows::new(memory::zero_init::WIDTH);
+    for (k, &(w, (value, ts))) in zero_init.iter().enumerate() {
+        use memory::zero_init::*;
+        let row = zero_rows.push();
+        row[REAL] = Val::ONE;
+        row[W_LO] = Val::from_u32(w & 0xffff);
+        row[W_HI] = Val::from_u32(w >> 16);
+        u16_mult[(w & 0xffff) as usize] += 1;
+        u16_mult[((w >> 16) << 6) as usize] += 1;
+        set_bytes(row, FINAL, value);
+        row[FINAL_TS] = Val::from_u64(ts);
+        let below = w < bounds.image_lo;
+        row[BELOW] = Val::from_bool(below);
+        let gap = if below { bounds.image_lo - 1 - w } else { w - bounds.image_hi };
+        row[D_LO] = Val::from_u32(gap & 0xffff);
+        row[D_HI] = Val::from_u32(gap >> 16);
+        u16_mult[(gap & 0xffff) as usize] += 1;
+        u16_mult[((gap >> 16) << 6) as usize] += 1;
+        if let Some(&(next, _)) = zero_init.get(k + 1) {
+            let step = next - w - 1;
+            row[NEXT_REAL] = Val::ONE;
+            row[N_LO] = Val::from_u32(step & 0xffff);
+            row[N_HI] = Val::from_u32(step >> 16);
+            u16_mult[(step & 0xffff) as usize] += 1;
+            u16_mult[((step >> 16) << 6) as usize] += 1;
+        }
+    }
+
     let mut bytes_trace = RowMajorMatrix::new(Val::zero_vec((1 << bytes::LOG_HEIGHT) * bytes::main::WIDTH), bytes::main::WIDTH);
     for (i, row) in bytes_trace.values.chunks_mut(bytes::main::WIDTH).enumerate() {
         row[bytes::main::M_U16] = Val::from_u32(u16_mult[i]);
@@ -293,7 +369,12 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         add_sub_rows.finish(false),
         bitwise_rows.finish(false),
         lt_rows.finish(false),
+        memory_rows.finish(false),
+        image_trace,
+        zero_rows.finish(true),
     ];
-    Ok(Witness { traces, public_values: statement.public_values(), statement, steps })
+    debug_assert_eq!(traces.len(), index::COUNT);
+    let public_values = Circuit::new(&program).public_values(&statement);
+    Ok(Witness { traces, public_values, statement, steps })
 }
 

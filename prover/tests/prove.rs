@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use p3_field::PrimeCharacteristicRing;
-use rivet_prover::chips::{cpu, index, program::ProgramChip, registers};
+use rivet_prover::chips::{cpu, index, registers, Circuit};
 use rivet_prover::config::Val;
 use rivet_prover::{prove, prove_witness, samples, verify, witness, Statement, VerifyError};
 use rivet_vm::isa::{encode::encode, Instruction as I};
@@ -66,6 +66,19 @@ fn an_honest_proof_verifies_and_states_what_the_interpreter_computed() {
 }
 
 #[test]
+fn loads_and_stores_of_every_width_and_region_prove() {
+    for (name, blob) in [("memory", samples::memory()), ("bubble sort", samples::bubble_sort(24))] {
+        let proved = prove(&blob, "call", GAS, |_| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (a0, a1, gas_left) = interpret(&blob, "call");
+        assert_eq!((proved.statement.a0, proved.statement.a1, proved.statement.gas_left), (a0, a1, gas_left), "{name}");
+        verify(&blob, &proved.statement, &proved.proof).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut s = proved.statement;
+        s.a1 ^= 4;
+        assert!(verify(&blob, &s, &proved.proof).is_err(), "{name}");
+    }
+}
+
+#[test]
 fn garbled_or_truncated_proof_bytes_are_errors_not_panics() {
     let blob = program(3);
     let proved = prove(&blob, "call", GAS, |_| {}).unwrap();
@@ -90,8 +103,9 @@ fn garbled_or_truncated_proof_bytes_are_errors_not_panics() {
 fn executions_the_air_does_not_cover_yet_are_refused_clearly() {
     let mut b = BlobBuilder::new();
     b.stack_size = 4096;
-    b.code_words(&[encode(I::Load { kind: rivet_vm::isa::LoadKind::Word, rd: r(10), rs1: Reg::SP, offset: -4 }), encode(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 })]).entry("call", 0);
-    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("loads are not provable yet");
+    let mul = encode(I::Op { op: rivet_vm::isa::AluOp::Mul, rd: r(10), rs1: r(10), rs2: r(10) });
+    b.code_words(&[mul, encode(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 })]).entry("call", 0);
+    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("multiplication is not provable yet");
     assert!(e.to_string().contains("not provable yet"), "{e}");
     assert!(prove(b"not a blob", "call", GAS, |_| {}).is_err());
     assert!(prove(&program(1), "nope", GAS, |_| {}).is_err());
@@ -101,35 +115,41 @@ fn executions_the_air_does_not_cover_yet_are_refused_clearly() {
 /// reject the proof. (Debug builds check constraints in the prover and panic there
 /// instead; CI runs these in release, where only the verifier stands in the way.)
 fn assert_rejected(what: &str, tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement)) {
-    if let Some(Ok(())) = prove_tampered(tamper) {
+    if let Some(Ok(())) = prove_tampered(&program(5), tamper) {
+        panic!("{what}: accepted");
+    }
+}
+
+fn assert_memory_rejected(what: &str, tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement)) {
+    if let Some(Ok(())) = prove_tampered(&samples::memory(), tamper) {
         panic!("{what}: accepted");
     }
 }
 
 /// The verifier's answer to a proof of tampered traces; `None` if the prover refused
 /// (or, in debug builds, its constraint check panicked).
-fn prove_tampered(tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement)) -> Option<Result<(), VerifyError>> {
-    let blob = program(5);
-    let p = Arc::new(rivet_vm::parse(&blob, &Default::default()).unwrap());
-    let w = witness::generate(p.clone(), rivet_prover::code_hash(&blob), "call", GAS).unwrap();
+fn prove_tampered(blob: &[u8], tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement)) -> Option<Result<(), VerifyError>> {
+    let p = Arc::new(rivet_vm::parse(blob, &Default::default()).unwrap());
+    let w = witness::generate(p.clone(), rivet_prover::code_hash(blob), "call", GAS).unwrap();
     let mut traces = w.traces.clone();
     let mut statement = w.statement;
     tamper(&mut traces, &mut statement);
-    let chip = ProgramChip::new(&p);
-    let pvs = statement.public_values();
-    let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_witness(&chip, &traces, &pvs)));
+    let circuit = Circuit::new(&p);
+    let pvs = circuit.public_values(&statement);
+    let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_witness(&circuit, &traces, &pvs)));
     match proved {
         Err(_) if cfg!(debug_assertions) => None,
         Err(_) => panic!("the prover panicked in a release build"),
         Ok(Err(_)) => None,
-        Ok(Ok(proof)) => Some(verify(&blob, &statement, &proof)),
+        Ok(Ok(proof)) => Some(verify(blob, &statement, &proof)),
     }
 }
 
 #[test]
 fn the_tampering_harness_accepts_untampered_traces() {
     // Otherwise every "rejected" below could be the harness failing.
-    assert_eq!(prove_tampered(|_, _| {}), Some(Ok(())));
+    assert_eq!(prove_tampered(&program(5), |_, _| {}), Some(Ok(())));
+    assert_eq!(prove_tampered(&samples::memory(), |_, _| {}), Some(Ok(())));
 }
 
 fn cell(traces: &mut [p3_matrix::dense::RowMajorMatrix<Val>], table: usize, row: usize, col: usize) -> &mut Val {
@@ -167,6 +187,17 @@ fn tampered_traces_are_rejected() {
         }
     });
     assert_rejected("a result other than the public one", |_, s| s.a0 += 1);
+    use rivet_prover::chips::memory;
+    // Memory row 0 is `lb` of 0x80 at the start of the read-only data.
+    assert_memory_rejected("wrong sign extension", |t, _| *cell(t, index::MEMORY, 0, memory::SIGN) = Val::ZERO);
+    assert_memory_rejected("a load that doesn't return the memory's value", |t, _| *cell(t, index::MEMORY, 1, memory::OLD) += Val::ONE);
+    assert_memory_rejected("a load at another offset", |t, _| {
+        *cell(t, index::MEMORY, 1, memory::O) = Val::ZERO;
+        *cell(t, index::MEMORY, 1, memory::O + 1) = Val::ONE;
+    });
+    assert_memory_rejected("a write to read-only data", |t, _| *cell(t, index::IMAGE, 0, memory::image::FINAL) += Val::ONE);
+    assert_memory_rejected("a word that doesn't start at zero", |t, _| *cell(t, index::ZERO_INIT, 0, memory::zero_init::FINAL) += Val::ONE);
+    assert_memory_rejected("an access outside mapped memory", |t, _| *cell(t, index::MEMORY, 0, memory::LD_LO) += Val::from_u32(1 << 20));
     assert_rejected("a dropped step", |t, _| {
         let w = t[index::CPU].width;
         t[index::CPU].values.drain(3 * w..4 * w);

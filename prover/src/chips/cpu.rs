@@ -98,19 +98,29 @@ impl CpuChip {
             u16_check(builder, e(hi) * c(1 << 5), count);
         }
 
-        // What rd gets: the ALU's result, or the decoded static value.
+        // What rd gets: the ALU's result, or the decoded static value (a load's
+        // value comes from the memory table below).
         for i in 0..4 {
-            builder.assert_eq(r[RD_VAL + i], alu.clone() * e(r[RES + i]) + statics.clone() * e(r[STATIC + i]));
+            let value = alu.clone() * e(r[RES + i]) + statics.clone() * e(r[STATIC + i]);
+            builder.assert_zero((AB::Expr::ONE - e(r[F_LOAD])) * (e(r[RD_VAL + i]) - value));
         }
+        // Loads and stores: the address is rs1 + imm (the ALU's result); the memory
+        // table answers with the loaded value or takes rs2.
+        let memory = e(r[F_LOAD]) + e(r[F_STORE]);
+        let mut mem_fields = alloc::vec![e(r[MEM_KIND])];
+        mem_fields.extend((0..4).map(|i| e(r[RES + i])));
+        mem_fields.extend((0..4).map(|i| e(r[F_LOAD]) * e(r[RD_VAL + i]) + e(r[F_STORE]) * e(r[RS2_VAL + i])));
+        mem_fields.push(e(r[CLK]));
+        builder.push_interaction(buses::MEMOP, mem_fields, bool_count(-memory.clone()));
 
         // The ALU: (op, rs1, rs2 or the immediate, result).
         let reg_operand = e(r[F_ALU_R]) + e(r[F_BRANCH]);
-        let imm_operand = e(r[F_ALU_I]) + e(r[F_JALR]);
+        let imm_operand = e(r[F_ALU_I]) + e(r[F_JALR]) + memory.clone();
         let mut alu_fields = alloc::vec![e(r[ALU_OP])];
         alu_fields.extend((0..4).map(|i| e(r[RS1_VAL + i])));
         alu_fields.extend((0..4).map(|i| reg_operand.clone() * e(r[RS2_VAL + i]) + imm_operand.clone() * e(r[IMM + i])));
         alu_fields.extend((0..4).map(|i| e(r[RES + i])));
-        let asks_alu = alu.clone() + e(r[F_BRANCH]) + e(r[F_JALR]);
+        let asks_alu = alu.clone() + e(r[F_BRANCH]) + e(r[F_JALR]) + memory.clone();
         builder.push_interaction(buses::ALU, alu_fields, Count::bounded(-asks_alu, 1));
 
         // jalr: target = (rs1 + imm) & !1; RETURN_ADDRESS halts, anything else must
@@ -128,7 +138,7 @@ impl CpuChip {
         let jalr_target = e(r[HALF0]) * c(2) + e(r[RES + 1]) * c(1 << 8) + e(r[RES + 2]) * c(1 << 16) + e(r[RES + 3]) * c(1 << 24);
 
         // The next pc: sequential, a taken branch's or jal's static target, jalr's.
-        let seq = alu.clone() + e(r[F_LUI]) + e(r[F_AUIPC]);
+        let seq = alu.clone() + e(r[F_LUI]) + e(r[F_AUIPC]) + memory;
         let branch_next = e(r[PC4]) + e(r[RES]) * (e(r[TARGET]) - e(r[PC4]));
         builder.assert_eq(
             r[NEXT_PC],

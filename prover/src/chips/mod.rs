@@ -6,6 +6,7 @@ pub mod bitwise;
 pub mod bytes;
 pub mod cpu;
 pub mod lt;
+pub mod memory;
 pub mod program;
 pub mod registers;
 
@@ -34,6 +35,34 @@ pub(crate) fn u16_of_bytes<AB: InteractionBuilder>(builder: &mut AB, [lo, hi]: [
     u16_check(builder, value, count);
 }
 
+/// The tables for one program, and the public values a statement gives them.
+#[derive(Clone, Debug)]
+pub struct Circuit {
+    pub program: program::ProgramChip,
+    pub image: memory::ImageChip,
+    pub bounds: memory::Bounds,
+}
+
+impl Circuit {
+    pub fn new(p: &rivet_vm::Program) -> Circuit {
+        Circuit { program: program::ProgramChip::new(p), image: memory::ImageChip::new(p), bounds: memory::Bounds::of(p) }
+    }
+
+    pub fn airs(&self) -> Vec<RivetAir> {
+        RivetAir::all(&self.program, &self.image)
+    }
+
+    /// Each table's public values, in `index` order.
+    pub fn public_values(&self, statement: &crate::Statement) -> Vec<Vec<crate::config::Val>> {
+        use crate::config::Val;
+        let mut pvs = statement.public_values();
+        let b = &self.bounds;
+        pvs[index::MEMORY] = [b.stack_bottom, b.ro_base, b.ro_end, b.heap_top].map(Val::from_u32).to_vec();
+        pvs[index::ZERO_INIT] = [b.image_lo, b.image_hi].map(Val::from_u32).to_vec();
+        pvs
+    }
+}
+
 /// Every table, in the order the proof holds them.
 #[derive(Clone, Debug)]
 pub enum RivetAir {
@@ -44,6 +73,9 @@ pub enum RivetAir {
     AddSub(add_sub::AddSubChip),
     Bitwise(bitwise::BitwiseChip),
     Lt(lt::LtChip),
+    Memory(memory::MemoryChip),
+    Image(memory::ImageChip),
+    ZeroInit(memory::ZeroInitChip),
 }
 
 /// Which table is at which position.
@@ -55,12 +87,15 @@ pub mod index {
     pub const ADD_SUB: usize = 4;
     pub const BITWISE: usize = 5;
     pub const LT: usize = 6;
-    pub const COUNT: usize = 7;
+    pub const MEMORY: usize = 7;
+    pub const IMAGE: usize = 8;
+    pub const ZERO_INIT: usize = 9;
+    pub const COUNT: usize = 10;
 }
 
 impl RivetAir {
     /// The tables for one program.
-    pub fn all(program: &program::ProgramChip) -> Vec<RivetAir> {
+    pub fn all(program: &program::ProgramChip, image: &memory::ImageChip) -> Vec<RivetAir> {
         alloc::vec![
             RivetAir::Program(program.clone()),
             RivetAir::Cpu(cpu::CpuChip),
@@ -69,6 +104,9 @@ impl RivetAir {
             RivetAir::AddSub(add_sub::AddSubChip),
             RivetAir::Bitwise(bitwise::BitwiseChip),
             RivetAir::Lt(lt::LtChip),
+            RivetAir::Memory(memory::MemoryChip),
+            RivetAir::Image(image.clone()),
+            RivetAir::ZeroInit(memory::ZeroInitChip),
         ]
     }
 
@@ -81,6 +119,9 @@ impl RivetAir {
             RivetAir::AddSub(_) => "add/sub",
             RivetAir::Bitwise(_) => "bitwise",
             RivetAir::Lt(_) => "compare",
+            RivetAir::Memory(_) => "memory",
+            RivetAir::Image(_) => "data image",
+            RivetAir::ZeroInit(_) => "zero-init words",
         }
     }
 
@@ -90,6 +131,7 @@ impl RivetAir {
             RivetAir::Program(p) => Some(p.log_height),
             RivetAir::Registers(_) => Some(registers::LOG_HEIGHT),
             RivetAir::Bytes(_) => Some(bytes::LOG_HEIGHT),
+            RivetAir::Image(i) => Some(i.log_height),
             _ => None,
         }
     }
@@ -105,6 +147,9 @@ impl<F: Field> BaseAir<F> for RivetAir {
             RivetAir::AddSub(_) => add_sub::WIDTH,
             RivetAir::Bitwise(_) => bitwise::WIDTH,
             RivetAir::Lt(_) => lt::WIDTH,
+            RivetAir::Memory(_) => memory::WIDTH,
+            RivetAir::Image(_) => memory::image::WIDTH,
+            RivetAir::ZeroInit(_) => memory::zero_init::WIDTH,
         }
     }
 
@@ -113,6 +158,7 @@ impl<F: Field> BaseAir<F> for RivetAir {
             RivetAir::Program(p) => Some(p.preprocessed()),
             RivetAir::Registers(r) => Some(r.preprocessed()),
             RivetAir::Bytes(b) => Some(b.preprocessed()),
+            RivetAir::Image(i) => Some(i.preprocessed()),
             _ => None,
         }
     }
@@ -122,6 +168,7 @@ impl<F: Field> BaseAir<F> for RivetAir {
             RivetAir::Program(_) => program::decoded::WIDTH,
             RivetAir::Registers(_) => registers::pre::WIDTH,
             RivetAir::Bytes(_) => bytes::pre::WIDTH,
+            RivetAir::Image(_) => memory::image::pre::WIDTH,
             _ => 0,
         }
     }
@@ -130,6 +177,8 @@ impl<F: Field> BaseAir<F> for RivetAir {
         match self {
             RivetAir::Cpu(_) => cpu::public::WIDTH,
             RivetAir::Registers(_) => registers::public::WIDTH,
+            RivetAir::Memory(_) => memory::public::WIDTH,
+            RivetAir::ZeroInit(_) => memory::zero_init::public::WIDTH,
             _ => 0,
         }
     }
@@ -137,6 +186,7 @@ impl<F: Field> BaseAir<F> for RivetAir {
     fn main_next_row_columns(&self) -> Vec<usize> {
         match self {
             RivetAir::Cpu(_) => (0..cpu::WIDTH).collect(),
+            RivetAir::ZeroInit(_) => (0..memory::zero_init::WIDTH).collect(),
             _ => Vec::new(),
         }
     }
@@ -159,6 +209,9 @@ where
             RivetAir::AddSub(a) => a.eval(builder),
             RivetAir::Bitwise(b) => b.eval(builder),
             RivetAir::Lt(l) => l.eval(builder),
+            RivetAir::Memory(m) => m.eval(builder),
+            RivetAir::Image(i) => i.eval(builder),
+            RivetAir::ZeroInit(z) => z.eval(builder),
         }
     }
 }

@@ -22,14 +22,14 @@ pub mod decoded {
     use super::columns;
     columns! {
         PC,
-        F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR,
-        ALU_OP, RD, RS1, RS2, WRITES_RD,
+        F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE,
+        ALU_OP, MEM_KIND, RD, RS1, RS2, WRITES_RD,
         IMM[4], STATIC[4],
         PC4, TARGET,
         COST_LO, COST_HI, BLOCK_START,
     }
     /// The instruction-family flags; at most one is set, none for padding.
-    pub const FLAGS: [usize; 7] = [F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR];
+    pub const FLAGS: [usize; 9] = [F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE];
 }
 
 /// Main columns: how many times the row was executed.
@@ -40,6 +40,8 @@ pub const MULT: usize = 0;
 pub struct Decoded {
     pub family: Option<Family>,
     pub alu_op: u32,
+    /// Load/store kind on the `MEMOP` bus.
+    pub mem_kind: u32,
     pub rd: u32,
     pub rs1: u32,
     pub rs2: u32,
@@ -63,6 +65,8 @@ pub enum Family {
     Branch,
     Jal,
     Jalr,
+    Load,
+    Store,
 }
 
 impl Family {
@@ -76,6 +80,8 @@ impl Family {
             Family::Branch => F_BRANCH,
             Family::Jal => F_JAL,
             Family::Jalr => F_JALR,
+            Family::Load => F_LOAD,
+            Family::Store => F_STORE,
         }
     }
 }
@@ -164,11 +170,23 @@ pub fn decode(program: &Program, index: usize) -> Decoded {
             (d.rs1, d.rs2) = (idx(rs1), idx(rs2));
             d.target = pc.wrapping_add(offset as u32);
         }
-        // Loads, stores, shifts, multiplication, division, host calls and traps
-        // are not in the AIR yet.
+        Instruction::Load { kind, rd, rs1, offset } => {
+            d.family = Some(Family::Load);
+            d.alu_op = op::ADD;
+            d.mem_kind = crate::chips::memory::load_kind(kind);
+            (d.rd, d.rs1, d.imm) = (idx(rd), idx(rs1), offset as u32);
+        }
+        Instruction::Store { kind, rs1, rs2, offset } => {
+            d.family = Some(Family::Store);
+            d.alu_op = op::ADD;
+            d.mem_kind = crate::chips::memory::store_kind(kind);
+            (d.rs1, d.rs2, d.imm) = (idx(rs1), idx(rs2), offset as u32);
+        }
+        // Shifts, multiplication, division, host calls and traps are not in the
+        // AIR yet.
         _ => {}
     }
-    d.writes_rd = d.rd != 0 && matches!(d.family, Some(Family::AluReg | Family::AluImm | Family::Lui | Family::Auipc | Family::Jal | Family::Jalr));
+    d.writes_rd = d.rd != 0 && matches!(d.family, Some(Family::AluReg | Family::AluImm | Family::Lui | Family::Auipc | Family::Jal | Family::Jalr | Family::Load));
     d
 }
 
@@ -181,6 +199,7 @@ impl Decoded {
         }
         row[PC] = F::from_u32(self.pc);
         row[ALU_OP] = F::from_u32(self.alu_op);
+        row[MEM_KIND] = F::from_u32(self.mem_kind);
         row[RD] = F::from_u32(self.rd);
         row[RS1] = F::from_u32(self.rs1);
         row[RS2] = F::from_u32(self.rs2);
