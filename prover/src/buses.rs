@@ -36,4 +36,15 @@ pub mod op {
     pub const BGE: u32 = 11;
     pub const BLTU: u32 = 12;
     pub const BGEU: u32 = 13;
+    pub const MUL: u32 = 14;
+    pub const MULH: u32 = 15;
+    pub const MULHSU: u32 = 16;
+    pub const MULHU: u32 = 17;
+    pub const SLL: u32 = 18;
+    pub const SRL: u32 = 19;
+    pub const SRA: u32 = 20;
+    pub const DIV: u32 = 21;
+    pub const DIVU: u32 = 22;
+    pub const REM: u32 = 23;
+    pub const REMU: u32 = 24;
 }

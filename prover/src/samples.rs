@@ -207,3 +207,61 @@ pub fn bubble_sort(n: u32) -> Vec<u8> {
     b.code_words(&c).entry("call", 0);
     b.to_bytes()
 }
+
+/// `rd = value` (lui + addi).
+fn li(out: &mut Vec<u32>, rd: Reg, value: u32) {
+    let lo = ((value << 20) as i32) >> 20;
+    out.push(encode(I::Lui { rd, imm: value.wrapping_sub(lo as u32) }));
+    out.push(encode(I::OpImm { op: AluOp::Add, rd, rs1: rd, imm: lo as u32 }));
+}
+
+/// Shifts, multiplications and divisions on edge-case operands (zero and
+/// all-ones divisors, `-2^31 / -1`, shifts by 0, 1 and 31, negative values),
+/// every result folded into a0 and a1.
+pub fn arithmetic() -> Vec<u8> {
+    let (zero, t0, t1, t2, a0, a1) = (Reg::ZERO, r(5), r(6), r(7), r(10), r(11));
+    let values = [0u32, 1, 7, 0x8000_0000, 0xffff_ffff, 0x7fff_ffff, 0xdead_beef, 0x0001_2345, 0xffff_fff9];
+    let ops = [
+        AluOp::Sll, AluOp::Srl, AluOp::Sra, AluOp::Mul, AluOp::Mulh, AluOp::Mulhsu, AluOp::Mulhu, AluOp::Div, AluOp::Divu, AluOp::Rem, AluOp::Remu,
+    ];
+    let mut c = Vec::new();
+    for (k, &x) in values.iter().enumerate() {
+        let y = values[(k * 5 + 3) % values.len()];
+        li(&mut c, t0, x);
+        for (j, &o) in ops.iter().enumerate() {
+            li(&mut c, t1, if j % 2 == 0 { y } else { values[(k + j) % values.len()] });
+            c.push(encode(I::Op { op: o, rd: t2, rs1: t0, rs2: t1 }));
+            c.push(encode(I::Op { op: AluOp::Xor, rd: a0, rs1: a0, rs2: t2 }));
+            c.push(encode(I::Op { op: AluOp::Add, rd: a1, rs1: a1, rs2: a0 }));
+        }
+        for (o, sh) in [(AluOp::Sll, 0), (AluOp::Srl, 1), (AluOp::Sra, 31), (AluOp::Sra, 0), (AluOp::Srl, 31)] {
+            c.push(encode(I::OpImm { op: o, rd: t2, rs1: t0, imm: sh }));
+            c.push(encode(I::Op { op: AluOp::Add, rd: a0, rs1: a0, rs2: t2 }));
+        }
+    }
+    // SPEC.md's division table, case by case.
+    let cases = [
+        (AluOp::Div, 0x8000_0000, 0xffff_ffff),
+        (AluOp::Rem, 0x8000_0000, 0xffff_ffff),
+        (AluOp::Div, 7, 0),
+        (AluOp::Rem, (-7i32) as u32, 0),
+        (AluOp::Divu, 7, 0),
+        (AluOp::Remu, 7, 0),
+        (AluOp::Div, (-7i32) as u32, 2),
+        (AluOp::Rem, (-7i32) as u32, 2),
+        (AluOp::Rem, 7, (-2i32) as u32),
+        (AluOp::Divu, 0xffff_fff9, 2),
+    ];
+    for (o, x, y) in cases {
+        li(&mut c, t0, x);
+        li(&mut c, t1, y);
+        c.push(encode(I::Op { op: o, rd: t2, rs1: t0, rs2: t1 }));
+        c.push(encode(I::Op { op: AluOp::Xor, rd: a0, rs1: a0, rs2: t2 }));
+        c.push(encode(I::Op { op: AluOp::Add, rd: a1, rs1: a1, rs2: a0 }));
+    }
+    c.push(encode(I::Jalr { rd: zero, rs1: Reg::RA, offset: 0 }));
+    let mut b = BlobBuilder::new();
+    b.stack_size = 4096;
+    b.code_words(&c).entry("call", 0);
+    b.to_bytes()
+}

@@ -15,7 +15,7 @@ use rivet_vm::{GuestInstance, Interrupt, Program};
 use crate::buses::op;
 use crate::chips::memory::{self, Access, Bounds};
 use crate::chips::program::{decoded, Family, ProgramChip};
-use crate::chips::{add_sub, bitwise, bytes, cpu, index, lt, registers, Circuit};
+use crate::chips::{add_sub, bitwise, bytes, cpu, div, index, lt, mul, registers, shift, Circuit};
 use crate::config::Val;
 use crate::{log_height_for, ProveError, Statement, MAX_LOG_STEPS};
 
@@ -46,11 +46,113 @@ impl Rows {
     }
     /// Padded with zero rows to a power of two, at least `min_rows + 1` rows when
     /// `spare_row` (the CPU's last row must be padding).
-    fn finish(mut self, spare_row: bool) -> RowMajorMatrix<Val> {
+    fn finish(self, spare_row: bool) -> RowMajorMatrix<Val> {
+        let padding = vec![Val::ZERO; self.width];
+        self.finish_with(spare_row, &padding)
+    }
+    /// Padded with copies of `padding`.
+    fn finish_with(mut self, spare_row: bool, padding: &[Val]) -> RowMajorMatrix<Val> {
         let rows = self.len() + spare_row as usize;
         let height = 1 << log_height_for(rows);
-        self.values.resize(height * self.width, Val::ZERO);
+        while self.len() < height {
+            self.values.extend_from_slice(padding);
+        }
         RowMajorMatrix::new(self.values, self.width)
+    }
+}
+
+/// How often each byte-table entry is asked for.
+struct Counts {
+    u16: Vec<u32>,
+    and: Vec<u32>,
+    or: Vec<u32>,
+    xor: Vec<u32>,
+}
+
+impl Counts {
+    fn sign_of(&mut self, top_byte: u32) {
+        self.and[(top_byte | (0x80 << 8)) as usize] += 1;
+    }
+}
+
+/// The ALU tables' rows, filled as operations are asked for (by the CPU or by other
+/// ALU tables), with the byte-table lookups they make.
+struct Alu {
+    add_sub: Rows,
+    bitwise: Rows,
+    lt: Rows,
+    mul: Rows,
+    shift: Rows,
+    div: Rows,
+    counts: Counts,
+}
+
+impl Alu {
+    fn new() -> Alu {
+        Alu {
+            add_sub: Rows::new(add_sub::WIDTH),
+            bitwise: Rows::new(bitwise::WIDTH),
+            lt: Rows::new(lt::WIDTH),
+            mul: Rows::new(mul::WIDTH),
+            shift: Rows::new(shift::WIDTH),
+            div: Rows::new(div::WIDTH),
+            counts: Counts { u16: vec![0; 1 << 16], and: vec![0; 1 << 16], or: vec![0; 1 << 16], xor: vec![0; 1 << 16] },
+        }
+    }
+
+    fn exec(&mut self, code: u32, a: u32, b: u32) -> Result<u32, ProveError> {
+        let mut u16s = Vec::new();
+        let mut signs = Vec::new();
+        let c = match code {
+            op::ADD | op::SUB => {
+                let c = add_sub::row(code == op::SUB, a, b, self.add_sub.push());
+                u16s.extend([c & 0xffff, c >> 16]);
+                c
+            }
+            op::AND | op::OR | op::XOR => {
+                let table = match code {
+                    op::AND => &mut self.counts.and,
+                    op::OR => &mut self.counts.or,
+                    _ => &mut self.counts.xor,
+                };
+                for i in 0..4 {
+                    table[(((a >> (8 * i)) & 0xff) | (((b >> (8 * i)) & 0xff) << 8)) as usize] += 1;
+                }
+                bitwise::row(code, a, b, self.bitwise.push())
+            }
+            code if lt::handles(code) => {
+                signs.extend([a >> 24, b >> 24]);
+                let d = a.wrapping_sub(b);
+                u16s.extend([d & 0xffff, d >> 16]);
+                lt::row(code, a, b, self.lt.push())
+            }
+            code if mul::handles(code) => mul::row(code, a, b, self.mul.push(), &mut u16s, &mut signs),
+            code if shift::handles(code) => {
+                let (c, asks, rest) = shift::row(code, a, b, self.shift.push());
+                u16s.push(rest);
+                if let Some((m, x, y)) = asks {
+                    self.exec(m, x, y)?;
+                }
+                c
+            }
+            code if div::handles(code) => {
+                let fx = div::row(code, a, b, self.div.push());
+                u16s.extend(fx.u16s);
+                signs.extend(fx.signs);
+                if let Some((x, y)) = fx.compare {
+                    self.exec(op::SLTU, x, y)?;
+                }
+                fx.result
+            }
+            _ => return Err(ProveError::Internal(format!("ALU code {code}"))),
+        };
+        for v in u16s {
+            self.counts.u16[v as usize] += 1;
+        }
+        for t in signs {
+            self.counts.sign_of(t);
+        }
+        Ok(c)
     }
 }
 
@@ -82,9 +184,7 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
     }
 
     let mut cpu_rows = Rows::new(cpu::WIDTH);
-    let mut add_sub_rows = Rows::new(add_sub::WIDTH);
-    let mut bitwise_rows = Rows::new(bitwise::WIDTH);
-    let mut lt_rows = Rows::new(lt::WIDTH);
+    let mut alu = Alu::new();
     let mut memory_rows = Rows::new(memory::WIDTH);
     let bounds = Bounds::of(&program);
     let image = bounds.image(&program);
@@ -92,13 +192,6 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
     let mut words: alloc::collections::BTreeMap<u32, (u32, u64)> = alloc::collections::BTreeMap::new();
     let mut u16s: Vec<u32> = Vec::new();
     let mut program_mult = vec![0u32; 1 << chip.log_height];
-    let mut u16_mult = vec![0u32; 1 << 16];
-    let mut bitwise_mult = [vec![0u32; 1 << 16], vec![0u32; 1 << 16], vec![0u32; 1 << 16]];
-    let bitwise_slot = |code: u32| match code {
-        op::AND => 0,
-        op::OR => 1,
-        _ => 2,
-    };
 
     let mut regs = rivet_vm::entry_registers();
     let mut last_ts = [0u64; 16];
@@ -136,35 +229,9 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
             _ => d.imm,
         };
         let res = match family {
-            Family::AluReg | Family::AluImm | Family::Branch | Family::Jalr | Family::Load | Family::Store => {
-                let code = d.alu_op;
-                if code == op::ADD || code == op::SUB {
-                    let c = add_sub::row(code == op::SUB, a, b, add_sub_rows.push());
-                    u16_mult[(c & 0xffff) as usize] += 1;
-                    u16_mult[(c >> 16) as usize] += 1;
-                    c
-                } else if code == op::AND || code == op::OR || code == op::XOR {
-                    for i in 0..4 {
-                        let (x, y) = ((a >> (8 * i)) & 0xff, (b >> (8 * i)) & 0xff);
-                        bitwise_mult[bitwise_slot(code)][(x | (y << 8)) as usize] += 1;
-                    }
-                    bitwise::row(code, a, b, bitwise_rows.push())
-                } else if lt::handles(code) {
-                    bitwise_mult[0][((a >> 24) | (0x80 << 8)) as usize] += 1;
-                    bitwise_mult[0][((b >> 24) | (0x80 << 8)) as usize] += 1;
-                    lt::row(code, a, b, lt_rows.push())
-                } else {
-                    return Err(ProveError::Internal(format!("ALU code {code}")));
-                }
-            }
+            Family::AluReg | Family::AluImm | Family::Branch | Family::Jalr | Family::Load | Family::Store => alu.exec(d.alu_op, a, b)?,
             _ => 0,
         };
-        // The comparison table's range checks.
-        if lt::handles(d.alu_op) && matches!(family, Family::AluReg | Family::AluImm | Family::Branch) {
-            let d = a.wrapping_sub(b);
-            u16_mult[(d & 0xffff) as usize] += 1;
-            u16_mult[(d >> 16) as usize] += 1;
-        }
         set_bytes(row, cpu::RES, res);
         // Loads and stores, against the model of memory.
         let mut loaded = 0;
@@ -196,10 +263,10 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
             let access = Access { kind: d.mem_kind, addr, value, clk, old, new, prev_ts };
             u16s.clear();
             if let Some(src) = memory::row(&access, &bounds, memory_rows.push(), &mut u16s) {
-                bitwise_mult[0][(src | (0x80 << 8)) as usize] += 1;
+                alu.counts.and[(src | (0x80 << 8)) as usize] += 1;
             }
             for &v in &u16s {
-                u16_mult[v as usize] += 1;
+                alu.counts.u16[v as usize] += 1;
             }
             words.insert(w, (new, 4 * clk + 4));
         }
@@ -224,8 +291,8 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
             row[cpu::PREV_TS + k] = Val::from_u64(prev);
             row[cpu::TS_LO + k] = Val::from_u64(lo);
             row[cpu::TS_HI + k] = Val::from_u64(hi);
-            u16_mult[lo as usize] += 1;
-            u16_mult[(hi << 5) as usize] += 1;
+            alu.counts.u16[lo as usize] += 1;
+            alu.counts.u16[(hi << 5) as usize] += 1;
             last_ts[reg as usize] = now;
         }
         if d.writes_rd {
@@ -241,7 +308,7 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
                 let half0 = (res & 0xff) >> 1;
                 row[cpu::HALF0] = Val::from_u32(half0);
                 row[cpu::BIT0] = Val::from_u32(res & 1);
-                u16_mult[(half0 << 8) as usize] += 1;
+                alu.counts.u16[(half0 << 8) as usize] += 1;
                 next_pc = res & !1;
                 if next_pc == RETURN_ADDRESS {
                     row[cpu::HALT] = Val::ONE;
@@ -268,7 +335,7 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         for i in 0..3 {
             row[cpu::GAS + i] = Val::from_u32(before[i]);
             row[cpu::GAS_AFTER + i] = Val::from_u32(after[i]);
-            u16_mult[after[i] as usize] += 1;
+            alu.counts.u16[after[i] as usize] += 1;
         }
         row[cpu::GAS_BORROW] = Val::from_bool(borrow0);
         row[cpu::GAS_BORROW + 1] = Val::from_bool(borrow1);
@@ -324,8 +391,8 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         row[REAL] = Val::ONE;
         row[W_LO] = Val::from_u32(w & 0xffff);
         row[W_HI] = Val::from_u32(w >> 16);
-        u16_mult[(w & 0xffff) as usize] += 1;
-        u16_mult[((w >> 16) << 6) as usize] += 1;
+        alu.counts.u16[(w & 0xffff) as usize] += 1;
+        alu.counts.u16[((w >> 16) << 6) as usize] += 1;
         set_bytes(row, FINAL, value);
         row[FINAL_TS] = Val::from_u64(ts);
         let below = w < bounds.image_lo;
@@ -333,24 +400,24 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         let gap = if below { bounds.image_lo - 1 - w } else { w - bounds.image_hi };
         row[D_LO] = Val::from_u32(gap & 0xffff);
         row[D_HI] = Val::from_u32(gap >> 16);
-        u16_mult[(gap & 0xffff) as usize] += 1;
-        u16_mult[((gap >> 16) << 6) as usize] += 1;
+        alu.counts.u16[(gap & 0xffff) as usize] += 1;
+        alu.counts.u16[((gap >> 16) << 6) as usize] += 1;
         if let Some(&(next, _)) = zero_init.get(k + 1) {
             let step = next - w - 1;
             row[NEXT_REAL] = Val::ONE;
             row[N_LO] = Val::from_u32(step & 0xffff);
             row[N_HI] = Val::from_u32(step >> 16);
-            u16_mult[(step & 0xffff) as usize] += 1;
-            u16_mult[((step >> 16) << 6) as usize] += 1;
+            alu.counts.u16[(step & 0xffff) as usize] += 1;
+            alu.counts.u16[((step >> 16) << 6) as usize] += 1;
         }
     }
 
     let mut bytes_trace = RowMajorMatrix::new(Val::zero_vec((1 << bytes::LOG_HEIGHT) * bytes::main::WIDTH), bytes::main::WIDTH);
     for (i, row) in bytes_trace.values.chunks_mut(bytes::main::WIDTH).enumerate() {
-        row[bytes::main::M_U16] = Val::from_u32(u16_mult[i]);
-        row[bytes::main::M_AND] = Val::from_u32(bitwise_mult[0][i]);
-        row[bytes::main::M_OR] = Val::from_u32(bitwise_mult[1][i]);
-        row[bytes::main::M_XOR] = Val::from_u32(bitwise_mult[2][i]);
+        row[bytes::main::M_U16] = Val::from_u32(alu.counts.u16[i]);
+        row[bytes::main::M_AND] = Val::from_u32(alu.counts.and[i]);
+        row[bytes::main::M_OR] = Val::from_u32(alu.counts.or[i]);
+        row[bytes::main::M_XOR] = Val::from_u32(alu.counts.xor[i]);
     }
 
     let statement = Statement {
@@ -366,12 +433,15 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         cpu_trace,
         registers_trace,
         bytes_trace,
-        add_sub_rows.finish(false),
-        bitwise_rows.finish(false),
-        lt_rows.finish(false),
+        alu.add_sub.finish(false),
+        alu.bitwise.finish(false),
+        alu.lt.finish(false),
         memory_rows.finish(false),
         image_trace,
         zero_rows.finish(true),
+        alu.mul.finish(false),
+        alu.shift.finish_with(false, &shift::padding_row()),
+        alu.div.finish(false),
     ];
     debug_assert_eq!(traces.len(), index::COUNT);
     let public_values = Circuit::new(&program).public_values(&statement);

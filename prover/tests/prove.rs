@@ -12,9 +12,6 @@ use rivet_vm::{BlobBuilder, GuestInstance, Interrupt, Reg};
 
 const GAS: u64 = 1_000_000;
 
-fn r(n: u32) -> Reg {
-    Reg::new(n).unwrap()
-}
 
 fn program(n: i32) -> Vec<u8> {
     samples::mixed(n)
@@ -66,8 +63,8 @@ fn an_honest_proof_verifies_and_states_what_the_interpreter_computed() {
 }
 
 #[test]
-fn loads_and_stores_of_every_width_and_region_prove() {
-    for (name, blob) in [("memory", samples::memory()), ("bubble sort", samples::bubble_sort(24))] {
+fn loads_stores_shifts_multiplications_and_divisions_prove() {
+    for (name, blob) in [("memory", samples::memory()), ("bubble sort", samples::bubble_sort(24)), ("arithmetic", samples::arithmetic())] {
         let proved = prove(&blob, "call", GAS, |_| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
         let (a0, a1, gas_left) = interpret(&blob, "call");
         assert_eq!((proved.statement.a0, proved.statement.a1, proved.statement.gas_left), (a0, a1, gas_left), "{name}");
@@ -103,9 +100,8 @@ fn garbled_or_truncated_proof_bytes_are_errors_not_panics() {
 fn executions_the_air_does_not_cover_yet_are_refused_clearly() {
     let mut b = BlobBuilder::new();
     b.stack_size = 4096;
-    let mul = encode(I::Op { op: rivet_vm::isa::AluOp::Mul, rd: r(10), rs1: r(10), rs2: r(10) });
-    b.code_words(&[mul, encode(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 })]).entry("call", 0);
-    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("multiplication is not provable yet");
+    b.code_words(&[encode(I::Ecall), encode(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 })]).entry("call", 0);
+    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("host calls are not provable yet");
     assert!(e.to_string().contains("not provable yet"), "{e}");
     assert!(prove(b"not a blob", "call", GAS, |_| {}).is_err());
     assert!(prove(&program(1), "nope", GAS, |_| {}).is_err());
@@ -150,6 +146,7 @@ fn the_tampering_harness_accepts_untampered_traces() {
     // Otherwise every "rejected" below could be the harness failing.
     assert_eq!(prove_tampered(&program(5), |_, _| {}), Some(Ok(())));
     assert_eq!(prove_tampered(&samples::memory(), |_, _| {}), Some(Ok(())));
+    assert_eq!(prove_tampered(&samples::arithmetic(), |_, _| {}), Some(Ok(())));
 }
 
 fn cell(traces: &mut [p3_matrix::dense::RowMajorMatrix<Val>], table: usize, row: usize, col: usize) -> &mut Val {
@@ -198,6 +195,39 @@ fn tampered_traces_are_rejected() {
     assert_memory_rejected("a write to read-only data", |t, _| *cell(t, index::IMAGE, 0, memory::image::FINAL) += Val::ONE);
     assert_memory_rejected("a word that doesn't start at zero", |t, _| *cell(t, index::ZERO_INIT, 0, memory::zero_init::FINAL) += Val::ONE);
     assert_memory_rejected("an access outside mapped memory", |t, _| *cell(t, index::MEMORY, 0, memory::LD_LO) += Val::from_u32(1 << 20));
+    // Division edge cases, multiplication and shifts, on the arithmetic sample.
+    use rivet_prover::chips::{div, mul, shift};
+    let arith = |what: &str, tamper: &dyn Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>])| {
+        if let Some(Ok(())) = prove_tampered(&samples::arithmetic(), |t, _| tamper(t)) {
+            panic!("{what}: accepted");
+        }
+    };
+    let find = |t: &mut [p3_matrix::dense::RowMajorMatrix<Val>], table: usize, pred: &dyn Fn(&[Val]) -> bool| -> usize {
+        let w = t[table].width;
+        t[table].values.chunks(w).position(pred).expect("a matching row")
+    };
+    arith("a quotient other than -1 for a zero divisor", &|t| {
+        let row = find(t, index::DIV, &|r| r[div::B_ZERO] == Val::ONE && r[div::IS_DIVU] == Val::ONE);
+        *cell(t, index::DIV, row, div::Q) = Val::ZERO;
+    });
+    arith("-2^31 / -1 not treated as overflow", &|t| {
+        let row = find(t, index::DIV, &|r| r[div::OVERFLOW] == Val::ONE);
+        *cell(t, index::DIV, row, div::OVERFLOW) = Val::ZERO;
+    });
+    arith("a quotient one too large", &|t| {
+        let row = find(t, index::DIV, &|r| r[div::IS_DIV] == Val::ONE && r[div::B_ZERO] == Val::ZERO && r[div::OVERFLOW] == Val::ZERO && r[div::Q] != Val::ZERO);
+        *cell(t, index::DIV, row, div::Q) += Val::ONE;
+    });
+    arith("a remainder with the wrong sign", &|t| {
+        let row = find(t, index::DIV, &|r| r[div::IS_REM] == Val::ONE && r[div::R] != Val::ZERO);
+        let v = *cell(t, index::DIV, row, div::R_NEG);
+        *cell(t, index::DIV, row, div::R_NEG) = Val::ONE - v;
+    });
+    arith("a wrong product byte", &|t| *cell(t, index::MUL, 0, mul::P + 5) += Val::ONE);
+    arith("a wrong shift amount", &|t| {
+        let row = find(t, index::SHIFT, &|r| r[shift::IS_SRA] == Val::ONE && r[shift::S + 4] == Val::ONE);
+        *cell(t, index::SHIFT, row, shift::S + 4) = Val::ZERO;
+    });
     assert_rejected("a dropped step", |t, _| {
         let w = t[index::CPU].width;
         t[index::CPU].values.drain(3 * w..4 * w);

@@ -5,10 +5,13 @@ pub mod add_sub;
 pub mod bitwise;
 pub mod bytes;
 pub mod cpu;
+pub mod div;
 pub mod lt;
 pub mod memory;
+pub mod mul;
 pub mod program;
 pub mod registers;
+pub mod shift;
 
 use alloc::vec::Vec;
 
@@ -76,6 +79,9 @@ pub enum RivetAir {
     Memory(memory::MemoryChip),
     Image(memory::ImageChip),
     ZeroInit(memory::ZeroInitChip),
+    Mul(mul::MulChip),
+    Shift(shift::ShiftChip),
+    Div(div::DivChip),
 }
 
 /// Which table is at which position.
@@ -90,7 +96,10 @@ pub mod index {
     pub const MEMORY: usize = 7;
     pub const IMAGE: usize = 8;
     pub const ZERO_INIT: usize = 9;
-    pub const COUNT: usize = 10;
+    pub const MUL: usize = 10;
+    pub const SHIFT: usize = 11;
+    pub const DIV: usize = 12;
+    pub const COUNT: usize = 13;
 }
 
 impl RivetAir {
@@ -107,6 +116,9 @@ impl RivetAir {
             RivetAir::Memory(memory::MemoryChip),
             RivetAir::Image(image.clone()),
             RivetAir::ZeroInit(memory::ZeroInitChip),
+            RivetAir::Mul(mul::MulChip),
+            RivetAir::Shift(shift::ShiftChip),
+            RivetAir::Div(div::DivChip),
         ]
     }
 
@@ -122,6 +134,9 @@ impl RivetAir {
             RivetAir::Memory(_) => "memory",
             RivetAir::Image(_) => "data image",
             RivetAir::ZeroInit(_) => "zero-init words",
+            RivetAir::Mul(_) => "multiply",
+            RivetAir::Shift(_) => "shift",
+            RivetAir::Div(_) => "divide",
         }
     }
 
@@ -150,6 +165,9 @@ impl<F: Field> BaseAir<F> for RivetAir {
             RivetAir::Memory(_) => memory::WIDTH,
             RivetAir::Image(_) => memory::image::WIDTH,
             RivetAir::ZeroInit(_) => memory::zero_init::WIDTH,
+            RivetAir::Mul(_) => mul::WIDTH,
+            RivetAir::Shift(_) => shift::WIDTH,
+            RivetAir::Div(_) => div::WIDTH,
         }
     }
 
@@ -212,6 +230,9 @@ where
             RivetAir::Memory(m) => m.eval(builder),
             RivetAir::Image(i) => i.eval(builder),
             RivetAir::ZeroInit(z) => z.eval(builder),
+            RivetAir::Mul(m) => m.eval(builder),
+            RivetAir::Shift(sh) => sh.eval(builder),
+            RivetAir::Div(d) => d.eval(builder),
         }
     }
 }

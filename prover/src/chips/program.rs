@@ -86,7 +86,7 @@ impl Family {
     }
 }
 
-/// The ALU bus code of an operation the AIR proves, if it proves it yet.
+/// The ALU bus code of an operation.
 pub fn alu_code(op: AluOp) -> Option<u32> {
     Some(match op {
         AluOp::Add => op::ADD,
@@ -96,7 +96,17 @@ pub fn alu_code(op: AluOp) -> Option<u32> {
         AluOp::And => op::AND,
         AluOp::Slt => op::SLT,
         AluOp::Sltu => op::SLTU,
-        _ => return None,
+        AluOp::Sll => op::SLL,
+        AluOp::Srl => op::SRL,
+        AluOp::Sra => op::SRA,
+        AluOp::Mul => op::MUL,
+        AluOp::Mulh => op::MULH,
+        AluOp::Mulhsu => op::MULHSU,
+        AluOp::Mulhu => op::MULHU,
+        AluOp::Div => op::DIV,
+        AluOp::Divu => op::DIVU,
+        AluOp::Rem => op::REM,
+        AluOp::Remu => op::REMU,
     })
 }
 
@@ -182,8 +192,7 @@ pub fn decode(program: &Program, index: usize) -> Decoded {
             d.mem_kind = crate::chips::memory::store_kind(kind);
             (d.rs1, d.rs2, d.imm) = (idx(rs1), idx(rs2), offset as u32);
         }
-        // Shifts, multiplication, division, host calls and traps are not in the
-        // AIR yet.
+        // Host calls and traps are not in the AIR yet.
         _ => {}
     }
     d.writes_rd = d.rd != 0 && matches!(d.family, Some(Family::AluReg | Family::AluImm | Family::Lui | Family::Auipc | Family::Jal | Family::Jalr | Family::Load));
