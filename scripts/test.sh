@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: unit, instruction, gas, blob validation,
-# differential (vs rrs-lib), guest programs vs native (Rust and C), linker, CLIs, the contracts
+# differential (vs rrs-lib), guest programs vs native (Rust and C), linker, CLIs, the prover
+# (honest, wrong-statement and tampered-trace proofs), the contracts
 # pallet on both backends, the node and the `rivet` tool end to end, a zombienet network, a bounded fuzz run of each fuzz target, and quick benchmark passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,4 +43,5 @@ done
 
 echo "== benchmark (quick inputs)"
 cargo run --release -q -p rivet-vm-bench -- --quick
+cargo run --release -q -p rivet-prover --example bench -- --quick
 cargo bench -q -p pallet-rivet-contracts --features mock --bench calls_per_second -- --quick
