@@ -9,6 +9,8 @@
 //!   value, clk)`.
 //! - `MEMORY`: offline memory checking for data words, like `REGISTERS`; the image
 //!   and zero-init tables put initial values and take final ones.
+//! - `HOSTCALL`: the CPU's `ecall` row takes `(clk, t0, gas left, heap top, ended)`
+//!   from the host-call table (the public transcript).
 //! - `ALU`: the CPU asks for `(op, a, b, result)`; the ALU tables answer.
 //! - `U16`: 16-bit range checks (a byte `b` is checked as `256·b < 2^16`).
 //! - `BITWISE`: byte-wise and/or/xor, from the byte table.
@@ -18,6 +20,7 @@ pub const REGISTERS: &str = "registers";
 pub const ALU: &str = "alu";
 pub const MEMOP: &str = "memop";
 pub const MEMORY: &str = "memory";
+pub const HOSTCALL: &str = "hostcall";
 pub const U16: &str = "u16";
 pub const BITWISE: &str = "bitwise";
 

@@ -25,6 +25,7 @@ pub mod config;
 pub mod proof;
 pub mod samples;
 mod statement;
+pub mod transcript;
 #[cfg(feature = "std")]
 mod prove;
 mod verify;
@@ -33,12 +34,14 @@ pub mod witness;
 
 pub use proof::{ProofBytesError, MAX_PROOF_BYTES};
 pub use statement::Statement;
+pub use transcript::{HostCall, Transcript};
 #[cfg(feature = "std")]
-pub use prove::{prove, prove_witness, ProveError, Proved, Stage};
+pub use prove::{prove, prove_with_host, prove_witness, ProveError, Proved, Stage};
 pub use verify::{code_hash, verify, VerifyError, VerifyingKey};
 
-/// Executions longer than 2^25 steps don't fit one proof (timestamps stay below 2^27).
-pub const MAX_LOG_STEPS: u32 = 25;
+/// Executions longer than 2^24 steps don't fit one proof (timestamps, `8·clk + k`,
+/// stay below 2^27).
+pub const MAX_LOG_STEPS: u32 = 24;
 
 /// Smallest table height (log2): FRI needs a few rows even for an empty table.
 pub const MIN_LOG_HEIGHT: usize = 4;

@@ -1,4 +1,5 @@
-//! Proof bytes: `"RVPF"`, a format version, then the Plonky3 batch proof in postcard.
+//! Proof bytes: `"RVPF"`, a format version, the steps at which the host calls
+//! happened (u32 count, u64 each), then the Plonky3 batch proof in postcard.
 
 use alloc::vec::Vec;
 
@@ -32,16 +33,20 @@ impl core::fmt::Display for ProofBytesError {
     }
 }
 
-/// The bytes of `proof`.
-pub fn encode(proof: &Proof) -> Vec<u8> {
+/// The bytes of `proof`, whose host calls happened at steps `host_clks`.
+pub fn encode(proof: &Proof, host_clks: &[u64]) -> Vec<u8> {
     let mut out = Vec::from(&MAGIC[..]);
     out.push(VERSION);
+    out.extend_from_slice(&(host_clks.len() as u32).to_le_bytes());
+    for c in host_clks {
+        out.extend_from_slice(&c.to_le_bytes());
+    }
     // Serializing an in-memory proof into a vector can't fail.
     out.extend(postcard::to_allocvec(proof).unwrap_or_default());
     out
 }
 
-pub fn decode(bytes: &[u8]) -> Result<Proof, ProofBytesError> {
+pub fn decode(bytes: &[u8]) -> Result<(Vec<u64>, Proof), ProofBytesError> {
     if bytes.len() > MAX_PROOF_BYTES {
         return Err(ProofBytesError::TooLarge { len: bytes.len() });
     }
@@ -51,25 +56,25 @@ pub fn decode(bytes: &[u8]) -> Result<Proof, ProofBytesError> {
     if bytes[4] != VERSION {
         return Err(ProofBytesError::UnsupportedVersion(bytes[4]));
     }
-    match postcard::take_from_bytes::<Proof>(&bytes[5..]) {
-        Ok((proof, [])) => Ok(proof),
+    let rest = &bytes[5..];
+    let count = rest.get(..4).and_then(|c| c.try_into().ok()).map(u32::from_le_bytes).ok_or(ProofBytesError::Malformed)? as usize;
+    let clk_bytes = count.checked_mul(8).filter(|&n| n + 4 <= rest.len()).ok_or(ProofBytesError::Malformed)?;
+    let clks = rest[4..4 + clk_bytes].chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
+    match postcard::take_from_bytes::<Proof>(&rest[4 + clk_bytes..]) {
+        Ok((proof, [])) => Ok((clks, proof)),
         _ => Err(ProofBytesError::Malformed),
     }
 }
 
 /// A proof file: the statement, then the proof (what `rivet-vm prove` writes).
 pub fn bundle(statement: &crate::Statement, proof: &[u8]) -> Vec<u8> {
-    let mut out = Vec::from(&statement.to_bytes()[..]);
+    let mut out = statement.to_bytes();
     out.extend_from_slice(proof);
     out
 }
 
 /// Splits a proof file into its statement and proof bytes.
 pub fn unbundle(file: &[u8]) -> Result<(crate::Statement, &[u8]), ProofBytesError> {
-    let n = crate::statement::STATEMENT_BYTES;
-    if file.len() < n {
-        return Err(ProofBytesError::Malformed);
-    }
-    let statement = crate::Statement::from_bytes(&file[..n]).ok_or(ProofBytesError::Malformed)?;
+    let (statement, n) = crate::Statement::from_bytes(file).ok_or(ProofBytesError::Malformed)?;
     Ok((statement, &file[n..]))
 }

@@ -52,16 +52,28 @@ pub enum Stage {
     Proving { steps: usize },
 }
 
-/// Runs `entry` of `blob` with `gas_limit` and proves the execution.
-pub fn prove(blob: &[u8], entry: &str, gas_limit: u64, mut progress: impl FnMut(Stage)) -> Result<Proved, ProveError> {
+/// Runs `entry` of `blob` with `gas_limit` (no host calls) and proves the execution.
+pub fn prove(blob: &[u8], entry: &str, gas_limit: u64, progress: impl FnMut(Stage)) -> Result<Proved, ProveError> {
+    prove_inner(blob, entry, gas_limit, None::<fn(&mut dyn rivet_vm::GuestInstance)>, progress)
+}
+
+/// Runs `entry` of `blob` with `gas_limit`, `drive` answering its host calls (it runs
+/// the instance to the end), and proves the execution and its transcript.
+pub fn prove_with_host(blob: &[u8], entry: &str, gas_limit: u64, drive: impl FnOnce(&mut dyn rivet_vm::GuestInstance), progress: impl FnMut(Stage)) -> Result<Proved, ProveError> {
+    prove_inner(blob, entry, gas_limit, Some(drive), progress)
+}
+
+fn prove_inner(blob: &[u8], entry: &str, gas_limit: u64, drive: Option<impl FnOnce(&mut dyn rivet_vm::GuestInstance)>, mut progress: impl FnMut(Stage)) -> Result<Proved, ProveError> {
     let program = rivet_vm::parse(blob, &Limits::default()).map_err(|e| ProveError::InvalidProgram(format!("{e:?}")))?;
     let program = Arc::new(program);
     progress(Stage::Executing);
-    let w = witness::generate(program.clone(), code_hash(blob), entry, gas_limit)?;
+    let w = match drive {
+        Some(d) => witness::generate_with(program.clone(), code_hash(blob), entry, gas_limit, d)?,
+        None => witness::generate(program.clone(), code_hash(blob), entry, gas_limit)?,
+    };
     progress(Stage::Proving { steps: w.steps });
-    let circuit = Circuit::new(&program);
-    let proof = prove_witness(&circuit, &w.traces, &w.public_values)?;
-    let airs = circuit.airs();
+    let proof = prove_witness(&w.circuit, &w.traces, &w.public_values)?;
+    let airs = w.circuit.airs();
     let tables = airs.iter().zip(&w.traces).map(|(a, t)| (a.name(), t.height().trailing_zeros() as usize)).collect();
     Ok(Proved { statement: w.statement, proof, steps: w.steps, tables })
 }
@@ -75,5 +87,5 @@ pub fn prove_witness(circuit: &Circuit, traces: &[p3_matrix::dense::RowMajorMatr
     let trace_refs: Vec<_> = traces.iter().collect();
     let instances = StarkInstance::new_multiple(&airs, &trace_refs, public_values);
     let proof = prove_batch(&config, &instances, &data).map_err(|e| ProveError::Prover(format!("{e:?}")))?;
-    Ok(proof::encode(&proof))
+    Ok(proof::encode(&proof, &circuit.host.clks))
 }

@@ -6,11 +6,14 @@ use p3_field::PrimeCharacteristicRing;
 
 use crate::chips::{cpu, index, registers};
 use crate::config::Val;
+use crate::transcript::Transcript;
 
 /// "The program with code hash `code_hash`, started at code address `entry` with
-/// `gas_limit` gas, returns with `a0` and `a1` in those registers and `gas_left`
-/// gas left."
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `gas_limit` gas and the host answering as `transcript` says, ends with `a0` and
+/// `a1` in those registers and `gas_left` gas left" — by returning to the caller, or,
+/// when `ended_by_host`, at its last host call (which the host ended, e.g. with its
+/// output: the bytes that call read are in the transcript).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
     pub code_hash: [u8; 32],
     pub entry: u32,
@@ -18,46 +21,60 @@ pub struct Statement {
     pub gas_left: u64,
     pub a0: u32,
     pub a1: u32,
+    pub ended_by_host: bool,
+    pub transcript: Transcript,
 }
 
-/// Encoded length: hash, entry, gas limit, gas left, a0, a1 (little-endian).
-pub const STATEMENT_BYTES: usize = 32 + 4 + 8 + 8 + 4 + 4;
+/// Encoded length of the fixed part: hash, entry, gas limit, gas left, a0, a1,
+/// ended-by-host (little-endian); the transcript follows.
+pub const STATEMENT_FIXED_BYTES: usize = 32 + 4 + 8 + 8 + 4 + 4 + 1;
 
 impl Statement {
     pub fn gas_used(&self) -> u64 {
         self.gas_limit.saturating_sub(self.gas_left)
     }
 
-    pub fn to_bytes(&self) -> [u8; STATEMENT_BYTES] {
-        let mut out = [0u8; STATEMENT_BYTES];
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = alloc::vec![0u8; STATEMENT_FIXED_BYTES];
         out[..32].copy_from_slice(&self.code_hash);
         out[32..36].copy_from_slice(&self.entry.to_le_bytes());
         out[36..44].copy_from_slice(&self.gas_limit.to_le_bytes());
         out[44..52].copy_from_slice(&self.gas_left.to_le_bytes());
         out[52..56].copy_from_slice(&self.a0.to_le_bytes());
         out[56..60].copy_from_slice(&self.a1.to_le_bytes());
+        out[60] = self.ended_by_host as u8;
+        out.extend(self.transcript.to_bytes());
         out
     }
 
-    pub fn from_bytes(bytes: &[u8]) -> Option<Statement> {
-        if bytes.len() != STATEMENT_BYTES {
+    /// Decodes a statement from the front of `bytes`; returns it and its length.
+    pub fn from_bytes(bytes: &[u8]) -> Option<(Statement, usize)> {
+        if bytes.len() < STATEMENT_FIXED_BYTES || bytes[60] > 1 {
             return None;
         }
+        let (transcript, len) = Transcript::from_bytes(&bytes[STATEMENT_FIXED_BYTES..])?;
         let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap_or_default());
         let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or_default());
-        Some(Statement {
+        let statement = Statement {
             code_hash: bytes[..32].try_into().ok()?,
             entry: u32_at(32),
             gas_limit: u64_at(36),
             gas_left: u64_at(44),
             a0: u32_at(52),
             a1: u32_at(56),
-        })
+            ended_by_host: bytes[60] == 1,
+            transcript,
+        };
+        Some((statement, STATEMENT_FIXED_BYTES + len))
     }
 
-    /// Whether the AIR can state it (gas in 48 bits, no more left than given).
+    /// Whether the AIR can state it: gas in 48 bits, never more left than given, and
+    /// a host call to end at when the host ended the run.
     pub fn is_well_formed(&self) -> bool {
-        self.gas_limit >> 48 == 0 && self.gas_left <= self.gas_limit
+        self.gas_limit >> 48 == 0
+            && self.gas_left <= self.gas_limit
+            && self.transcript.calls.iter().all(|c| c.gas_left <= self.gas_limit)
+            && (!self.ended_by_host || !self.transcript.calls.is_empty())
     }
 
     /// The public values of each table, in `chips::index` order.
@@ -67,7 +84,8 @@ impl Statement {
         let mut cpu_pv = alloc::vec![Val::from_u32(self.entry)];
         cpu_pv.extend(limbs(self.gas_limit));
         cpu_pv.extend(limbs(self.gas_left));
-        debug_assert_eq!(cpu_pv.len(), cpu::public::WIDTH);
+        // (the heap base, the last CPU public value, comes from the program: `Circuit`)
+        debug_assert_eq!(cpu_pv.len() + 1, cpu::public::WIDTH);
         let bytes = |x: u32| (0..4).map(move |i| Val::from_u32((x >> (8 * i)) & 0xff));
         let regs_pv: Vec<Val> = bytes(self.a0).chain(bytes(self.a1)).collect();
         debug_assert_eq!(regs_pv.len(), registers::public::WIDTH);

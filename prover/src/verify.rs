@@ -11,7 +11,7 @@ use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 use rivet_vm::Limits;
 
-use crate::chips::{Circuit, RivetAir};
+use crate::chips::{host::HostTables, Circuit, RivetAir};
 use crate::config::{config, Config};
 use crate::proof::{self, ProofBytesError};
 use crate::{chips::index, Statement, MAX_LOG_STEPS, MIN_LOG_HEIGHT};
@@ -63,7 +63,6 @@ pub fn verify(blob: &[u8], statement: &Statement, proof_bytes: &[u8]) -> Result<
 pub struct VerifyingKey {
     code_hash: [u8; 32],
     entries: Vec<u32>,
-    airs: Vec<RivetAir>,
     circuit: Circuit,
     commitment: Commitment<Config>,
     instances: Vec<Option<PreprocessedInstanceMeta>>,
@@ -81,7 +80,6 @@ impl VerifyingKey {
         Ok(VerifyingKey {
             code_hash: code_hash(blob),
             entries: program.entry_points().iter().map(|&(_, pc)| pc).collect(),
-            airs,
             circuit,
             commitment: pre.commitment,
             instances: pre.instances,
@@ -104,18 +102,22 @@ impl VerifyingKey {
         if !statement.is_well_formed() {
             return Err(VerifyError::BadStatement);
         }
-        let proof = proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)?;
-        check_shape(&self.airs, &proof.degree_bits, proof.opened_values.instances.len())?;
+        let (clks, proof) = proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)?;
+        let host = HostTables::new(&statement.transcript, &clks, statement.ended_by_host)
+            .ok_or_else(|| VerifyError::WrongShape("the host calls' steps don't fit the transcript".into()))?;
+        let circuit = self.circuit.with_host(host);
+        let airs = circuit.airs();
+        check_shape(&airs, &proof.degree_bits, proof.opened_values.instances.len())?;
         let config = config();
         // The lookup layout for these heights, without recommitting the fixed tables.
-        let shapes: Vec<ShapeOnly<'_>> = self.airs.iter().map(ShapeOnly).collect();
+        let shapes: Vec<ShapeOnly<'_>> = airs.iter().map(ShapeOnly).collect();
         let mut common = ProverData::from_airs_and_degrees(&config, &shapes, &proof.degree_bits).map_err(|e| VerifyError::WrongShape(format!("{e:?}")))?.common;
         common.preprocessed = Some(GlobalPreprocessed {
             commitment: self.commitment.clone(),
             instances: self.instances.clone(),
             matrix_to_instance: self.matrix_to_instance.clone(),
         });
-        verify_batch(&config, &self.airs, &proof, &self.circuit.public_values(statement), &common).map_err(|e| VerifyError::Rejected(format!("{e:?}")))
+        verify_batch(&config, &airs, &proof, &circuit.public_values(statement), &common).map_err(|e| VerifyError::Rejected(format!("{e:?}")))
     }
 }
 
@@ -140,6 +142,12 @@ impl<F: Field> BaseAir<F> for ShapeOnly<'_> {
     }
     fn preprocessed_next_row_columns(&self) -> Vec<usize> {
         <RivetAir as BaseAir<F>>::preprocessed_next_row_columns(self.0)
+    }
+    fn num_periodic_columns(&self) -> usize {
+        <RivetAir as BaseAir<F>>::num_periodic_columns(self.0)
+    }
+    fn periodic_columns(&self) -> alloc::borrow::Cow<'_, [Vec<F>]> {
+        <RivetAir as BaseAir<F>>::periodic_columns(self.0)
     }
 }
 

@@ -10,7 +10,10 @@ use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use rivet_vm::memory_map::RETURN_ADDRESS;
 use rivet_vm::trace::TraceEvent;
-use rivet_vm::{GuestInstance, Interrupt, Program};
+use rivet_vm::{GuestInstance, Interrupt, Program, Reg};
+
+use crate::chips::host::HostTables;
+use crate::transcript::{HostCall, Transcript};
 
 use crate::buses::op;
 use crate::chips::memory::{self, Access, Bounds};
@@ -25,6 +28,8 @@ pub struct Witness {
     pub public_values: Vec<Vec<Val>>,
     pub statement: Statement,
     pub steps: usize,
+    /// The tables, the host's laid out for this transcript.
+    pub circuit: Circuit,
 }
 
 struct Rows {
@@ -49,6 +54,11 @@ impl Rows {
     fn finish(self, spare_row: bool) -> RowMajorMatrix<Val> {
         let padding = vec![Val::ZERO; self.width];
         self.finish_with(spare_row, &padding)
+    }
+    /// Padded with zero rows to exactly `2^log_height` rows.
+    fn finish_to(mut self, log_height: usize) -> RowMajorMatrix<Val> {
+        self.values.resize((1 << log_height) * self.width, Val::ZERO);
+        RowMajorMatrix::new(self.values, self.width)
     }
     /// Padded with copies of `padding`.
     fn finish_with(mut self, spare_row: bool, padding: &[Val]) -> RowMajorMatrix<Val> {
@@ -166,8 +176,103 @@ fn set_bytes(row: &mut [Val], at: usize, v: u32) {
     }
 }
 
-/// Runs `entry` of `program` with `gas_limit` and builds the witness of its execution.
+/// Wraps the instance a host drives and records the transcript: each host call's
+/// number and arguments, the memory the host read and wrote, and the registers, gas
+/// and heap top it left.
+pub struct Recorder {
+    inner: rivet_vm::Instance,
+    calls: Vec<HostCall>,
+    open: Option<HostCall>,
+    reads: core::cell::RefCell<Vec<(u32, Vec<u8>)>>,
+    last: Option<Interrupt>,
+}
+
+impl Recorder {
+    fn close(&mut self) {
+        if let Some(mut c) = self.open.take() {
+            c.reads = core::mem::take(&mut *self.reads.borrow_mut());
+            c.results = [self.inner.reg(Reg::A0), self.inner.reg(Reg::A1)];
+            c.gas_left = self.inner.gas_left();
+            c.heap_top = self.inner.heap_top();
+            self.calls.push(c);
+        }
+    }
+}
+
+impl GuestInstance for Recorder {
+    fn prepare_call(&mut self, entry: &str, gas: u64) -> Result<(), rivet_vm::CallError> {
+        self.inner.prepare_call(entry, gas)
+    }
+    fn run(&mut self) -> Interrupt {
+        self.close();
+        let i = self.inner.run();
+        if let Interrupt::HostCall(n) = i {
+            let args = [Reg::A0, Reg::A1, Reg::A2, Reg::A3, Reg::A4, Reg::A5].map(|r| self.inner.reg(r));
+            self.open = Some(HostCall { number: n, args, ..HostCall::default() });
+        }
+        self.last = Some(i);
+        i
+    }
+    fn reg(&self, r: Reg) -> u32 {
+        self.inner.reg(r)
+    }
+    fn set_reg(&mut self, r: Reg, value: u32) {
+        self.inner.set_reg(r, value)
+    }
+    fn registers(&self) -> [u32; 16] {
+        self.inner.registers()
+    }
+    fn gas_left(&self) -> u64 {
+        self.inner.gas_left()
+    }
+    fn set_gas_left(&mut self, gas: u64) {
+        self.inner.set_gas_left(gas)
+    }
+    fn pc(&self) -> Option<u32> {
+        self.inner.pc()
+    }
+    fn heap_top(&self) -> u32 {
+        self.inner.heap_top()
+    }
+    fn sbrk(&mut self, increment: u32) -> Option<u32> {
+        self.inner.sbrk(increment)
+    }
+    fn read_memory(&self, addr: u32, buf: &mut [u8]) -> Result<(), rivet_vm::MemoryError> {
+        self.inner.read_memory(addr, buf)?;
+        if self.open.is_some() && !buf.is_empty() {
+            self.reads.borrow_mut().push((addr, buf.to_vec()));
+        }
+        Ok(())
+    }
+    fn write_memory(&mut self, addr: u32, data: &[u8]) -> Result<(), rivet_vm::MemoryError> {
+        self.inner.write_memory(addr, data)?;
+        if let Some(c) = &mut self.open {
+            if !data.is_empty() {
+                c.writes.push((addr, data.to_vec()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs `entry` of `program` with `gas_limit` and no host (a host call is an error).
 pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_limit: u64) -> Result<Witness, ProveError> {
+    generate_with(program, code_hash, entry, gas_limit, |vm| {
+        vm.run();
+    })
+    .and_then(|w| {
+        if w.statement.ended_by_host {
+            Err(ProveError::Unsupported("the program makes host calls: prove it with a host (`rivet-vm prove` serves the development host's)".into()))
+        } else {
+            Ok(w)
+        }
+    })
+}
+
+/// Runs `entry` of `program` with `gas_limit`; `drive` runs the instance to its end,
+/// answering host calls (as `rivet_vm_cli::DevHost::drive` does). Builds the witness
+/// of the execution and the statement with its transcript.
+pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_limit: u64, drive: impl FnOnce(&mut dyn GuestInstance)) -> Result<Witness, ProveError> {
     if gas_limit >> 48 != 0 {
         return Err(ProveError::Unsupported(format!("gas limit {gas_limit} is above 2^48")));
     }
@@ -177,11 +282,29 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
     let mut instance = rivet_vm::Instance::new(module);
     instance.enable_trace();
     instance.prepare_call(entry, gas_limit).map_err(|e| ProveError::NoEntry(format!("{entry}: {e:?}")))?;
-    let outcome = instance.run();
-    let events = instance.take_trace();
-    if outcome != Interrupt::Finished {
-        return Err(ProveError::Unsupported(format!("executions that end in {outcome:?} (only returning ones are provable yet)")));
-    }
+    let mut recorder = Recorder { inner: instance, calls: Vec::new(), open: None, reads: Default::default(), last: None };
+    drive(&mut recorder);
+    recorder.close();
+    let ended_by_host = match recorder.last {
+        Some(Interrupt::Finished) => false,
+        Some(Interrupt::HostCall(_)) => true,
+        other => return Err(ProveError::Unsupported(format!("executions that end in {other:?} (only returns and host-ended runs are provable yet)"))),
+    };
+    let transcript = Transcript { calls: core::mem::take(&mut recorder.calls) };
+    let final_gas = recorder.inner.gas_left();
+    let events = recorder.inner.take_trace();
+    let steps: Vec<&rivet_vm::trace::Step> = events
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::Step(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let word_accesses = transcript.word_accesses().ok_or_else(|| ProveError::Unsupported("a host access that wraps around memory".into()))?;
+    let mut next_word_access = 0usize;
+    let mut ecall_clks: Vec<u64> = Vec::new();
+    let mut host_call_rows = Rows::new(crate::chips::host::call::WIDTH);
+    let mut host_memory_rows = Rows::new(crate::chips::host::memory::WIDTH);
 
     let mut cpu_rows = Rows::new(cpu::WIDTH);
     let mut alu = Alu::new();
@@ -196,16 +319,13 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
     let mut regs = rivet_vm::entry_registers();
     let mut last_ts = [0u64; 16];
     let mut gas = gas_limit;
+    let mut heap = bounds.heap_base;
     let mut prev_transfer = true; // the call's start counts as entering
     let mut halted = false;
 
-    for event in &events {
-        let step = match event {
-            TraceEvent::Step(s) => s,
-            other => return Err(ProveError::Unsupported(format!("trace event {other:?} (host calls are not provable yet)"))),
-        };
+    for (step_index, &step) in steps.iter().enumerate() {
         if halted {
-            return Err(ProveError::Internal("steps after the return".into()));
+            return Err(ProveError::Internal("steps after the end".into()));
         }
         let clk = cpu_rows.len() as u64;
         if clk >> MAX_LOG_STEPS != 0 {
@@ -220,6 +340,7 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         let row = cpu_rows.push();
         d.write_row(&mut row[..decoded::WIDTH]);
         row[cpu::CLK] = Val::from_u64(clk);
+        row[cpu::HEAP] = Val::from_u32(heap);
 
         let (a, b_reg) = (regs[d.rs1 as usize], regs[d.rs2 as usize]);
         set_bytes(row, cpu::RS1_VAL, a);
@@ -260,7 +381,7 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
                 Some(m) if m.addr == addr && (m.write || m.value == value) => {}
                 other => return Err(ProveError::Internal(format!("memory access at {:#x}: interpreter {other:?}, AIR {addr:#x} = {value:#x}", step.pc))),
             }
-            let access = Access { kind: d.mem_kind, addr, value, clk, old, new, prev_ts };
+            let access = Access { kind: d.mem_kind, addr, value, clk, heap, old, new, prev_ts };
             u16s.clear();
             if let Some(src) = memory::row(&access, &bounds, memory_rows.push(), &mut u16s) {
                 alu.counts.and[(src | (0x80 << 8)) as usize] += 1;
@@ -268,7 +389,7 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
             for &v in &u16s {
                 alu.counts.u16[v as usize] += 1;
             }
-            words.insert(w, (new, 4 * clk + 4));
+            words.insert(w, (new, 8 * clk + 4));
         }
         let rd_val = match family {
             Family::AluReg | Family::AluImm => res,
@@ -284,7 +405,7 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
             if !counted {
                 continue;
             }
-            let now = 4 * clk + k as u64 + 1;
+            let now = 8 * clk + k as u64 + 1;
             let prev = last_ts[reg as usize];
             let diff = now - prev - 1;
             let (lo, hi) = (diff & 0xffff, diff >> 16);
@@ -340,7 +461,71 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         row[cpu::GAS_BORROW] = Val::from_bool(borrow0);
         row[cpu::GAS_BORROW + 1] = Val::from_bool(borrow1);
         gas = after_value;
-        prev_transfer = matches!(family, Family::Branch | Family::Jal | Family::Jalr);
+        prev_transfer = matches!(family, Family::Branch | Family::Jal | Family::Jalr | Family::Ecall);
+
+        // A host call: its transcript entry, the registers and memory it touched.
+        if family == Family::Ecall {
+            let k = ecall_clks.len();
+            let call = transcript.calls.get(k).ok_or_else(|| ProveError::Internal("an ecall without a transcript entry".into()))?;
+            ecall_clks.push(clk);
+            if call.number != a {
+                return Err(ProveError::Internal(format!("host call number: t0 = {a}, transcript {}", call.number)));
+            }
+            let end = ended_by_host && step_index + 1 == steps.len();
+            row[cpu::END] = Val::from_bool(end);
+            halted |= end;
+            for (i, limb) in limbs16(call.gas_left).into_iter().enumerate() {
+                row[cpu::HOST_GAS + i] = Val::from_u32(limb);
+            }
+            row[cpu::HOST_HEAP] = Val::from_u32(call.heap_top / 4);
+            let hrow = host_call_rows.push();
+            for (j, &arg) in call.args.iter().enumerate() {
+                let reg = 10 + j;
+                if regs[reg] != arg {
+                    return Err(ProveError::Internal(format!("host call argument a{j}: register {:#x}, transcript {arg:#x}", regs[reg])));
+                }
+                let now = 8 * clk + 5;
+                let diff = now - last_ts[reg] - 1;
+                hrow[crate::chips::host::call::PREV_TS + j] = Val::from_u64(last_ts[reg]);
+                hrow[crate::chips::host::call::TS_LO + j] = Val::from_u64(diff & 0xffff);
+                hrow[crate::chips::host::call::TS_HI + j] = Val::from_u64(diff >> 16);
+                alu.counts.u16[(diff & 0xffff) as usize] += 1;
+                alu.counts.u16[((diff >> 16) << 5) as usize] += 1;
+                last_ts[reg] = now;
+            }
+            for j in 0..2 {
+                regs[10 + j] = call.results[j];
+                last_ts[10 + j] = 8 * clk + 6;
+            }
+            while let Some(wa) = word_accesses.get(next_word_access).filter(|wa| wa.call == k) {
+                next_word_access += 1;
+                let w = wa.word;
+                let initial = if (bounds.image_lo..bounds.image_hi).contains(&w) { image[(w - bounds.image_lo) as usize] } else { 0 };
+                let (old, prev_ts) = words.get(&w).copied().unwrap_or((initial, 0));
+                let mut new = old;
+                for j in 0..4 {
+                    let shift = 8 * j as u32;
+                    if wa.read_mask[j] && (old >> shift) & 0xff != wa.read[j] as u32 {
+                        return Err(ProveError::Internal(format!("host read of {:#x}: memory holds another value", 4 * w + j as u32)));
+                    }
+                    if wa.write_mask[j] {
+                        new = (new & !(0xff << shift)) | (wa.written[j] as u32) << shift;
+                    }
+                }
+                let now = 8 * clk + 7;
+                let diff = now - prev_ts - 1;
+                let mrow = host_memory_rows.push();
+                set_bytes(mrow, crate::chips::host::memory::OLD, old);
+                mrow[crate::chips::host::memory::PREV_TS] = Val::from_u64(prev_ts);
+                mrow[crate::chips::host::memory::TS_LO] = Val::from_u64(diff & 0xffff);
+                mrow[crate::chips::host::memory::TS_HI] = Val::from_u64(diff >> 16);
+                alu.counts.u16[(diff & 0xffff) as usize] += 1;
+                alu.counts.u16[((diff >> 16) << 5) as usize] += 1;
+                words.insert(w, (new, now));
+            }
+            gas = call.gas_left;
+            heap = call.heap_top / 4;
+        }
 
         // The interpreter must agree with the model.
         if let Some((_, v)) = step.rd {
@@ -349,7 +534,7 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
             }
         }
         if !halted {
-            if let Some(TraceEvent::Step(n)) = events.get(clk as usize + 1) {
+            if let Some(n) = steps.get(step_index + 1) {
                 if n.pc != next_pc {
                     return Err(ProveError::Internal(format!("next pc after {:#x}: interpreter {:#x}, AIR {next_pc:#x}", step.pc, n.pc)));
                 }
@@ -357,15 +542,18 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         }
     }
     if !halted {
-        return Err(ProveError::Internal("the execution did not end at a return".into()));
+        return Err(ProveError::Internal("the execution did not end at a return or a host call".into()));
     }
-    if gas != instance.gas_left() {
+    if ecall_clks.len() != transcript.calls.len() {
+        return Err(ProveError::Internal("host calls and ecalls differ in number".into()));
+    }
+    if gas != final_gas {
         return Err(ProveError::Internal("gas left differs from the interpreter's".into()));
     }
 
-    let steps = cpu_rows.len();
+    let step_count = cpu_rows.len();
     let mut cpu_trace = cpu_rows.finish(true);
-    for (i, row) in cpu_trace.values.chunks_mut(cpu::WIDTH).enumerate().skip(steps) {
+    for (i, row) in cpu_trace.values.chunks_mut(cpu::WIDTH).enumerate().skip(step_count) {
         row[cpu::CLK] = Val::from_u64(i as u64);
     }
     let mut program_trace = RowMajorMatrix::new(Val::zero_vec(1 << chip.log_height), 1);
@@ -427,7 +615,14 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         gas_left: gas,
         a0: regs[rivet_vm::Reg::A0.index()],
         a1: regs[rivet_vm::Reg::A1.index()],
+        ended_by_host,
+        transcript,
     };
+    let host = HostTables::new(&statement.transcript, &ecall_clks, ended_by_host).ok_or_else(|| ProveError::Internal("host tables".into()))?;
+    let mut host_call_trace = host_call_rows.finish_to(host.call_log_height);
+    HostTables::copy_public(&host.call_columns, &mut host_call_trace.values, crate::chips::host::call::WIDTH);
+    let mut host_memory_trace = host_memory_rows.finish_to(host.memory_log_height);
+    HostTables::copy_public(&host.memory_columns, &mut host_memory_trace.values, crate::chips::host::memory::WIDTH);
     let traces = vec![
         program_trace,
         cpu_trace,
@@ -442,9 +637,12 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         alu.mul.finish(false),
         alu.shift.finish_with(false, &shift::padding_row()),
         alu.div.finish(false),
+        host_call_trace,
+        host_memory_trace,
     ];
     debug_assert_eq!(traces.len(), index::COUNT);
-    let public_values = Circuit::new(&program).public_values(&statement);
-    Ok(Witness { traces, public_values, statement, steps })
+    let circuit = Circuit::new(&program).with_host(host);
+    let public_values = circuit.public_values(&statement);
+    Ok(Witness { traces, public_values, statement, steps: step_count, circuit })
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use p3_field::PrimeCharacteristicRing;
-use rivet_prover::chips::{cpu, index, registers, Circuit};
+use rivet_prover::chips::{cpu, index, registers};
 use rivet_prover::config::Val;
 use rivet_prover::{prove, prove_witness, samples, verify, witness, Statement, VerifyError};
 use rivet_vm::isa::{encode::encode, Instruction as I};
@@ -38,7 +38,7 @@ fn an_honest_proof_verifies_and_states_what_the_interpreter_computed() {
 
     // The same proof doesn't prove anything else.
     let wrong = |f: fn(&mut Statement)| {
-        let mut s = proved.statement;
+        let mut s = proved.statement.clone();
         f(&mut s);
         verify(&blob, &s, &proved.proof).expect_err("a wrong statement must be rejected")
     };
@@ -51,13 +51,13 @@ fn an_honest_proof_verifies_and_states_what_the_interpreter_computed() {
     assert!(matches!(wrong(|s| s.gas_left = s.gas_limit + 1), VerifyError::BadStatement));
     // The other entry point is an entry, but not where this execution started.
     let other_pc = rivet_vm::parse(&blob, &Default::default()).unwrap().entry_point("other").unwrap();
-    let mut s = proved.statement;
+    let mut s = proved.statement.clone();
     s.entry = other_pc;
     assert!(matches!(verify(&blob, &s, &proved.proof), Err(VerifyError::Rejected(_))));
 
     // Another program's commitment: a program that computes fib(21) instead.
     let other = program(21);
-    let mut s = proved.statement;
+    let mut s = proved.statement.clone();
     s.code_hash = rivet_prover::code_hash(&other);
     assert!(matches!(verify(&other, &s, &proved.proof), Err(VerifyError::Rejected(_))));
 }
@@ -69,7 +69,7 @@ fn loads_stores_shifts_multiplications_and_divisions_prove() {
         let (a0, a1, gas_left) = interpret(&blob, "call");
         assert_eq!((proved.statement.a0, proved.statement.a1, proved.statement.gas_left), (a0, a1, gas_left), "{name}");
         verify(&blob, &proved.statement, &proved.proof).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let mut s = proved.statement;
+        let mut s = proved.statement.clone();
         s.a1 ^= 4;
         assert!(verify(&blob, &s, &proved.proof).is_err(), "{name}");
     }
@@ -80,7 +80,7 @@ fn garbled_or_truncated_proof_bytes_are_errors_not_panics() {
     let blob = program(3);
     let proved = prove(&blob, "call", GAS, |_| {}).unwrap();
     let p = &proved.proof;
-    let s = proved.statement;
+    let s = proved.statement.clone();
     for len in [0, 4, 5, 6, 100, p.len() / 2, p.len() - 1] {
         assert!(verify(&blob, &s, &p[..len]).is_err(), "truncated to {len}");
     }
@@ -101,7 +101,10 @@ fn executions_the_air_does_not_cover_yet_are_refused_clearly() {
     let mut b = BlobBuilder::new();
     b.stack_size = 4096;
     b.code_words(&[encode(I::Ecall), encode(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 })]).entry("call", 0);
-    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("host calls are not provable yet");
+    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("host calls need a host");
+    assert!(e.to_string().contains("with a host"), "{e}");
+    b.code_words(&[encode(I::Ebreak)]);
+    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("traps are not provable yet");
     assert!(e.to_string().contains("not provable yet"), "{e}");
     assert!(prove(b"not a blob", "call", GAS, |_| {}).is_err());
     assert!(prove(&program(1), "nope", GAS, |_| {}).is_err());
@@ -128,9 +131,9 @@ fn prove_tampered(blob: &[u8], tamper: impl Fn(&mut [p3_matrix::dense::RowMajorM
     let p = Arc::new(rivet_vm::parse(blob, &Default::default()).unwrap());
     let w = witness::generate(p.clone(), rivet_prover::code_hash(blob), "call", GAS).unwrap();
     let mut traces = w.traces.clone();
-    let mut statement = w.statement;
+    let mut statement = w.statement.clone();
     tamper(&mut traces, &mut statement);
-    let circuit = Circuit::new(&p);
+    let circuit = w.circuit.clone();
     let pvs = circuit.public_values(&statement);
     let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_witness(&circuit, &traces, &pvs)));
     match proved {

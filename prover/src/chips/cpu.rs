@@ -2,7 +2,7 @@
 //!
 //! Each real row takes its instruction from the program table (so `pc` is in the
 //! code and the decoded fields are the committed ones), reads rs1 and rs2 and writes
-//! rd over the `REGISTERS` bus at timestamps `4·clk + 1..3` (each access proves the
+//! rd over the `REGISTERS` bus at timestamps `8·clk + 1..3` (each access proves the
 //! previous one was earlier), asks the ALU tables for its result, checks the next
 //! `pc`, and charges gas as SPEC.md §6 says: `entry_cost` whenever control enters an
 //! instruction other than by falling through inside a block.
@@ -19,7 +19,8 @@ use crate::columns::columns;
 columns!(@acc decoded::WIDTH;
     RS1_VAL[4], RS2_VAL[4], RD_OLD[4], RD_VAL[4], RES[4],
     PREV_TS[3], TS_LO[3], TS_HI[3],
-    HALF0, BIT0, HALT, NEXT_PC,
+    HALF0, BIT0, HALT, END, NEXT_PC,
+    HOST_GAS[3], HOST_HEAP, HEAP,
     CHARGE, GAS[3], GAS_AFTER[3], GAS_BORROW[2],
     CLK,
 );
@@ -27,7 +28,7 @@ columns!(@acc decoded::WIDTH;
 /// Public values: the entry pc, the gas limit and the gas left, in 16-bit limbs.
 pub mod public {
     use crate::columns::columns;
-    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3] }
+    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3], HEAP_BASE }
 }
 
 /// Register accesses per row: rs1, rs2, rd.
@@ -53,7 +54,7 @@ impl CpuChip {
         builder.assert_bool(real.clone());
         let alu = e(r[F_ALU_R]) + e(r[F_ALU_I]);
         let statics = e(r[F_LUI]) + e(r[F_AUIPC]) + e(r[F_JAL]) + e(r[F_JALR]);
-        let transfer = e(r[F_BRANCH]) + e(r[F_JAL]) + e(r[F_JALR]);
+        let transfer = e(r[F_BRANCH]) + e(r[F_JAL]) + e(r[F_JALR]) + e(r[F_ECALL]);
 
         // Start: a real row at the entry with the whole gas limit, charged on entry.
         {
@@ -62,6 +63,7 @@ impl CpuChip {
             b.assert_zero(r[CLK]);
             b.assert_eq(r[PC], pv[public::ENTRY_PC].clone());
             b.assert_one(r[CHARGE]);
+            b.assert_eq(r[HEAP], pv[public::HEAP_BASE].clone());
             for i in 0..3 {
                 b.assert_eq(r[GAS + i], pv[public::GAS_LIMIT + i].clone());
             }
@@ -77,7 +79,7 @@ impl CpuChip {
 
         // Registers: rs1, rs2 always read (x0 when unused), rd written if the
         // instruction writes a register other than x0 (so x0 stays zero).
-        let ts = |k: u32| e(r[CLK]) * c(4) + c(k + 1);
+        let ts = |k: u32| e(r[CLK]) * c(8) + c(k + 1);
         let accesses = [
             (RS1, RS1_VAL, RS1_VAL, real.clone()),
             (RS2, RS2_VAL, RS2_VAL, real.clone()),
@@ -111,6 +113,7 @@ impl CpuChip {
         mem_fields.extend((0..4).map(|i| e(r[RES + i])));
         mem_fields.extend((0..4).map(|i| e(r[F_LOAD]) * e(r[RD_VAL + i]) + e(r[F_STORE]) * e(r[RS2_VAL + i])));
         mem_fields.push(e(r[CLK]));
+        mem_fields.push(e(r[HEAP]));
         builder.push_interaction(buses::MEMOP, mem_fields, bool_count(-memory.clone()));
 
         // The ALU: (op, rs1, rs2 or the immediate, result).
@@ -138,16 +141,29 @@ impl CpuChip {
         let jalr_target = e(r[HALF0]) * c(2) + e(r[RES + 1]) * c(1 << 8) + e(r[RES + 2]) * c(1 << 16) + e(r[RES + 3]) * c(1 << 24);
 
         // The next pc: sequential, a taken branch's or jal's static target, jalr's.
-        let seq = alu.clone() + e(r[F_LUI]) + e(r[F_AUIPC]) + memory;
+        let seq = alu.clone() + e(r[F_LUI]) + e(r[F_AUIPC]) + memory + e(r[F_ECALL]);
         let branch_next = e(r[PC4]) + e(r[RES]) * (e(r[TARGET]) - e(r[PC4]));
         builder.assert_eq(
             r[NEXT_PC],
             seq * e(r[PC4]) + e(r[F_BRANCH]) * branch_next + e(r[F_JAL]) * e(r[TARGET]) + e(r[F_JALR]) * jalr_target,
         );
         builder.when_transition().assert_zero(next_real.clone() * (e(n[PC]) - e(r[NEXT_PC])));
-        // The run ends exactly at a halting jalr.
-        builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (AB::Expr::ONE - e(r[HALT])));
-        builder.when_transition().assert_zero(e(r[HALT]) * next_real.clone());
+        // The run ends exactly at a halting jalr, or at the host call the host ended.
+        builder.assert_bool(r[END]);
+        builder.assert_zero(e(r[END]) * (AB::Expr::ONE - e(r[F_ECALL])));
+        builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (AB::Expr::ONE - e(r[HALT]) - e(r[END])));
+        builder.when_transition().assert_zero((e(r[HALT]) + e(r[END])) * next_real.clone());
+
+        // Host calls: the transcript's row for this step gives t0 (read above as
+        // rs1), the gas and heap top after the call, and whether the run ended.
+        let mut host = alloc::vec![e(r[CLK])];
+        host.extend((0..4).map(|i| e(r[RS1_VAL + i])));
+        host.extend((0..3).map(|i| e(r[HOST_GAS + i])));
+        host.push(e(r[HOST_HEAP]));
+        host.push(e(r[END]));
+        builder.push_interaction(buses::HOSTCALL, host, bool_count(-e(r[F_ECALL])));
+        let ecall = e(r[F_ECALL]);
+        builder.when_transition().assert_zero(next_real.clone() * (e(n[HEAP]) - e(r[HEAP]) - ecall.clone() * (e(r[HOST_HEAP]) - e(r[HEAP]))));
 
         // Gas: charged on entering a block start or after a jump or branch.
         builder.assert_bool(r[CHARGE]);
@@ -164,9 +180,11 @@ impl CpuChip {
         for (i, limb) in [limb0, limb1, limb2].into_iter().enumerate() {
             builder.assert_zero(real.clone() * (e(r[GAS_AFTER + i]) - limb));
             u16_check(builder, e(r[GAS_AFTER + i]), real.clone());
-            builder.when_transition().assert_zero(next_real.clone() * (e(n[GAS + i]) - e(r[GAS_AFTER + i])));
+            // After a host call, what the host left.
+            let continues = e(r[GAS_AFTER + i]) + ecall.clone() * (e(r[HOST_GAS + i]) - e(r[GAS_AFTER + i]));
+            builder.when_transition().assert_zero(next_real.clone() * (e(n[GAS + i]) - continues.clone()));
             // What is left at the end is public.
-            builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (e(r[GAS_AFTER + i]) - pv[public::GAS_LEFT + i].clone()));
+            builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (continues - pv[public::GAS_LEFT + i].clone()));
         }
     }
 }

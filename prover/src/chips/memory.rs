@@ -60,8 +60,8 @@ pub struct Bounds {
     pub stack_bottom: u32,
     pub ro_base: u32,
     pub ro_end: u32,
-    /// One past the last mapped word (the heap top; the heap starts empty).
-    pub heap_top: u32,
+    /// One past the last mapped word at the start (the heap starts empty).
+    pub heap_base: u32,
     /// The initial-data image: `[image_lo, image_hi)`.
     pub image_lo: u32,
     pub image_hi: u32,
@@ -74,7 +74,7 @@ impl Bounds {
             stack_bottom: l.stack_bottom() / 4,
             ro_base: l.ro_base() / 4,
             ro_end: l.ro_end() / 4,
-            heap_top: l.heap_base() / 4,
+            heap_base: l.heap_base() / 4,
             image_lo: l.ro_base() / 4,
             image_hi: (l.rw_base() + program.rw_data().len() as u32).div_ceil(4),
         }
@@ -102,7 +102,7 @@ impl Bounds {
 
 columns! {
     IS_LB, IS_LH, IS_LW, IS_LBU, IS_LHU, IS_SB, IS_SH, IS_SW,
-    ADDR[4], VAL[4], CLK,
+    ADDR[4], VAL[4], CLK, HEAP,
     O[4], Q,
     OLD[4], NEW[4], PREV_TS, TS_LO, TS_HI,
     SIGN, SIGN_SRC, BYTE, HALF_LO, HALF_HI,
@@ -112,7 +112,7 @@ columns! {
 /// Public values: word bounds (the verifier computes them from the program).
 pub mod public {
     use crate::columns::columns;
-    columns! { STACK_BOTTOM, RO_BASE, RO_END, HEAP_TOP }
+    columns! { STACK_BOTTOM, RO_BASE, RO_END }
 }
 
 const FLAGS: [(usize, u32); 8] = [
@@ -136,6 +136,8 @@ pub struct Access {
     /// Loaded (extended) value, or the register value stored.
     pub value: u32,
     pub clk: u64,
+    /// The heap top (a word address) at this step.
+    pub heap: u32,
     pub old: u32,
     pub new: u32,
     pub prev_ts: u64,
@@ -157,11 +159,12 @@ pub fn row<F: PrimeCharacteristicRing + Copy>(a: &Access, b: &Bounds, row: &mut 
     set(row, OLD, a.old);
     set(row, NEW, a.new);
     row[CLK] = F::from_u64(a.clk);
+    row[HEAP] = F::from_u32(a.heap);
     row[O + off as usize] = F::ONE;
     let q = (a.addr & 0xff) >> 2;
     row[Q] = F::from_u32(q);
     u16s.push(q << 10);
-    let now = 4 * a.clk + 4;
+    let now = 8 * a.clk + 4;
     let diff = now - a.prev_ts - 1;
     row[PREV_TS] = F::from_u64(a.prev_ts);
     row[TS_LO] = F::from_u64(diff & 0xffff);
@@ -173,7 +176,7 @@ pub fn row<F: PrimeCharacteristicRing + Copy>(a: &Access, b: &Bounds, row: &mut 
     let in_stack = is_store && w < b.ro_base;
     row[IN_STACK] = F::from_bool(in_stack);
     let lo = if is_store && !in_stack { b.ro_end } else { b.stack_bottom };
-    let hi = if in_stack { b.ro_base } else { b.heap_top };
+    let hi = if in_stack { b.ro_base } else { a.heap };
     let (ld, hd) = (w - lo, hi - 1 - w);
     row[LD_LO] = F::from_u32(ld & 0xffff);
     row[LD_HI] = F::from_u32(ld >> 16);
@@ -237,7 +240,8 @@ impl MemoryChip {
         // stack and all others are above it.
         builder.assert_bool(r[IN_STACK]);
         builder.assert_zero(e(r[IN_STACK]) * (AB::Expr::ONE - stores.clone()));
-        let (sb, rb, re, ht) = (pv[public::STACK_BOTTOM].clone(), pv[public::RO_BASE].clone(), pv[public::RO_END].clone(), pv[public::HEAP_TOP].clone());
+        // The heap top at this step comes with the CPU's request.
+        let (sb, rb, re, ht) = (pv[public::STACK_BOTTOM].clone(), pv[public::RO_BASE].clone(), pv[public::RO_END].clone(), e(r[HEAP]));
         let above_store = stores.clone() - e(r[IN_STACK]);
         let lo = sb.clone() + above_store * (re - sb);
         let hi = ht.clone() + e(r[IN_STACK]) * (rb - ht);
@@ -249,7 +253,7 @@ impl MemoryChip {
         }
 
         // The access: (word, old, prev) out, (word, new, now) in, prev < now.
-        let now = e(r[CLK]) * c(4) + c(4);
+        let now = e(r[CLK]) * c(8) + c(4);
         let bytes = |at: usize| -> [AB::Expr; 4] { core::array::from_fn(|i| e(r[at + i])) };
         let [o0, o1, o2, o3] = bytes(OLD);
         builder.push_interaction(buses::MEMORY, [word.clone(), o0, o1, o2, o3, e(r[PREV_TS])], bool_count(-real.clone()));
@@ -295,6 +299,7 @@ impl MemoryChip {
         let mut fields = alloc::vec![code];
         fields.extend((0..8).map(|i| e(r[ADDR + i])));
         fields.push(e(r[CLK]));
+        fields.push(e(r[HEAP]));
         builder.push_interaction(buses::MEMOP, fields, bool_count(real));
     }
 }

@@ -6,6 +6,7 @@ pub mod bitwise;
 pub mod bytes;
 pub mod cpu;
 pub mod div;
+pub mod host;
 pub mod lt;
 pub mod memory;
 pub mod mul;
@@ -38,21 +39,32 @@ pub(crate) fn u16_of_bytes<AB: InteractionBuilder>(builder: &mut AB, [lo, hi]: [
     u16_check(builder, value, count);
 }
 
-/// The tables for one program, and the public values a statement gives them.
+/// The tables for one program (the host tables for one transcript), and the public
+/// values a statement gives them.
 #[derive(Clone, Debug)]
 pub struct Circuit {
     pub program: program::ProgramChip,
     pub image: memory::ImageChip,
     pub bounds: memory::Bounds,
+    pub host: host::HostTables,
 }
 
 impl Circuit {
     pub fn new(p: &rivet_vm::Program) -> Circuit {
-        Circuit { program: program::ProgramChip::new(p), image: memory::ImageChip::new(p), bounds: memory::Bounds::of(p) }
+        let empty = host::HostTables::new(&Default::default(), &[], false).unwrap_or_default();
+        Circuit { program: program::ProgramChip::new(p), image: memory::ImageChip::new(p), bounds: memory::Bounds::of(p), host: empty }
+    }
+
+    /// The same program with these host tables.
+    pub fn with_host(&self, host: host::HostTables) -> Circuit {
+        Circuit { host, ..self.clone() }
     }
 
     pub fn airs(&self) -> Vec<RivetAir> {
-        RivetAir::all(&self.program, &self.image)
+        let mut airs = RivetAir::all(&self.program, &self.image);
+        airs.push(RivetAir::HostCall(host::HostCallChip { columns: self.host.call_columns.clone(), log_height: self.host.call_log_height }));
+        airs.push(RivetAir::HostMemory(host::HostMemoryChip { columns: self.host.memory_columns.clone(), log_height: self.host.memory_log_height }));
+        airs
     }
 
     /// Each table's public values, in `index` order.
@@ -60,8 +72,10 @@ impl Circuit {
         use crate::config::Val;
         let mut pvs = statement.public_values();
         let b = &self.bounds;
-        pvs[index::MEMORY] = [b.stack_bottom, b.ro_base, b.ro_end, b.heap_top].map(Val::from_u32).to_vec();
+        pvs[index::CPU].push(Val::from_u32(b.heap_base));
+        pvs[index::MEMORY] = [b.stack_bottom, b.ro_base, b.ro_end].map(Val::from_u32).to_vec();
         pvs[index::ZERO_INIT] = [b.image_lo, b.image_hi].map(Val::from_u32).to_vec();
+        pvs[index::HOST_CALL] = self.host.public_values(&statement.transcript);
         pvs
     }
 }
@@ -82,6 +96,8 @@ pub enum RivetAir {
     Mul(mul::MulChip),
     Shift(shift::ShiftChip),
     Div(div::DivChip),
+    HostCall(host::HostCallChip),
+    HostMemory(host::HostMemoryChip),
 }
 
 /// Which table is at which position.
@@ -99,11 +115,13 @@ pub mod index {
     pub const MUL: usize = 10;
     pub const SHIFT: usize = 11;
     pub const DIV: usize = 12;
-    pub const COUNT: usize = 13;
+    pub const HOST_CALL: usize = 13;
+    pub const HOST_MEMORY: usize = 14;
+    pub const COUNT: usize = 15;
 }
 
 impl RivetAir {
-    /// The tables for one program.
+    /// The tables for one program, but the host's.
     pub fn all(program: &program::ProgramChip, image: &memory::ImageChip) -> Vec<RivetAir> {
         alloc::vec![
             RivetAir::Program(program.clone()),
@@ -137,6 +155,8 @@ impl RivetAir {
             RivetAir::Mul(_) => "multiply",
             RivetAir::Shift(_) => "shift",
             RivetAir::Div(_) => "divide",
+            RivetAir::HostCall(_) => "host calls",
+            RivetAir::HostMemory(_) => "host memory",
         }
     }
 
@@ -147,6 +167,8 @@ impl RivetAir {
             RivetAir::Registers(_) => Some(registers::LOG_HEIGHT),
             RivetAir::Bytes(_) => Some(bytes::LOG_HEIGHT),
             RivetAir::Image(i) => Some(i.log_height),
+            RivetAir::HostCall(h) => Some(h.log_height),
+            RivetAir::HostMemory(h) => Some(h.log_height),
             _ => None,
         }
     }
@@ -168,6 +190,8 @@ impl<F: Field> BaseAir<F> for RivetAir {
             RivetAir::Mul(_) => mul::WIDTH,
             RivetAir::Shift(_) => shift::WIDTH,
             RivetAir::Div(_) => div::WIDTH,
+            RivetAir::HostCall(_) => host::call::WIDTH,
+            RivetAir::HostMemory(_) => host::memory::WIDTH,
         }
     }
 
@@ -197,6 +221,7 @@ impl<F: Field> BaseAir<F> for RivetAir {
             RivetAir::Registers(_) => registers::public::WIDTH,
             RivetAir::Memory(_) => memory::public::WIDTH,
             RivetAir::ZeroInit(_) => memory::zero_init::public::WIDTH,
+            RivetAir::HostCall(_) => TRANSCRIPT_HASH_LIMBS,
             _ => 0,
         }
     }
@@ -212,7 +237,27 @@ impl<F: Field> BaseAir<F> for RivetAir {
     fn preprocessed_next_row_columns(&self) -> Vec<usize> {
         Vec::new()
     }
+
+    fn num_periodic_columns(&self) -> usize {
+        match self {
+            RivetAir::HostCall(_) => host::call::public::WIDTH,
+            RivetAir::HostMemory(_) => host::memory::public::WIDTH,
+            _ => 0,
+        }
+    }
+
+    fn periodic_columns(&self) -> alloc::borrow::Cow<'_, [Vec<F>]> {
+        match self {
+            RivetAir::HostCall(h) => h.periodic(),
+            RivetAir::HostMemory(h) => h.periodic(),
+            _ => alloc::borrow::Cow::Borrowed(&[]),
+        }
+    }
 }
+
+/// The transcript's hash in 16-bit limbs: the host-call table's public values, so the
+/// proof's challenges depend on the transcript.
+pub const TRANSCRIPT_HASH_LIMBS: usize = 16;
 
 impl<AB: InteractionBuilder> Air<AB> for RivetAir
 where
@@ -233,6 +278,8 @@ where
             RivetAir::Mul(m) => m.eval(builder),
             RivetAir::Shift(sh) => sh.eval(builder),
             RivetAir::Div(d) => d.eval(builder),
+            RivetAir::HostCall(h) => h.eval(builder),
+            RivetAir::HostMemory(h) => h.eval(builder),
         }
     }
 }

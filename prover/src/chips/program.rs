@@ -22,14 +22,14 @@ pub mod decoded {
     use super::columns;
     columns! {
         PC,
-        F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE,
+        F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE, F_ECALL,
         ALU_OP, MEM_KIND, RD, RS1, RS2, WRITES_RD,
         IMM[4], STATIC[4],
         PC4, TARGET,
         COST_LO, COST_HI, BLOCK_START,
     }
     /// The instruction-family flags; at most one is set, none for padding.
-    pub const FLAGS: [usize; 9] = [F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE];
+    pub const FLAGS: [usize; 10] = [F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE, F_ECALL];
 }
 
 /// Main columns: how many times the row was executed.
@@ -67,6 +67,7 @@ pub enum Family {
     Jalr,
     Load,
     Store,
+    Ecall,
 }
 
 impl Family {
@@ -82,6 +83,7 @@ impl Family {
             Family::Jalr => F_JALR,
             Family::Load => F_LOAD,
             Family::Store => F_STORE,
+            Family::Ecall => F_ECALL,
         }
     }
 }
@@ -192,7 +194,13 @@ pub fn decode(program: &Program, index: usize) -> Decoded {
             d.mem_kind = crate::chips::memory::store_kind(kind);
             (d.rs1, d.rs2, d.imm) = (idx(rs1), idx(rs2), offset as u32);
         }
-        // Host calls and traps are not in the AIR yet.
+        Instruction::Ecall => {
+            // Reads t0, the call number; the host-call table does the rest.
+            d.family = Some(Family::Ecall);
+            d.rs1 = rivet_vm::Reg::T0.index() as u32;
+        }
+        // ebreak and unimp always trap: executions ending in a trap are not in the
+        // AIR yet.
         _ => {}
     }
     d.writes_rd = d.rd != 0 && matches!(d.family, Some(Family::AluReg | Family::AluImm | Family::Lui | Family::Auipc | Family::Jal | Family::Jalr | Family::Load));
