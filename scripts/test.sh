@@ -16,6 +16,9 @@ python3 scripts/keep-file-times.py . "$CARGO_TARGET_DIR/rivet-file-times.json"
 echo "== cargo test (release: the guest programs run real workloads)"
 cargo test --workspace --release
 
+echo "== the proof verifier builds no_std for the runtime's wasm target"
+cargo build --release -q -p rivet-prover --no-default-features --target wasm32v1-none
+
 echo "== zombienet: three validators (network, contracts across nodes, a validator lost and restarted)"
 scripts/zombienet.sh --no-build
 

@@ -244,6 +244,15 @@ impl GuestInstance for Recorder {
         }
         Ok(())
     }
+    // One record per read (the default probes both ends first, which would record
+    // them as reads of their own).
+    fn read_memory_vec(&self, addr: u32, len: u32) -> Result<Vec<u8>, rivet_vm::MemoryError> {
+        let v = self.inner.read_memory_vec(addr, len)?;
+        if self.open.is_some() && !v.is_empty() {
+            self.reads.borrow_mut().push((addr, v.clone()));
+        }
+        Ok(v)
+    }
     fn write_memory(&mut self, addr: u32, data: &[u8]) -> Result<(), rivet_vm::MemoryError> {
         self.inner.write_memory(addr, data)?;
         if let Some(c) = &mut self.open {

@@ -47,6 +47,8 @@ enum Command {
         blob: PathBuf,
         #[arg(long, default_value = "call")]
         entry: String,
+        #[command(flatten)]
+        input: InputArgs,
         /// Gas limit (below 2^48).
         #[arg(long, default_value_t = 10_000_000_000)]
         gas: u64,
@@ -117,7 +119,13 @@ fn main() -> ExitCode {
                 ExitStatus::HostError(_) => ExitCode::from(6),
             }
         }
-        Command::Prove { blob, entry, gas, output } => prove(&blob, &entry, gas, &output),
+        Command::Prove { blob, entry, input, gas, output } => match input.bytes() {
+            Ok(input) => prove(&blob, &entry, &input, gas, &output),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Verify { blob, proof } => verify(&blob, &proof),
         Command::Inspect { blob } => {
             let module = match load(&blob) {
@@ -141,16 +149,25 @@ fn print_statement(s: &rivet_prover::Statement) {
     println!("code hash: 0x{}", hex(&s.code_hash));
     println!("entry: {:#x}", s.entry);
     println!("gas limit: {}, gas used: {}", s.gas_limit, s.gas_used());
-    println!("a0: {:#x}, a1: {:#x}", s.a0, s.a1);
+    println!("host calls: {}", s.transcript.calls.len());
+    match s.transcript.calls.last().filter(|_| s.ended_by_host) {
+        Some(last) => {
+            let read: Vec<u8> = last.reads.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+            println!("ended at host call {} (a0 = {:#x}), which read: {}", last.number, last.args[0], hex(&read));
+        }
+        None => println!("returned with a0: {:#x}, a1: {:#x}", s.a0, s.a1),
+    }
 }
 
-fn prove(blob: &PathBuf, entry: &str, gas: u64, output: &PathBuf) -> ExitCode {
+fn prove(blob: &PathBuf, entry: &str, input: &[u8], gas: u64, output: &PathBuf) -> ExitCode {
     let bytes = match read(blob) {
         Ok(b) => b,
         Err(c) => return c,
     };
     let start = std::time::Instant::now();
-    let proved = rivet_prover::prove(&bytes, entry, gas, |stage| match stage {
+    // The development host answers the host calls, as `run` does.
+    let drive = |vm: &mut dyn rivet_vm::GuestInstance| drop(DevHost::default().drive(vm, input, |_| None));
+    let proved = rivet_prover::prove_with_host(&bytes, entry, gas, drive, |stage| match stage {
         rivet_prover::Stage::Executing => eprintln!("[{:6.2}s] executing {entry}", start.elapsed().as_secs_f64()),
         rivet_prover::Stage::Proving { steps } => eprintln!("[{:6.2}s] proving {steps} steps", start.elapsed().as_secs_f64()),
     });

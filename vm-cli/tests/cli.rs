@@ -119,6 +119,7 @@ fn prove_writes_a_proof_that_verify_accepts_and_a_damaged_one_it_rejects() {
     assert!(o.status.success(), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("proving 155 steps"), "{o:?}");
     assert!(stdout(&o).contains("a0: 0xcb228"), "{o:?}"); // fib(30) = 832040
+    assert!(stdout(&o).contains("host calls: 0"), "{o:?}");
     let o = rivet_vm(&["verify", b, p]);
     assert!(o.status.success(), "{o:?}");
     assert!(stdout(&o).contains("valid proof") && stdout(&o).contains("a0: 0xcb228"), "{o:?}");
@@ -133,9 +134,19 @@ fn prove_writes_a_proof_that_verify_accepts_and_a_damaged_one_it_rejects() {
     std::fs::write(&proof, &file[..file.len() / 2]).unwrap();
     assert_eq!(rivet_vm(&["verify", b, p]).status.code(), Some(1));
 
-    // What the AIR can't prove yet is refused with the reason.
+    // A guest program with host calls: its input and output are in the proof.
     let sieve = blob_file("sieve");
-    let o = rivet_vm(&["prove", sieve.to_str().unwrap(), "-o", p]);
+    let o = rivet_vm(&["prove", sieve.to_str().unwrap(), "--input-u32", "100", "-o", p]);
+    assert!(o.status.success(), "{o:?}");
+    assert!(stdout(&o).contains("which read: 19000000"), "{o:?}"); // 25 primes below 100
+    let o = rivet_vm(&["verify", sieve.to_str().unwrap(), p]);
+    assert!(o.status.success() && stdout(&o).contains("which read: 19000000"), "{o:?}");
+    // What the AIR can't prove yet is refused with the reason.
+    let mut b = rivet_vm::BlobBuilder::new();
+    b.code_words(&[0x0010_0073]).entry("call", 0); // ebreak
+    let trap = dir.join("trap.blob");
+    std::fs::write(&trap, b.to_bytes()).unwrap();
+    let o = rivet_vm(&["prove", trap.to_str().unwrap(), "-o", p]);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("not provable yet"), "{o:?}");
     let _ = std::fs::remove_dir_all(&dir);
