@@ -46,5 +46,5 @@ done
 
 echo "== benchmark (quick inputs)"
 cargo run --release -q -p rivet-vm-bench -- --quick
-cargo run --release -q -p rivet-prover --example bench -- --quick
+cargo run --release -q -p rivet-prover-bench -- --quick
 cargo bench -q -p pallet-rivet-contracts --features mock --bench calls_per_second -- --quick
