@@ -36,7 +36,7 @@ pub use proof::{ProofBytesError, MAX_PROOF_BYTES};
 pub use statement::Statement;
 pub use transcript::{HostCall, Transcript};
 #[cfg(feature = "std")]
-pub use prove::{prove, prove_with_host, prove_witness, ProveError, Proved, Stage};
+pub use prove::{prove, prove_replaying, prove_with_host, prove_witness, ProveError, Proved, Stage};
 pub use verify::{code_hash, verify, VerifyError, VerifyingKey};
 
 /// Executions longer than 2^24 steps don't fit one proof (timestamps, `8·clk + k`,

@@ -89,3 +89,54 @@ pub fn prove_witness(circuit: &Circuit, traces: &[p3_matrix::dense::RowMajorMatr
     let proof = prove_batch(&config, &instances, &data).map_err(|e| ProveError::Prover(format!("{e:?}")))?;
     Ok(proof::encode(&proof, &circuit.host.clks))
 }
+
+/// Runs `entry` of `blob` with `gas_limit`, answering its host calls from a recorded
+/// `transcript` (as a chain's receipt has them), and proves the execution: ended at
+/// the transcript's last call when `ended_by_host`, else run on to its return.
+/// Fails if the program asks for something other than what the transcript recorded.
+pub fn prove_replaying(blob: &[u8], entry: &str, gas_limit: u64, transcript: &crate::Transcript, ended_by_host: bool, progress: impl FnMut(Stage)) -> Result<Proved, ProveError> {
+    let mismatch = core::cell::Cell::new(None);
+    let drive = |vm: &mut dyn rivet_vm::GuestInstance| {
+        let r = replay(vm, transcript);
+        if r.is_ok() && !ended_by_host {
+            vm.run();
+        }
+        mismatch.set(r.err());
+    };
+    let proved = prove_with_host(blob, entry, gas_limit, drive, progress)?;
+    if let Some(e) = mismatch.take() {
+        return Err(e);
+    }
+    if proved.statement.transcript != *transcript || proved.statement.ended_by_host != ended_by_host {
+        return Err(ProveError::Unsupported("the execution didn't make the transcript's host calls".into()));
+    }
+    Ok(proved)
+}
+
+/// Answers host calls as `transcript` says until it runs out; stops there.
+fn replay(vm: &mut dyn rivet_vm::GuestInstance, transcript: &crate::Transcript) -> Result<(), ProveError> {
+    use rivet_vm::{Interrupt, Reg};
+    let regs = [Reg::A0, Reg::A1, Reg::A2, Reg::A3, Reg::A4, Reg::A5];
+    for (k, call) in transcript.calls.iter().enumerate() {
+        match vm.run() {
+            Interrupt::HostCall(n) if n == call.number && regs.map(|r| vm.reg(r)) == call.args => {}
+            other => return Err(ProveError::Unsupported(format!("host call {k}: the program did {other:?}, the transcript has call {} with {:?}", call.number, call.args))),
+        }
+        let diverged = |what: &str| ProveError::Unsupported(format!("host call {k}: {what} differs from the transcript"));
+        for (addr, bytes) in &call.reads {
+            if vm.read_memory_vec(*addr, bytes.len() as u32).map_err(|_| diverged("a read"))? != *bytes {
+                return Err(diverged("memory the host read"));
+            }
+        }
+        for (addr, bytes) in &call.writes {
+            vm.write_memory(*addr, bytes).map_err(|_| diverged("a write"))?;
+        }
+        while vm.heap_top() < call.heap_top {
+            vm.sbrk(call.heap_top - vm.heap_top()).ok_or_else(|| diverged("the heap"))?;
+        }
+        vm.set_reg(Reg::A0, call.results[0]);
+        vm.set_reg(Reg::A1, call.results[1]);
+        vm.set_gas_left(call.gas_left);
+    }
+    Ok(())
+}

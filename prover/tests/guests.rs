@@ -2,7 +2,7 @@
 //! their host calls (input, output, heap growth, logs): the proof states the
 //! transcript, and its last call returns exactly what the program outputs.
 
-use rivet_prover::{prove_with_host, verify, VerifyError};
+use rivet_prover::{prove_replaying, prove_with_host, verify, VerifyError};
 use rivet_vm_cli::DevHost;
 
 fn u32s(v: &[u32]) -> Vec<u8> {
@@ -43,6 +43,15 @@ fn prove_guest(name: &str, input: &[u8]) {
     let mut other = s.clone();
     other.transcript.calls.remove(0);
     assert!(verify(blob, &other, &proved.proof).is_err(), "{name}: a dropped host call accepted");
+
+    // The same execution, proven again from its transcript alone (as from a receipt).
+    let replayed = prove_replaying(blob, "call", 1 << 40, &s.transcript, true, |_| {}).unwrap_or_else(|e| panic!("{name}: replay: {e}"));
+    assert_eq!(replayed.statement, *s, "{name}");
+    verify(blob, &replayed.statement, &replayed.proof).unwrap_or_else(|e| panic!("{name}: replay: {e}"));
+    // A transcript the program doesn't follow is refused.
+    let mut wrong = s.transcript.clone();
+    wrong.calls[0].number ^= 0x40;
+    assert!(prove_replaying(blob, "call", 1 << 40, &wrong, true, |_| {}).is_err(), "{name}");
 }
 
 #[test]
