@@ -33,7 +33,7 @@ mod verify;
 pub mod witness;
 
 pub use proof::{ProofBytesError, MAX_PROOF_BYTES};
-pub use statement::Statement;
+pub use statement::{Ending, Statement};
 pub use transcript::{HostCall, Transcript};
 #[cfg(feature = "std")]
 pub use prove::{prove, prove_replaying, prove_with_host, prove_witness, ProveError, Proved, Stage};

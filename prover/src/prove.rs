@@ -107,7 +107,7 @@ pub fn prove_replaying(blob: &[u8], entry: &str, gas_limit: u64, transcript: &cr
     if let Some(e) = mismatch.take() {
         return Err(e);
     }
-    if proved.statement.transcript != *transcript || proved.statement.ended_by_host != ended_by_host {
+    if proved.statement.transcript != *transcript || proved.statement.ended_by_host() != ended_by_host {
         return Err(ProveError::Unsupported("the execution didn't make the transcript's host calls".into()));
     }
     Ok(proved)

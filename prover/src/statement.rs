@@ -8,11 +8,39 @@ use crate::chips::{cpu, index, registers};
 use crate::config::Val;
 use crate::transcript::Transcript;
 
+/// How an execution ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// It returned to its caller (jumped to the return address).
+    Returned,
+    /// The host ended it at its last host call (e.g. with its output: the bytes that
+    /// call read are in the transcript).
+    EndedByHost,
+    /// It trapped at an `ebreak`.
+    Ebreak,
+    /// It trapped at an `unimp` (Rust panics end here).
+    Unimp,
+}
+
+impl Ending {
+    /// The code in statements and the CPU table's public values.
+    pub fn code(self) -> u8 {
+        match self {
+            Ending::Returned => 0,
+            Ending::EndedByHost => 1,
+            Ending::Ebreak => 2,
+            Ending::Unimp => 3,
+        }
+    }
+
+    pub fn from_code(c: u8) -> Option<Ending> {
+        [Ending::Returned, Ending::EndedByHost, Ending::Ebreak, Ending::Unimp].into_iter().find(|e| e.code() == c)
+    }
+}
+
 /// "The program with code hash `code_hash`, started at code address `entry` with
-/// `gas_limit` gas and the host answering as `transcript` says, ends with `a0` and
-/// `a1` in those registers and `gas_left` gas left" — by returning to the caller, or,
-/// when `ended_by_host`, at its last host call (which the host ended, e.g. with its
-/// output: the bytes that call read are in the transcript).
+/// `gas_limit` gas and the host answering as `transcript` says, ends as `ending` says
+/// with `a0` and `a1` in those registers and `gas_left` gas left."
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
     pub code_hash: [u8; 32],
@@ -21,15 +49,19 @@ pub struct Statement {
     pub gas_left: u64,
     pub a0: u32,
     pub a1: u32,
-    pub ended_by_host: bool,
+    pub ending: Ending,
     pub transcript: Transcript,
 }
 
 /// Encoded length of the fixed part: hash, entry, gas limit, gas left, a0, a1,
-/// ended-by-host (little-endian); the transcript follows.
+/// the ending's code (little-endian); the transcript follows.
 pub const STATEMENT_FIXED_BYTES: usize = 32 + 4 + 8 + 8 + 4 + 4 + 1;
 
 impl Statement {
+    pub fn ended_by_host(&self) -> bool {
+        self.ending == Ending::EndedByHost
+    }
+
     pub fn gas_used(&self) -> u64 {
         self.gas_limit.saturating_sub(self.gas_left)
     }
@@ -42,16 +74,17 @@ impl Statement {
         out[44..52].copy_from_slice(&self.gas_left.to_le_bytes());
         out[52..56].copy_from_slice(&self.a0.to_le_bytes());
         out[56..60].copy_from_slice(&self.a1.to_le_bytes());
-        out[60] = self.ended_by_host as u8;
+        out[60] = self.ending.code();
         out.extend(self.transcript.to_bytes());
         out
     }
 
     /// Decodes a statement from the front of `bytes`; returns it and its length.
     pub fn from_bytes(bytes: &[u8]) -> Option<(Statement, usize)> {
-        if bytes.len() < STATEMENT_FIXED_BYTES || bytes[60] > 1 {
+        if bytes.len() < STATEMENT_FIXED_BYTES {
             return None;
         }
+        let ending = Ending::from_code(bytes[60])?;
         let (transcript, len) = Transcript::from_bytes(&bytes[STATEMENT_FIXED_BYTES..])?;
         let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap_or_default());
         let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or_default());
@@ -62,7 +95,7 @@ impl Statement {
             gas_left: u64_at(44),
             a0: u32_at(52),
             a1: u32_at(56),
-            ended_by_host: bytes[60] == 1,
+            ending,
             transcript,
         };
         Some((statement, STATEMENT_FIXED_BYTES + len))
@@ -74,7 +107,7 @@ impl Statement {
         self.gas_limit >> 48 == 0
             && self.gas_left <= self.gas_limit
             && self.transcript.calls.iter().all(|c| c.gas_left <= self.gas_limit)
-            && (!self.ended_by_host || !self.transcript.calls.is_empty())
+            && (!self.ended_by_host() || !self.transcript.calls.is_empty())
     }
 
     /// The public values of each table, in `chips::index` order.
@@ -84,6 +117,13 @@ impl Statement {
         let mut cpu_pv = alloc::vec![Val::from_u32(self.entry)];
         cpu_pv.extend(limbs(self.gas_limit));
         cpu_pv.extend(limbs(self.gas_left));
+        let e = self.ending;
+        cpu_pv.extend([e == Ending::Returned, e == Ending::EndedByHost, matches!(e, Ending::Ebreak | Ending::Unimp)].map(Val::from_bool));
+        cpu_pv.push(Val::from_u32(match e {
+            Ending::Ebreak => 1,
+            Ending::Unimp => 2,
+            _ => 0,
+        }));
         // (the heap base, the last CPU public value, comes from the program: `Circuit`)
         debug_assert_eq!(cpu_pv.len() + 1, cpu::public::WIDTH);
         let bytes = |x: u32| (0..4).map(move |i| Val::from_u32((x >> (8 * i)) & 0xff));

@@ -103,7 +103,7 @@ impl VerifyingKey {
             return Err(VerifyError::BadStatement);
         }
         let (clks, proof) = proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)?;
-        let host = HostTables::new(&statement.transcript, &clks, statement.ended_by_host)
+        let host = HostTables::new(&statement.transcript, &clks, statement.ended_by_host())
             .ok_or_else(|| VerifyError::WrongShape("the host calls' steps don't fit the transcript".into()))?;
         let circuit = self.circuit.with_host(host);
         let airs = circuit.airs();

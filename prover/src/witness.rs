@@ -13,6 +13,7 @@ use rivet_vm::trace::TraceEvent;
 use rivet_vm::{GuestInstance, Interrupt, Program, Reg};
 
 use crate::chips::host::HostTables;
+use crate::statement::Ending;
 use crate::transcript::{HostCall, Transcript};
 
 use crate::buses::op;
@@ -270,7 +271,7 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
         vm.run();
     })
     .and_then(|w| {
-        if w.statement.ended_by_host {
+        if w.statement.ended_by_host() {
             Err(ProveError::Unsupported("the program makes host calls: prove it with a host (`rivet-vm prove` serves the development host's)".into()))
         } else {
             Ok(w)
@@ -294,11 +295,18 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     let mut recorder = Recorder { inner: instance, calls: Vec::new(), open: None, reads: Default::default(), last: None };
     drive(&mut recorder);
     recorder.close();
-    let ended_by_host = match recorder.last {
-        Some(Interrupt::Finished) => false,
-        Some(Interrupt::HostCall(_)) => true,
-        other => return Err(ProveError::Unsupported(format!("executions that end in {other:?} (only returns and host-ended runs are provable yet)"))),
+    let ending = match recorder.last {
+        Some(Interrupt::Finished) => Ending::Returned,
+        Some(Interrupt::HostCall(_)) => Ending::EndedByHost,
+        Some(Interrupt::Trap(rivet_vm::Trap { kind: rivet_vm::TrapKind::Ebreak, .. })) => Ending::Ebreak,
+        Some(Interrupt::Trap(rivet_vm::Trap { kind: rivet_vm::TrapKind::Unimp, .. })) => Ending::Unimp,
+        other => {
+            return Err(ProveError::Unsupported(format!(
+                "executions that end in {other:?} (returns, host-ended runs, ebreak and unimp are provable; memory and jump traps and out of gas not yet)"
+            )))
+        }
     };
+    let ended_by_host = ending == Ending::EndedByHost;
     let transcript = Transcript { calls: core::mem::take(&mut recorder.calls) };
     let final_gas = recorder.inner.gas_left();
     let events = recorder.inner.take_trace();
@@ -447,7 +455,8 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             }
             _ => {}
         }
-        row[cpu::NEXT_PC] = Val::from_u32(next_pc);
+        // A trap has no next instruction.
+        row[cpu::NEXT_PC] = if family == Family::Trap { Val::ZERO } else { Val::from_u32(next_pc) };
 
         // Gas.
         let charge = prev_transfer || d.block_start;
@@ -471,6 +480,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         row[cpu::GAS_BORROW + 1] = Val::from_bool(borrow1);
         gas = after_value;
         prev_transfer = matches!(family, Family::Branch | Family::Jal | Family::Jalr | Family::Ecall);
+        if family == Family::Trap {
+            halted = true;
+        }
 
         // A host call: its transcript entry, the registers and memory it touched.
         if family == Family::Ecall {
@@ -624,7 +636,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         gas_left: gas,
         a0: regs[rivet_vm::Reg::A0.index()],
         a1: regs[rivet_vm::Reg::A1.index()],
-        ended_by_host,
+        ending,
         transcript,
     };
     let host = HostTables::new(&statement.transcript, &ecall_clks, ended_by_host).ok_or_else(|| ProveError::Internal("host tables".into()))?;

@@ -15,7 +15,7 @@ fn prove_guest(name: &str, input: &[u8]) {
     let expected = DevHost::default().run(&module, "call", input, 1 << 40, false).expect("entry");
     let proved = prove_with_host(blob, "call", 1 << 40, |vm| drop(DevHost::default().drive(vm, input, |_| None)), |_| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
     let s = &proved.statement;
-    assert!(s.ended_by_host, "{name}: ends by returning its output through the host");
+    assert!(s.ended_by_host(), "{name}: ends by returning its output through the host");
     let last = s.transcript.calls.last().expect("host calls");
     assert_eq!(last.number, rivet_abi::host::RETURN, "{name}");
     let output: Vec<u8> = last.reads.iter().flat_map(|(_, b)| b.clone()).collect();

@@ -76,6 +76,28 @@ fn loads_stores_shifts_multiplications_and_divisions_prove() {
 }
 
 #[test]
+fn runs_that_end_in_ebreak_or_unimp_prove_their_trap() {
+    use rivet_prover::Ending;
+    for (word, ending) in [(encode(I::Ebreak), Ending::Ebreak), (encode(I::Unimp), Ending::Unimp)] {
+        let mut b = BlobBuilder::new();
+        b.stack_size = 4096;
+        let add = encode(I::OpImm { op: rivet_vm::isa::AluOp::Add, rd: Reg::A0, rs1: Reg::ZERO, imm: 5 });
+        b.code_words(&[add, word, encode(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 })]).entry("call", 0);
+        let blob = b.to_bytes();
+        let proved = prove(&blob, "call", GAS, |_| {}).unwrap();
+        assert_eq!((proved.statement.ending, proved.statement.a0, proved.statement.gas_used()), (ending, 5, 2));
+        verify(&blob, &proved.statement, &proved.proof).unwrap();
+        for other in [Ending::Returned, Ending::EndedByHost, Ending::Ebreak, Ending::Unimp] {
+            if other != ending {
+                let mut s = proved.statement.clone();
+                s.ending = other;
+                assert!(verify(&blob, &s, &proved.proof).is_err(), "{ending:?} proven as {other:?}");
+            }
+        }
+    }
+}
+
+#[test]
 fn garbled_or_truncated_proof_bytes_are_errors_not_panics() {
     let blob = program(3);
     let proved = prove(&blob, "call", GAS, |_| {}).unwrap();
@@ -103,8 +125,9 @@ fn executions_the_air_does_not_cover_yet_are_refused_clearly() {
     b.code_words(&[encode(I::Ecall), encode(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 })]).entry("call", 0);
     let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("host calls need a host");
     assert!(e.to_string().contains("with a host"), "{e}");
-    b.code_words(&[encode(I::Ebreak)]);
-    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("traps are not provable yet");
+    let load = encode(I::Load { kind: rivet_vm::isa::LoadKind::Word, rd: Reg::A0, rs1: Reg::ZERO, offset: 0 });
+    b.code_words(&[load]);
+    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("memory traps are not provable yet");
     assert!(e.to_string().contains("not provable yet"), "{e}");
     assert!(prove(b"not a blob", "call", GAS, |_| {}).is_err());
     assert!(prove(&program(1), "nope", GAS, |_| {}).is_err());

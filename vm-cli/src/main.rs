@@ -150,12 +150,13 @@ fn print_statement(s: &rivet_prover::Statement) {
     println!("entry: {:#x}", s.entry);
     println!("gas limit: {}, gas used: {}", s.gas_limit, s.gas_used());
     println!("host calls: {}", s.transcript.calls.len());
-    match s.transcript.calls.last().filter(|_| s.ended_by_host) {
-        Some(last) => {
+    match (s.ending, s.transcript.calls.last()) {
+        (rivet_prover::Ending::EndedByHost, Some(last)) => {
             let read: Vec<u8> = last.reads.iter().flat_map(|(_, b)| b.iter().copied()).collect();
             println!("ended at host call {} (a0 = {:#x}), which read: {}", last.number, last.args[0], hex(&read));
         }
-        None => println!("returned with a0: {:#x}, a1: {:#x}", s.a0, s.a1),
+        (rivet_prover::Ending::Returned, _) => println!("returned with a0: {:#x}, a1: {:#x}", s.a0, s.a1),
+        (ending, _) => println!("trapped ({ending:?}) with gas used {}", s.gas_used()),
     }
 }
 

@@ -143,7 +143,7 @@ fn prove_writes_a_proof_that_verify_accepts_and_a_damaged_one_it_rejects() {
     assert!(o.status.success() && stdout(&o).contains("which read: 19000000"), "{o:?}");
     // What the AIR can't prove yet is refused with the reason.
     let mut b = rivet_vm::BlobBuilder::new();
-    b.code_words(&[0x0010_0073]).entry("call", 0); // ebreak
+    b.code_words(&[0x0000_2503]).entry("call", 0); // lw a0, 0(x0): a load fault
     let trap = dir.join("trap.blob");
     std::fs::write(&trap, b.to_bytes()).unwrap();
     let o = rivet_vm(&["prove", trap.to_str().unwrap(), "-o", p]);

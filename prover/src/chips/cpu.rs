@@ -28,7 +28,9 @@ columns!(@acc decoded::WIDTH;
 /// Public values: the entry pc, the gas limit and the gas left, in 16-bit limbs.
 pub mod public {
     use crate::columns::columns;
-    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3], HEAP_BASE }
+    // The ending: returned, ended by the host, trapped, and the trap's code
+    // (1 ebreak, 2 unimp), then the heap base (from the program).
+    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3], RETURNED, HOST_ENDED, TRAPPED, TRAP_CODE, HEAP_BASE }
 }
 
 /// Register accesses per row: rs1, rs2, rd.
@@ -148,11 +150,18 @@ impl CpuChip {
             seq * e(r[PC4]) + e(r[F_BRANCH]) * branch_next + e(r[F_JAL]) * e(r[TARGET]) + e(r[F_JALR]) * jalr_target,
         );
         builder.when_transition().assert_zero(next_real.clone() * (e(n[PC]) - e(r[NEXT_PC])));
-        // The run ends exactly at a halting jalr, or at the host call the host ended.
+        // The run ends exactly at a halting jalr, at the host call the host ended, or
+        // at a trapping instruction; which of them, and the trap, are public.
         builder.assert_bool(r[END]);
         builder.assert_zero(e(r[END]) * (AB::Expr::ONE - e(r[F_ECALL])));
-        builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (AB::Expr::ONE - e(r[HALT]) - e(r[END])));
-        builder.when_transition().assert_zero((e(r[HALT]) + e(r[END])) * next_real.clone());
+        let ends = e(r[HALT]) + e(r[END]) + e(r[F_TRAP]);
+        let last = real.clone() - next_real.clone();
+        builder.when_transition().assert_zero(last.clone() * (AB::Expr::ONE - ends.clone()));
+        builder.when_transition().assert_zero(ends * next_real.clone());
+        builder.when_transition().assert_zero(last.clone() * (e(r[HALT]) - pv[public::RETURNED].clone()));
+        builder.when_transition().assert_zero(last.clone() * (e(r[END]) - pv[public::HOST_ENDED].clone()));
+        builder.when_transition().assert_zero(last * (e(r[F_TRAP]) - pv[public::TRAPPED].clone()));
+        builder.assert_zero(e(r[F_TRAP]) * (e(r[ALU_OP]) - pv[public::TRAP_CODE].clone()));
 
         // Host calls: the transcript's row for this step gives t0 (read above as
         // rs1), the gas and heap top after the call, and whether the run ended.

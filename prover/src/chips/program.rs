@@ -22,14 +22,14 @@ pub mod decoded {
     use super::columns;
     columns! {
         PC,
-        F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE, F_ECALL,
+        F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE, F_ECALL, F_TRAP,
         ALU_OP, MEM_KIND, RD, RS1, RS2, WRITES_RD,
         IMM[4], STATIC[4],
         PC4, TARGET,
         COST_LO, COST_HI, BLOCK_START,
     }
     /// The instruction-family flags; at most one is set, none for padding.
-    pub const FLAGS: [usize; 10] = [F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE, F_ECALL];
+    pub const FLAGS: [usize; 11] = [F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE, F_ECALL, F_TRAP];
 }
 
 /// Main columns: how many times the row was executed.
@@ -68,6 +68,8 @@ pub enum Family {
     Load,
     Store,
     Ecall,
+    /// ebreak or unimp: the run ends here (`alu_op` holds 1 or 2).
+    Trap,
 }
 
 impl Family {
@@ -84,6 +86,7 @@ impl Family {
             Family::Load => F_LOAD,
             Family::Store => F_STORE,
             Family::Ecall => F_ECALL,
+            Family::Trap => F_TRAP,
         }
     }
 }
@@ -199,9 +202,15 @@ pub fn decode(program: &Program, index: usize) -> Decoded {
             d.family = Some(Family::Ecall);
             d.rs1 = rivet_vm::Reg::T0.index() as u32;
         }
-        // ebreak and unimp always trap: executions ending in a trap are not in the
-        // AIR yet.
-        _ => {}
+        Instruction::Ebreak => {
+            d.family = Some(Family::Trap);
+            d.alu_op = 1;
+        }
+        Instruction::Unimp => {
+            d.family = Some(Family::Trap);
+            d.alu_op = 2;
+        }
+        // Every RV32EM instruction is covered.
     }
     d.writes_rd = d.rd != 0 && matches!(d.family, Some(Family::AluReg | Family::AluImm | Family::Lui | Family::Auipc | Family::Jal | Family::Jalr | Family::Load));
     d
