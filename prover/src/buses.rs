@@ -11,6 +11,8 @@
 //!   and zero-init tables put initial values and take final ones.
 //! - `HOSTCALL`: the CPU's `ecall` row takes `(clk, t0, gas left, heap top, ended)`
 //!   from the host-call table (the public transcript).
+//! - `COST`: `(pc, entry cost, block start)` from the program table, for the row that
+//!   proves the next block can't be paid (out of gas).
 //! - `ALU`: the CPU asks for `(op, a, b, result)`; the ALU tables answer.
 //! - `U16`: 16-bit range checks (a byte `b` is checked as `256·b < 2^16`).
 //! - `BITWISE`: byte-wise and/or/xor, from the byte table.
@@ -21,6 +23,7 @@ pub const ALU: &str = "alu";
 pub const MEMOP: &str = "memop";
 pub const MEMORY: &str = "memory";
 pub const HOSTCALL: &str = "hostcall";
+pub const COST: &str = "cost";
 pub const U16: &str = "u16";
 pub const BITWISE: &str = "bitwise";
 

@@ -20,6 +20,8 @@ pub enum Ending {
     Ebreak,
     /// It trapped at an `unimp` (Rust panics end here).
     Unimp,
+    /// Entering the next block would have cost more gas than was left.
+    OutOfGas,
 }
 
 impl Ending {
@@ -30,11 +32,12 @@ impl Ending {
             Ending::EndedByHost => 1,
             Ending::Ebreak => 2,
             Ending::Unimp => 3,
+            Ending::OutOfGas => 4,
         }
     }
 
     pub fn from_code(c: u8) -> Option<Ending> {
-        [Ending::Returned, Ending::EndedByHost, Ending::Ebreak, Ending::Unimp].into_iter().find(|e| e.code() == c)
+        [Ending::Returned, Ending::EndedByHost, Ending::Ebreak, Ending::Unimp, Ending::OutOfGas].into_iter().find(|e| e.code() == c)
     }
 }
 
@@ -124,6 +127,7 @@ impl Statement {
             Ending::Unimp => 2,
             _ => 0,
         }));
+        cpu_pv.push(Val::from_bool(e == Ending::OutOfGas));
         // (the heap base, the last CPU public value, comes from the program: `Circuit`)
         debug_assert_eq!(cpu_pv.len() + 1, cpu::public::WIDTH);
         let bytes = |x: u32| (0..4).map(move |i| Val::from_u32((x >> (8 * i)) & 0xff));

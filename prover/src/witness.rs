@@ -300,9 +300,10 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         Some(Interrupt::HostCall(_)) => Ending::EndedByHost,
         Some(Interrupt::Trap(rivet_vm::Trap { kind: rivet_vm::TrapKind::Ebreak, .. })) => Ending::Ebreak,
         Some(Interrupt::Trap(rivet_vm::Trap { kind: rivet_vm::TrapKind::Unimp, .. })) => Ending::Unimp,
+        Some(Interrupt::OutOfGas) => Ending::OutOfGas,
         other => {
             return Err(ProveError::Unsupported(format!(
-                "executions that end in {other:?} (returns, host-ended runs, ebreak and unimp are provable; memory and jump traps and out of gas not yet)"
+                "executions that end in {other:?} (returns, host-ended runs, ebreak, unimp and out of gas are provable; memory and jump traps not yet)"
             )))
         }
     };
@@ -562,6 +563,38 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             }
         }
     }
+    let mut program_cost_mult = vec![0u32; 1 << chip.log_height];
+    if ending == Ending::OutOfGas {
+        // The last step is followed by the entry the gas didn't cover.
+        let Some(TraceEvent::OutOfGas { pc, needed }) = events.last() else {
+            return Err(ProveError::Internal("out of gas without its trace event".into()));
+        };
+        if steps.is_empty() {
+            return Err(ProveError::Unsupported("running out of gas before the first instruction".into()));
+        }
+        let index = program.index_of_pc(*pc).ok_or_else(|| ProveError::Internal("out of gas outside the code".into()))?;
+        let d = chip.rows[index];
+        if gas >> 32 != 0 || (*needed as u64) <= gas || d.entry_cost != *needed {
+            return Err(ProveError::Internal(format!("out of gas entering {pc:#x}: needed {needed}, left {gas}")));
+        }
+        let width = cpu::WIDTH;
+        let at = cpu_rows.values.len() - width;
+        let row = &mut cpu_rows.values[at..];
+        if row[cpu::NEXT_PC] != Val::from_u32(*pc) {
+            return Err(ProveError::Internal("out of gas elsewhere than the next instruction".into()));
+        }
+        let diff = *needed as u64 - gas - 1;
+        row[cpu::OOG] = Val::ONE;
+        row[cpu::NEXT_COST_LO] = Val::from_u32(needed & 0xffff);
+        row[cpu::NEXT_COST_HI] = Val::from_u32(needed >> 16);
+        row[cpu::NEXT_BS] = Val::from_bool(d.block_start);
+        row[cpu::OOG_LO] = Val::from_u64(diff & 0xffff);
+        row[cpu::OOG_HI] = Val::from_u64(diff >> 16);
+        alu.counts.u16[(diff & 0xffff) as usize] += 1;
+        alu.counts.u16[((diff >> 16) << 5) as usize] += 1;
+        program_cost_mult[index] += 1;
+        halted = true;
+    }
     if !halted {
         return Err(ProveError::Internal("the execution did not end at a return or a host call".into()));
     }
@@ -577,9 +610,10 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     for (i, row) in cpu_trace.values.chunks_mut(cpu::WIDTH).enumerate().skip(step_count) {
         row[cpu::CLK] = Val::from_u64(i as u64);
     }
-    let mut program_trace = RowMajorMatrix::new(Val::zero_vec(1 << chip.log_height), 1);
-    for (v, m) in program_trace.values.iter_mut().zip(&program_mult) {
-        *v = Val::from_u32(*m);
+    let mut program_trace = RowMajorMatrix::new(Val::zero_vec(2 << chip.log_height), 2);
+    for (row, (m, c)) in program_trace.values.chunks_mut(2).zip(program_mult.iter().zip(&program_cost_mult)) {
+        row[crate::chips::program::MULT] = Val::from_u32(*m);
+        row[crate::chips::program::M_COST] = Val::from_u32(*c);
     }
     let mut registers_trace = RowMajorMatrix::new(Val::zero_vec(16 * registers::main::WIDTH), registers::main::WIDTH);
     for (r, row) in registers_trace.values.chunks_mut(registers::main::WIDTH).enumerate() {

@@ -98,6 +98,25 @@ fn runs_that_end_in_ebreak_or_unimp_prove_their_trap() {
 }
 
 #[test]
+fn running_out_of_gas_proves_the_next_block_was_unaffordable() {
+    use rivet_prover::Ending;
+    let blob = program(1000);
+    let full = prove(&blob, "call", GAS, |_| {}).unwrap().statement.gas_used();
+    for limit in [7, 100, full / 2, full - 1] {
+        let proved = prove(&blob, "call", limit, |_| {}).unwrap_or_else(|e| panic!("gas {limit}: {e}"));
+        assert_eq!(proved.statement.ending, Ending::OutOfGas, "gas {limit}");
+        assert!(proved.statement.gas_left < 30, "gas {limit}: {} left", proved.statement.gas_left);
+        verify(&blob, &proved.statement, &proved.proof).unwrap_or_else(|e| panic!("gas {limit}: {e}"));
+        let mut s = proved.statement.clone();
+        s.ending = Ending::Returned;
+        assert!(verify(&blob, &s, &proved.proof).is_err(), "gas {limit}");
+        let mut s = proved.statement.clone();
+        s.gas_left += 1;
+        assert!(verify(&blob, &s, &proved.proof).is_err(), "gas {limit}");
+    }
+}
+
+#[test]
 fn garbled_or_truncated_proof_bytes_are_errors_not_panics() {
     let blob = program(3);
     let proved = prove(&blob, "call", GAS, |_| {}).unwrap();

@@ -21,6 +21,7 @@ columns!(@acc decoded::WIDTH;
     PREV_TS[3], TS_LO[3], TS_HI[3],
     HALF0, BIT0, HALT, END, NEXT_PC,
     HOST_GAS[3], HOST_HEAP, HEAP,
+    OOG, NEXT_COST_LO, NEXT_COST_HI, NEXT_BS, OOG_LO, OOG_HI,
     CHARGE, GAS[3], GAS_AFTER[3], GAS_BORROW[2],
     CLK,
 );
@@ -30,7 +31,7 @@ pub mod public {
     use crate::columns::columns;
     // The ending: returned, ended by the host, trapped, and the trap's code
     // (1 ebreak, 2 unimp), then the heap base (from the program).
-    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3], RETURNED, HOST_ENDED, TRAPPED, TRAP_CODE, HEAP_BASE }
+    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3], RETURNED, HOST_ENDED, TRAPPED, TRAP_CODE, OUT_OF_GAS, HEAP_BASE }
 }
 
 /// Register accesses per row: rs1, rs2, rd.
@@ -154,13 +155,15 @@ impl CpuChip {
         // at a trapping instruction; which of them, and the trap, are public.
         builder.assert_bool(r[END]);
         builder.assert_zero(e(r[END]) * (AB::Expr::ONE - e(r[F_ECALL])));
-        let ends = e(r[HALT]) + e(r[END]) + e(r[F_TRAP]);
+        builder.assert_bool(r[OOG]);
+        let ends = e(r[HALT]) + e(r[END]) + e(r[F_TRAP]) + e(r[OOG]);
         let last = real.clone() - next_real.clone();
         builder.when_transition().assert_zero(last.clone() * (AB::Expr::ONE - ends.clone()));
         builder.when_transition().assert_zero(ends * next_real.clone());
         builder.when_transition().assert_zero(last.clone() * (e(r[HALT]) - pv[public::RETURNED].clone()));
         builder.when_transition().assert_zero(last.clone() * (e(r[END]) - pv[public::HOST_ENDED].clone()));
-        builder.when_transition().assert_zero(last * (e(r[F_TRAP]) - pv[public::TRAPPED].clone()));
+        builder.when_transition().assert_zero(last.clone() * (e(r[F_TRAP]) - pv[public::TRAPPED].clone()));
+        builder.when_transition().assert_zero(last * (e(r[OOG]) - pv[public::OUT_OF_GAS].clone()));
         builder.assert_zero(e(r[F_TRAP]) * (e(r[ALU_OP]) - pv[public::TRAP_CODE].clone()));
 
         // Host calls: the transcript's row for this step gives t0 (read above as
@@ -176,6 +179,8 @@ impl CpuChip {
 
         // Gas: charged on entering a block start or after a jump or branch.
         builder.assert_bool(r[CHARGE]);
+        let transfer_for_oog = transfer.clone();
+        let mut gas_next: alloc::vec::Vec<AB::Expr> = alloc::vec::Vec::new();
         let (bs, t) = (e(n[BLOCK_START]), transfer);
         builder.when_transition().assert_zero(next_real.clone() * (e(n[CHARGE]) - (bs.clone() + t.clone() - bs * t)));
         // gas_after = gas - charge·cost in 16-bit limbs, never below zero.
@@ -193,7 +198,22 @@ impl CpuChip {
             let continues = e(r[GAS_AFTER + i]) + ecall.clone() * (e(r[HOST_GAS + i]) - e(r[GAS_AFTER + i]));
             builder.when_transition().assert_zero(next_real.clone() * (e(n[GAS + i]) - continues.clone()));
             // What is left at the end is public.
-            builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (continues - pv[public::GAS_LEFT + i].clone()));
+            builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (continues.clone() - pv[public::GAS_LEFT + i].clone()));
+            gas_next.push(continues);
         }
+        // Out of gas: the run ends before entering the next instruction, which would
+        // be charged (a block start, or after a jump, branch or host call) more than
+        // is left: cost - gas - 1 = lo + 2^16·hi >= 0, with gas below 2^32.
+        let oog = e(r[OOG]);
+        let fields = [e(r[NEXT_PC]), e(r[NEXT_COST_LO]), e(r[NEXT_COST_HI]), e(r[NEXT_BS])];
+        builder.push_interaction(buses::COST, fields, bool_count(-oog.clone()));
+        let (nbs, t) = (e(r[NEXT_BS]), transfer_for_oog);
+        builder.assert_zero(oog.clone() * (AB::Expr::ONE - (nbs.clone() + t.clone() - nbs * t)));
+        builder.assert_zero(oog.clone() * gas_next[2].clone());
+        let cost = e(r[NEXT_COST_LO]) + e(r[NEXT_COST_HI]) * c(1 << 16);
+        let left = gas_next[0].clone() + gas_next[1].clone() * c(1 << 16);
+        builder.assert_zero(oog.clone() * (cost - left - AB::Expr::ONE - e(r[OOG_LO]) - e(r[OOG_HI]) * c(1 << 16)));
+        u16_check(builder, e(r[OOG_LO]), oog.clone());
+        u16_check(builder, e(r[OOG_HI]) * c(1 << 5), oog);
     }
 }

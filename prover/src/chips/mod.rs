@@ -177,7 +177,7 @@ impl RivetAir {
 impl<F: Field> BaseAir<F> for RivetAir {
     fn width(&self) -> usize {
         match self {
-            RivetAir::Program(_) => 1,
+            RivetAir::Program(_) => 2,
             RivetAir::Cpu(_) => cpu::WIDTH,
             RivetAir::Registers(_) => registers::main::WIDTH,
             RivetAir::Bytes(_) => bytes::main::WIDTH,

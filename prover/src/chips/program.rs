@@ -32,8 +32,10 @@ pub mod decoded {
     pub const FLAGS: [usize; 11] = [F_ALU_R, F_ALU_I, F_LUI, F_AUIPC, F_BRANCH, F_JAL, F_JALR, F_LOAD, F_STORE, F_ECALL, F_TRAP];
 }
 
-/// Main columns: how many times the row was executed.
+/// Main columns: how many times the row was executed, and how many times a run
+/// ran out of gas entering it.
 pub const MULT: usize = 0;
+pub const M_COST: usize = 1;
 
 /// One instruction, decoded for the AIR.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -269,7 +271,9 @@ impl ProgramChip {
         let pre = builder.preprocessed().clone();
         let pre = pre.current_slice();
         let main = builder.main();
-        let mult = main.current_slice()[MULT];
+        let (mult, m_cost) = (main.current_slice()[MULT], main.current_slice()[M_COST]);
         builder.push_interaction(buses::PROGRAM, pre.iter().map(|&v| v.into()), Count::provided(mult.into()));
+        let cost = [pre[decoded::PC], pre[decoded::COST_LO], pre[decoded::COST_HI], pre[decoded::BLOCK_START]];
+        builder.push_interaction(buses::COST, cost.map(Into::into), Count::provided(m_cost.into()));
     }
 }
