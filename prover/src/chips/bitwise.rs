@@ -32,15 +32,7 @@ impl BitwiseChip {
     pub fn eval<AB: InteractionBuilder>(&self, builder: &mut AB) {
         let main = builder.main();
         let r = main.current_slice();
-        let flags = [(r[IS_AND], op::AND), (r[IS_OR], op::OR), (r[IS_XOR], op::XOR)];
-        let mut real = AB::Expr::ZERO;
-        let mut code = AB::Expr::ZERO;
-        for (f, c) in flags {
-            builder.assert_bool(f);
-            real += f.into();
-            code += f.into() * AB::Expr::from_u32(c);
-        }
-        builder.assert_bool(real.clone());
+        let (real, code) = crate::chips::one_of(builder, r, &[(IS_AND, op::AND), (IS_OR, op::OR), (IS_XOR, op::XOR)]);
         for i in 0..4 {
             let fields = [code.clone(), r[A + i].into(), r[B + i].into(), r[C + i].into()];
             builder.push_interaction(buses::BITWISE, fields, bool_count(-real.clone()));

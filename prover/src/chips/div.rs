@@ -114,14 +114,7 @@ impl DivChip {
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
         let one = AB::Expr::ONE;
-        let mut real = AB::Expr::ZERO;
-        let mut code = AB::Expr::ZERO;
-        for (f, k) in OPS {
-            builder.assert_bool(r[f]);
-            real += e(r[f]);
-            code += e(r[f]) * c(k);
-        }
-        builder.assert_bool(real.clone());
+        let (real, code) = crate::chips::one_of(builder, r, &OPS);
         let signed = e(r[IS_DIV]) + e(r[IS_REM]);
 
         // Sign bits (zero for the unsigned forms).

@@ -127,6 +127,16 @@ impl HostTables {
     }
 }
 
+/// The public (periodic) columns, as the main-trace copies `copy` the constraints tie
+/// them to.
+fn public_copy<AB: InteractionBuilder>(builder: &mut AB, copy: &[AB::Var]) -> Vec<AB::Expr> {
+    let periodic: Vec<AB::Expr> = builder.periodic_values().iter().map(|&v| v.into()).collect();
+    for (&c, v) in copy.iter().zip(periodic) {
+        builder.assert_eq(c, v);
+    }
+    copy.iter().map(|&c| c.into()).collect()
+}
+
 fn to_field<F: Field>(cols: &[Vec<u32>]) -> Vec<Vec<F>> {
     cols.iter().map(|c| c.iter().map(|&v| F::from_u32(v)).collect()).collect()
 }
@@ -152,11 +162,7 @@ impl HostCallChip {
         use call::public as p;
         let main = builder.main();
         let m = main.current_slice();
-        let periodic: Vec<AB::Expr> = builder.periodic_values().iter().map(|&v| v.into()).collect();
-        for (i, v) in periodic.into_iter().enumerate() {
-            builder.assert_eq(m[call::PUB + i], v);
-        }
-        let pv: Vec<AB::Expr> = (0..p::WIDTH).map(|i| m[call::PUB + i].into()).collect();
+        let pv = public_copy(builder, &m[call::PUB..call::PUB + p::WIDTH]);
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
         let real = pv[p::REAL].clone();
@@ -198,11 +204,7 @@ impl HostMemoryChip {
         use memory::public as p;
         let main = builder.main();
         let m = main.current_slice();
-        let periodic: Vec<AB::Expr> = builder.periodic_values().iter().map(|&v| v.into()).collect();
-        for (i, v) in periodic.into_iter().enumerate() {
-            builder.assert_eq(m[memory::PUB + i], v);
-        }
-        let pv: Vec<AB::Expr> = (0..p::WIDTH).map(|i| m[memory::PUB + i].into()).collect();
+        let pv = public_copy(builder, &m[memory::PUB..memory::PUB + p::WIDTH]);
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
         let real = pv[p::REAL].clone();

@@ -71,14 +71,7 @@ impl LtChip {
     pub fn eval<AB: InteractionBuilder>(&self, builder: &mut AB) {
         let main = builder.main();
         let r = main.current_slice();
-        let mut real = AB::Expr::ZERO;
-        let mut code = AB::Expr::ZERO;
-        for (f, c) in OPS {
-            builder.assert_bool(r[f]);
-            real += r[f].into();
-            code += r[f].into() * AB::Expr::from_u32(c);
-        }
-        builder.assert_bool(real.clone());
+        let (real, code) = crate::chips::one_of(builder, r, &OPS);
         let base = AB::Expr::from_u32(256);
         // a - b - borrow_in + 256·borrow_out = d, byte by byte.
         for i in 0..4 {

@@ -209,14 +209,7 @@ impl MemoryChip {
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
 
-        let mut real = AB::Expr::ZERO;
-        let mut code = AB::Expr::ZERO;
-        for (f, k) in FLAGS {
-            builder.assert_bool(r[f]);
-            real += e(r[f]);
-            code += e(r[f]) * c(k);
-        }
-        builder.assert_bool(real.clone());
+        let (real, code) = crate::chips::one_of(builder, r, &FLAGS);
         let loads = e(r[IS_LB]) + e(r[IS_LH]) + e(r[IS_LW]) + e(r[IS_LBU]) + e(r[IS_LHU]);
         let stores = e(r[IS_SB]) + e(r[IS_SH]) + e(r[IS_SW]);
         let halves = e(r[IS_LH]) + e(r[IS_LHU]) + e(r[IS_SH]);

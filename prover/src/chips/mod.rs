@@ -80,6 +80,20 @@ impl Circuit {
     }
 }
 
+/// Makes each operation flag of `ops` (column, code) boolean and at most one of them
+/// set; returns whether the row is used and the code of its operation.
+pub(crate) fn one_of<AB: InteractionBuilder>(builder: &mut AB, row: &[AB::Var], ops: &[(usize, u32)]) -> (AB::Expr, AB::Expr) {
+    let mut real = AB::Expr::ZERO;
+    let mut code = AB::Expr::ZERO;
+    for &(f, c) in ops {
+        builder.assert_bool(row[f]);
+        real += row[f].into();
+        code += row[f].into() * AB::Expr::from_u32(c);
+    }
+    builder.assert_bool(real.clone());
+    (real, code)
+}
+
 /// Every table, in the order the proof holds them.
 #[derive(Clone, Debug)]
 pub enum RivetAir {

@@ -75,14 +75,7 @@ impl MulChip {
         let r = main.current_slice();
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
-        let mut real = AB::Expr::ZERO;
-        let mut code = AB::Expr::ZERO;
-        for (f, k) in OPS {
-            builder.assert_bool(r[f]);
-            real += e(r[f]);
-            code += e(r[f]) * c(k);
-        }
-        builder.assert_bool(real.clone());
+        let (real, code) = crate::chips::one_of(builder, r, &OPS);
         // Sign bits, for the operands read as signed (a: mulh, mulhsu; b: mulh).
         let a_signed = e(r[IS_MULH]) + e(r[IS_MULHSU]);
         let b_signed = e(r[IS_MULH]);

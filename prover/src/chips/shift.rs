@@ -81,14 +81,7 @@ impl ShiftChip {
         let r = main.current_slice();
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
-        let mut real = AB::Expr::ZERO;
-        let mut code = AB::Expr::ZERO;
-        for (f, k) in OPS {
-            builder.assert_bool(r[f]);
-            real += e(r[f]);
-            code += e(r[f]) * c(k);
-        }
-        builder.assert_bool(real.clone());
+        let (real, code) = crate::chips::one_of(builder, r, &OPS);
         let right = e(r[IS_SRL]) + e(r[IS_SRA]);
         // s = b & 31 from b's low byte: five bits and the rest (< 8).
         let bits = |at: usize| (0..5).fold(AB::Expr::ZERO, |acc, i| acc + e(r[at + i]) * c(1 << i));
