@@ -88,3 +88,21 @@ fn collections() {
 fn minimal() {
     prove_guest("minimal", b"hello, prover");
 }
+
+/// Contracts whose host calls the development host serves (input, storage, output):
+/// the counter's deploy and call, and the looper running out of gas.
+#[test]
+fn contracts_the_development_host_can_serve() {
+    use rivet_prover::Ending;
+    let counter = rivet_test_programs::blob("counter");
+    let drive = |input: Vec<u8>| move |vm: &mut dyn rivet_vm::GuestInstance| drop(DevHost::default().drive(vm, &input, |_| None));
+    for (entry, input) in [("deploy", 41u32.to_le_bytes().to_vec()), ("call", vec![0u8])] {
+        let proved = prove_with_host(counter, entry, 1 << 30, drive(input), |_| {}).unwrap_or_else(|e| panic!("counter {entry}: {e}"));
+        assert!(proved.statement.transcript.calls.iter().any(|c| c.number == rivet_abi::host::STORAGE_SET), "counter {entry} stores");
+        verify(counter, &proved.statement, &proved.proof).unwrap_or_else(|e| panic!("counter {entry}: {e}"));
+    }
+    let looper = rivet_test_programs::blob("looper");
+    let proved = prove_with_host(looper, "call", 200_000, drive(Vec::new()), |_| {}).expect("looper");
+    assert_eq!(proved.statement.ending, Ending::OutOfGas);
+    verify(looper, &proved.statement, &proved.proof).expect("looper");
+}
