@@ -81,6 +81,16 @@ struct Counts {
 }
 
 impl Counts {
+    /// Writes `value` as limbs `lo` (16 bits) and `hi` (`hi_bits` bits) into `row`
+    /// and counts their range checks (the AIR's `limbs_below`/`limb_checks`).
+    fn limbs(&mut self, row: &mut [Val], lo: usize, hi: usize, value: u64, hi_bits: u32) {
+        let (l, h) = (value & 0xffff, value >> 16);
+        row[lo] = Val::from_u64(l);
+        row[hi] = Val::from_u64(h);
+        self.u16[l as usize] += 1;
+        self.u16[(h << (16 - hi_bits)) as usize] += 1;
+    }
+
     fn sign_of(&mut self, top_byte: u32) {
         self.and[(top_byte | (0x80 << 8)) as usize] += 1;
     }
@@ -425,13 +435,8 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             }
             let now = 8 * clk + k as u64 + 1;
             let prev = last_ts[reg as usize];
-            let diff = now - prev - 1;
-            let (lo, hi) = (diff & 0xffff, diff >> 16);
             row[cpu::PREV_TS + k] = Val::from_u64(prev);
-            row[cpu::TS_LO + k] = Val::from_u64(lo);
-            row[cpu::TS_HI + k] = Val::from_u64(hi);
-            alu.counts.u16[lo as usize] += 1;
-            alu.counts.u16[(hi << 5) as usize] += 1;
+            alu.counts.limbs(row, cpu::TS_LO + k, cpu::TS_HI + k, now - prev - 1, 11);
             last_ts[reg as usize] = now;
         }
         if d.writes_rd {
@@ -507,12 +512,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
                     return Err(ProveError::Internal(format!("host call argument a{j}: register {:#x}, transcript {arg:#x}", regs[reg])));
                 }
                 let now = 8 * clk + 5;
-                let diff = now - last_ts[reg] - 1;
-                hrow[crate::chips::host::call::PREV_TS + j] = Val::from_u64(last_ts[reg]);
-                hrow[crate::chips::host::call::TS_LO + j] = Val::from_u64(diff & 0xffff);
-                hrow[crate::chips::host::call::TS_HI + j] = Val::from_u64(diff >> 16);
-                alu.counts.u16[(diff & 0xffff) as usize] += 1;
-                alu.counts.u16[((diff >> 16) << 5) as usize] += 1;
+                use crate::chips::host::call::{PREV_TS, TS_HI, TS_LO};
+                hrow[PREV_TS + j] = Val::from_u64(last_ts[reg]);
+                alu.counts.limbs(hrow, TS_LO + j, TS_HI + j, now - last_ts[reg] - 1, 11);
                 last_ts[reg] = now;
             }
             for j in 0..2 {
@@ -535,14 +537,11 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
                     }
                 }
                 let now = 8 * clk + 7;
-                let diff = now - prev_ts - 1;
+                use crate::chips::host::memory::{OLD, PREV_TS, TS_HI, TS_LO};
                 let mrow = host_memory_rows.push();
-                set_bytes(mrow, crate::chips::host::memory::OLD, old);
-                mrow[crate::chips::host::memory::PREV_TS] = Val::from_u64(prev_ts);
-                mrow[crate::chips::host::memory::TS_LO] = Val::from_u64(diff & 0xffff);
-                mrow[crate::chips::host::memory::TS_HI] = Val::from_u64(diff >> 16);
-                alu.counts.u16[(diff & 0xffff) as usize] += 1;
-                alu.counts.u16[((diff >> 16) << 5) as usize] += 1;
+                set_bytes(mrow, OLD, old);
+                mrow[PREV_TS] = Val::from_u64(prev_ts);
+                alu.counts.limbs(mrow, TS_LO, TS_HI, now - prev_ts - 1, 11);
                 words.insert(w, (new, now));
             }
             gas = call.gas_left;
@@ -583,15 +582,11 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         if row[cpu::NEXT_PC] != Val::from_u32(*pc) {
             return Err(ProveError::Internal("out of gas elsewhere than the next instruction".into()));
         }
-        let diff = *needed as u64 - gas - 1;
         row[cpu::OOG] = Val::ONE;
         row[cpu::NEXT_COST_LO] = Val::from_u32(needed & 0xffff);
         row[cpu::NEXT_COST_HI] = Val::from_u32(needed >> 16);
         row[cpu::NEXT_BS] = Val::from_bool(d.block_start);
-        row[cpu::OOG_LO] = Val::from_u64(diff & 0xffff);
-        row[cpu::OOG_HI] = Val::from_u64(diff >> 16);
-        alu.counts.u16[(diff & 0xffff) as usize] += 1;
-        alu.counts.u16[((diff >> 16) << 5) as usize] += 1;
+        alu.counts.limbs(row, cpu::OOG_LO, cpu::OOG_HI, *needed as u64 - gas - 1, 11);
         program_cost_mult[index] += 1;
         halted = true;
     }
@@ -632,26 +627,16 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         use memory::zero_init::*;
         let row = zero_rows.push();
         row[REAL] = Val::ONE;
-        row[W_LO] = Val::from_u32(w & 0xffff);
-        row[W_HI] = Val::from_u32(w >> 16);
-        alu.counts.u16[(w & 0xffff) as usize] += 1;
-        alu.counts.u16[((w >> 16) << 6) as usize] += 1;
+        alu.counts.limbs(row, W_LO, W_HI, w as u64, 10);
         set_bytes(row, FINAL, value);
         row[FINAL_TS] = Val::from_u64(ts);
         let below = w < bounds.image_lo;
         row[BELOW] = Val::from_bool(below);
         let gap = if below { bounds.image_lo - 1 - w } else { w - bounds.image_hi };
-        row[D_LO] = Val::from_u32(gap & 0xffff);
-        row[D_HI] = Val::from_u32(gap >> 16);
-        alu.counts.u16[(gap & 0xffff) as usize] += 1;
-        alu.counts.u16[((gap >> 16) << 6) as usize] += 1;
+        alu.counts.limbs(row, D_LO, D_HI, gap as u64, 10);
         if let Some(&(next, _)) = zero_init.get(k + 1) {
-            let step = next - w - 1;
             row[NEXT_REAL] = Val::ONE;
-            row[N_LO] = Val::from_u32(step & 0xffff);
-            row[N_HI] = Val::from_u32(step >> 16);
-            alu.counts.u16[(step & 0xffff) as usize] += 1;
-            alu.counts.u16[((step >> 16) << 6) as usize] += 1;
+            alu.counts.limbs(row, N_LO, N_HI, (next - w - 1) as u64, 10);
         }
     }
 

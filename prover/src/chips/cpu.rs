@@ -13,7 +13,7 @@ use p3_lookup::{Count, InteractionBuilder};
 
 use crate::buses;
 pub use crate::chips::program::decoded::{self, *};
-use crate::chips::{bool_count, u16_check};
+use crate::chips::{bool_count, limbs_below, u16_check};
 use crate::columns::columns;
 
 columns!(@acc decoded::WIDTH;
@@ -96,11 +96,8 @@ impl CpuChip {
             builder.push_interaction(buses::REGISTERS, [e(r[reg]), o0, o1, o2, o3, e(prev)], bool_count(-count.clone()));
             let [v0, v1, v2, v3] = value(new);
             builder.push_interaction(buses::REGISTERS, [e(r[reg]), v0, v1, v2, v3, now.clone()], bool_count(count.clone()));
-            // prev < now: now - prev - 1 = lo + 2^16·hi with lo < 2^16, hi < 2^11.
-            let (lo, hi) = (r[TS_LO + k], r[TS_HI + k]);
-            builder.assert_zero(count.clone() * (now - e(prev) - AB::Expr::ONE - e(lo) - e(hi) * c(1 << 16)));
-            u16_check(builder, e(lo), count.clone());
-            u16_check(builder, e(hi) * c(1 << 5), count);
+            // prev < now: now - prev - 1 < 2^27.
+            limbs_below(builder, now - e(prev) - AB::Expr::ONE, r[TS_LO + k], r[TS_HI + k], 11, count);
         }
 
         // What rd gets: the ALU's result, or the decoded static value (a load's
@@ -212,8 +209,6 @@ impl CpuChip {
         builder.assert_zero(oog.clone() * gas_next[2].clone());
         let cost = e(r[NEXT_COST_LO]) + e(r[NEXT_COST_HI]) * c(1 << 16);
         let left = gas_next[0].clone() + gas_next[1].clone() * c(1 << 16);
-        builder.assert_zero(oog.clone() * (cost - left - AB::Expr::ONE - e(r[OOG_LO]) - e(r[OOG_HI]) * c(1 << 16)));
-        u16_check(builder, e(r[OOG_LO]), oog.clone());
-        u16_check(builder, e(r[OOG_HI]) * c(1 << 5), oog);
+        limbs_below(builder, cost - left - AB::Expr::ONE, r[OOG_LO], r[OOG_HI], 11, oog);
     }
 }

@@ -12,7 +12,7 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
 use crate::buses::{self, op};
-use crate::chips::{bool_count, u16_check, u16_of_bytes};
+use crate::chips::{bool_count, u16_check, u16_of_bytes, sign_bit};
 use crate::columns::columns;
 
 columns! {
@@ -119,10 +119,8 @@ impl DivChip {
 
         // Sign bits (zero for the unsigned forms).
         for (byte, neg) in [(A + 3, A_NEG), (B + 3, B_NEG), (Q + 3, Q_NEG), (R + 3, R_NEG)] {
-            builder.assert_bool(r[neg]);
             builder.assert_zero((one.clone() - signed.clone()) * e(r[neg]));
-            let fields = [c(op::AND), e(r[byte]), c(0x80), e(r[neg]) * c(0x80)];
-            builder.push_interaction(buses::BITWISE, fields, bool_count(-signed.clone()));
+            sign_bit(builder, r[byte], r[neg], signed.clone());
         }
         // q and r are the prover's: range-check them.
         for at in [Q, R] {

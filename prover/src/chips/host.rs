@@ -20,7 +20,7 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
 use crate::buses;
-use crate::chips::{bool_count, u16_check};
+use crate::chips::{bool_count, limbs_below};
 use crate::transcript::Transcript;
 
 pub mod call {
@@ -175,10 +175,7 @@ impl HostCallChip {
             let prev = e(m[call::PREV_TS + k]);
             builder.push_interaction(buses::REGISTERS, [reg.clone(), v0.clone(), v1.clone(), v2.clone(), v3.clone(), prev.clone()], bool_count(-real.clone()));
             builder.push_interaction(buses::REGISTERS, [reg.clone(), v0.clone(), v1.clone(), v2.clone(), v3.clone(), read_ts.clone()], bool_count(real.clone()));
-            let (lo, hi) = (e(m[call::TS_LO + k]), e(m[call::TS_HI + k]));
-            builder.assert_zero(real.clone() * (read_ts.clone() - prev - AB::Expr::ONE - lo.clone() - hi.clone() * c(1 << 16)));
-            u16_check(builder, lo, real.clone());
-            u16_check(builder, hi * c(1 << 5), real.clone());
+            limbs_below(builder, read_ts.clone() - prev - AB::Expr::ONE, m[call::TS_LO + k], m[call::TS_HI + k], 11, real.clone());
             if k < 2 {
                 // The result replaces the argument.
                 builder.push_interaction(buses::REGISTERS, [reg.clone(), v0, v1, v2, v3, read_ts.clone()], bool_count(-real.clone()));
@@ -229,9 +226,6 @@ impl HostMemoryChip {
         put.extend(new);
         put.push(now.clone());
         builder.push_interaction(buses::MEMORY, put, bool_count(real.clone()));
-        let (lo, hi) = (e(m[memory::TS_LO]), e(m[memory::TS_HI]));
-        builder.assert_zero(real.clone() * (now - prev - AB::Expr::ONE - lo.clone() - hi.clone() * c(1 << 16)));
-        u16_check(builder, lo, real.clone());
-        u16_check(builder, hi * c(1 << 5), real);
+        limbs_below(builder, now - prev - AB::Expr::ONE, m[memory::TS_LO], m[memory::TS_HI], 11, real);
     }
 }

@@ -7,7 +7,7 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
 use crate::buses::{self, op};
-use crate::chips::{bool_count, u16_of_bytes};
+use crate::chips::{bool_count, u16_of_bytes, sign_bit};
 use crate::columns::columns;
 
 columns! {
@@ -83,9 +83,7 @@ impl LtChip {
         u16_of_bytes(builder, [r[D + 2], r[D + 3]], real.clone());
         // Sign bits: a3 & 0x80 = 0x80·a_msb.
         for (byte, msb) in [(A + 3, A_MSB), (B + 3, B_MSB)] {
-            builder.assert_bool(r[msb]);
-            let fields = [AB::Expr::from_u32(op::AND), r[byte].into(), AB::Expr::from_u32(0x80), r[msb].into() * AB::Expr::from_u32(0x80)];
-            builder.push_interaction(buses::BITWISE, fields, bool_count(-real.clone()));
+            sign_bit(builder, r[byte], r[msb], real.clone());
         }
         let ltu: AB::Expr = r[BORROW + 3].into();
         let (am, bm): (AB::Expr, AB::Expr) = (r[A_MSB].into(), r[B_MSB].into());

@@ -21,7 +21,7 @@ use rivet_vm::isa::{LoadKind, StoreKind};
 use rivet_vm::Program;
 
 use crate::buses;
-use crate::chips::{bool_count, u16_check};
+use crate::chips::{bool_count, limb_checks, limbs_below, u16_check, sign_bit};
 use crate::columns::columns;
 
 /// Access kinds on the `MEMOP` bus.
@@ -238,12 +238,8 @@ impl MemoryChip {
         let above_store = stores.clone() - e(r[IN_STACK]);
         let lo = sb.clone() + above_store * (re - sb);
         let hi = ht.clone() + e(r[IN_STACK]) * (rb - ht);
-        builder.assert_zero(real.clone() * (word.clone() - lo - e(r[LD_LO]) - e(r[LD_HI]) * c(1 << 16)));
-        builder.assert_zero(real.clone() * (hi - AB::Expr::ONE - word.clone() - e(r[HD_LO]) - e(r[HD_HI]) * c(1 << 16)));
-        for (l, h) in [(LD_LO, LD_HI), (HD_LO, HD_HI)] {
-            u16_check(builder, e(r[l]), real.clone());
-            u16_check(builder, e(r[h]) * c(1 << 6), real.clone());
-        }
+        limbs_below(builder, word.clone() - lo, r[LD_LO], r[LD_HI], 10, real.clone());
+        limbs_below(builder, hi - AB::Expr::ONE - word.clone(), r[HD_LO], r[HD_HI], 10, real.clone());
 
         // The access: (word, old, prev) out, (word, new, now) in, prev < now.
         let now = e(r[CLK]) * c(8) + c(4);
@@ -252,9 +248,7 @@ impl MemoryChip {
         builder.push_interaction(buses::MEMORY, [word.clone(), o0, o1, o2, o3, e(r[PREV_TS])], bool_count(-real.clone()));
         let [n0, n1, n2, n3] = bytes(NEW);
         builder.push_interaction(buses::MEMORY, [word, n0, n1, n2, n3, now.clone()], bool_count(real.clone()));
-        builder.assert_zero(real.clone() * (now - e(r[PREV_TS]) - AB::Expr::ONE - e(r[TS_LO]) - e(r[TS_HI]) * c(1 << 16)));
-        u16_check(builder, e(r[TS_LO]), real.clone());
-        u16_check(builder, e(r[TS_HI]) * c(1 << 5), real.clone());
+        limbs_below(builder, now - e(r[PREV_TS]) - AB::Expr::ONE, r[TS_LO], r[TS_HI], 11, real.clone());
 
         // Loads keep the word; stores merge their bytes in.
         let o = |j: usize| e(r[O + j]);
@@ -273,11 +267,9 @@ impl MemoryChip {
         builder.assert_eq(r[HALF_LO], o(0) * old(0) + o(2) * old(2));
         builder.assert_eq(r[HALF_HI], o(0) * old(1) + o(2) * old(3));
         let (byte, half_lo, half_hi) = (e(r[BYTE]), e(r[HALF_LO]), e(r[HALF_HI]));
-        builder.assert_bool(r[SIGN]);
         builder.assert_eq(r[SIGN_SRC], e(r[IS_LB]) * byte.clone() + e(r[IS_LH]) * half_hi.clone());
         let signed = e(r[IS_LB]) + e(r[IS_LH]);
-        let sign_fields = [c(crate::buses::op::AND), e(r[SIGN_SRC]), c(0x80), e(r[SIGN]) * c(0x80)];
-        builder.push_interaction(buses::BITWISE, sign_fields, bool_count(-signed.clone()));
+        sign_bit(builder, r[SIGN_SRC], r[SIGN], signed.clone());
         builder.assert_zero((AB::Expr::ONE - signed.clone()) * e(r[SIGN]));
         let fill = e(r[SIGN]) * c(0xff);
         let bytes_only = e(r[IS_LB]) + e(r[IS_LBU]);
@@ -381,17 +373,13 @@ impl ZeroInitChip {
         // Words below 2^26 (all data addresses), so the order can't wrap around.
         let w = e(r[W_LO]) + e(r[W_HI]) * c(1 << 16);
         let next_w = e(n[W_LO]) + e(n[W_HI]) * c(1 << 16);
-        u16_check(builder, e(r[W_LO]), e(r[REAL]));
-        u16_check(builder, e(r[W_HI]) * c(1 << 6), e(r[REAL]));
+        limb_checks(builder, r[W_LO], r[W_HI], 10, e(r[REAL]));
         let (lo, hi) = (pv[public::IMAGE_LO].clone(), pv[public::IMAGE_HI].clone());
         let gap = e(r[BELOW]) * (lo - AB::Expr::ONE - w.clone()) + (AB::Expr::ONE - e(r[BELOW])) * (w.clone() - hi);
-        builder.assert_zero(e(r[REAL]) * (gap - e(r[D_LO]) - e(r[D_HI]) * c(1 << 16)));
-        u16_check(builder, e(r[D_LO]), e(r[REAL]));
-        u16_check(builder, e(r[D_HI]) * c(1 << 6), e(r[REAL]));
+        limbs_below(builder, gap, r[D_LO], r[D_HI], 10, e(r[REAL]));
         // Strictly increasing.
         builder.when_transition().assert_zero(e(r[NEXT_REAL]) * (next_w - w.clone() - AB::Expr::ONE - e(r[N_LO]) - e(r[N_HI]) * c(1 << 16)));
-        u16_check(builder, e(r[N_LO]), e(r[NEXT_REAL]));
-        u16_check(builder, e(r[N_HI]) * c(1 << 6), e(r[NEXT_REAL]));
+        limb_checks(builder, r[N_LO], r[N_HI], 10, e(r[NEXT_REAL]));
         let init = [w.clone(), AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO];
         builder.push_interaction(buses::MEMORY, init, bool_count(e(r[REAL])));
         let fin = [w, e(r[FINAL]), e(r[FINAL + 1]), e(r[FINAL + 2]), e(r[FINAL + 3]), e(r[FINAL_TS])];

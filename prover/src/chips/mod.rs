@@ -33,6 +33,28 @@ pub(crate) fn u16_check<AB: InteractionBuilder>(builder: &mut AB, value: AB::Exp
     builder.push_interaction(buses::U16, [value], bool_count(-count));
 }
 
+/// `bit` is the sign (top) bit of `byte` where `count` is 1, looked up as
+/// `byte & 0x80 = 0x80·bit`; and a bit everywhere.
+pub(crate) fn sign_bit<AB: InteractionBuilder>(builder: &mut AB, byte: AB::Var, bit: AB::Var, count: AB::Expr) {
+    builder.assert_bool(bit);
+    let fields = [AB::Expr::from_u32(buses::op::AND), byte.into(), AB::Expr::from_u32(0x80), bit.into() * AB::Expr::from_u32(0x80)];
+    builder.push_interaction(buses::BITWISE, fields, bool_count(-count));
+}
+
+/// Range-checks limbs where `count` is 1: `lo < 2^16`, `hi < 2^hi_bits` (checked as
+/// `hi·2^(16 - hi_bits) < 2^16`).
+pub(crate) fn limb_checks<AB: InteractionBuilder>(builder: &mut AB, lo: AB::Var, hi: AB::Var, hi_bits: u32, count: AB::Expr) {
+    u16_check(builder, lo.into(), count.clone());
+    u16_check(builder, hi.into() * AB::Expr::from_u32(1 << (16 - hi_bits)), count);
+}
+
+/// Where `count` is 1: `value = lo + 2^16·hi` in range-checked limbs, so
+/// `0 <= value < 2^(16 + hi_bits)` (how ordering and bounds are proven).
+pub(crate) fn limbs_below<AB: InteractionBuilder>(builder: &mut AB, value: AB::Expr, lo: AB::Var, hi: AB::Var, hi_bits: u32, count: AB::Expr) {
+    builder.assert_zero(count.clone() * (value - lo.into() - hi.into() * AB::Expr::from_u32(1 << 16)));
+    limb_checks(builder, lo, hi, hi_bits, count);
+}
+
 /// Range-checks two bytes at once: `lo + 256·hi < 2^16`.
 pub(crate) fn u16_of_bytes<AB: InteractionBuilder>(builder: &mut AB, [lo, hi]: [AB::Var; 2], count: AB::Expr) {
     let value = lo.into() + hi.into() * AB::Expr::from_u32(256);

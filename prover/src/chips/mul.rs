@@ -10,7 +10,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
 use crate::buses::{self, op};
-use crate::chips::{bool_count, u16_check, u16_of_bytes};
+use crate::chips::{bool_count, u16_check, u16_of_bytes, sign_bit};
 use crate::columns::columns;
 
 columns! { IS_MUL, IS_MULH, IS_MULHSU, IS_MULHU, A[4], B[4], P[8], CARRY[8], A_NEG, B_NEG }
@@ -80,10 +80,8 @@ impl MulChip {
         let a_signed = e(r[IS_MULH]) + e(r[IS_MULHSU]);
         let b_signed = e(r[IS_MULH]);
         for (byte, neg, signed) in [(A + 3, A_NEG, a_signed), (B + 3, B_NEG, b_signed)] {
-            builder.assert_bool(r[neg]);
             builder.assert_zero((AB::Expr::ONE - signed.clone()) * e(r[neg]));
-            let fields = [c(op::AND), e(r[byte]), c(0x80), e(r[neg]) * c(0x80)];
-            builder.push_interaction(buses::BITWISE, fields, bool_count(-signed));
+            sign_bit(builder, r[byte], r[neg], signed);
         }
         let ext = |at: usize, neg: usize, i: usize| -> AB::Expr { if i < 4 { e(r[at + i]) } else { e(r[neg]) * c(0xff) } };
         for k in 0..8 {
