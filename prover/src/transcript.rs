@@ -4,8 +4,6 @@
 
 use alloc::{collections::BTreeMap, vec::Vec};
 
-use blake2::{digest::consts::U32, Blake2b, Digest};
-
 /// One host call: what the guest asked (t0, a0..a5) and everything the host did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HostCall {
@@ -104,11 +102,6 @@ impl Transcript {
             calls.push(c);
         }
         Some((Transcript { calls }, r.at))
-    }
-
-    /// The blake2-256 hash of the encoding (part of the proof's public values).
-    pub fn hash(&self) -> [u8; 32] {
-        Blake2b::<U32>::digest(self.to_bytes()).into()
     }
 
     /// The words each call read or wrote, by call then word. `None` if a range wraps
