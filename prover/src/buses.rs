@@ -5,12 +5,14 @@
 //! - `REGISTERS`: offline memory checking for the 16 registers: every access takes
 //!   `(reg, value, previous timestamp)` and puts back `(reg, value', now)`; the
 //!   register table puts the initial state at timestamp 0 and takes the final one.
-//! - `MEMOP`: the CPU asks the memory table for a load or store `(kind, address,
-//!   value, clk)`.
+//! - `MEMOP`: the CPU asks for a load or store `(kind, address, value, clk, heap
+//!   top, trap code)`: the memory table answers those with code 0, the trap table
+//!   the one that traps.
 //! - `MEMORY`: offline memory checking for data words, like `REGISTERS`; the image
 //!   and zero-init tables put initial values and take final ones.
 //! - `HOSTCALL`: the CPU's `ecall` row takes `(clk, t0, gas left, heap top, ended)`
 //!   from the host-call table (the public transcript).
+//! - `JUMP`: a `jalr` that traps sends its target `(bytes, clk)` to the trap table.
 //! - `COST`: `(pc, entry cost, block start)` from the program table, for the row that
 //!   proves the next block can't be paid (out of gas).
 //! - `ALU`: the CPU asks for `(op, a, b, result)`; the ALU tables answer.
@@ -23,6 +25,7 @@ pub const ALU: &str = "alu";
 pub const MEMOP: &str = "memop";
 pub const MEMORY: &str = "memory";
 pub const HOSTCALL: &str = "hostcall";
+pub const JUMP: &str = "jump";
 pub const COST: &str = "cost";
 pub const U16: &str = "u16";
 pub const BITWISE: &str = "bitwise";

@@ -1,5 +1,7 @@
-//! Proof bytes: `"RVPF"`, a format version, the steps at which the host calls
-//! happened (u32 count, u64 each), then the Plonky3 batch proof in postcard.
+//! Proof bytes: `"RVPF"`, a format version, a kind, then for a STARK the steps at
+//! which the host calls happened (u32 count, u64 each) and the Plonky3 batch proof
+//! in postcard; for "nothing ran" (out of gas before the first instruction, which
+//! the verifier checks against the program itself) nothing more.
 
 use alloc::vec::Vec;
 
@@ -12,7 +14,17 @@ pub type Proof = BatchProof<Config>;
 /// Larger proof files are refused before decoding.
 pub const MAX_PROOF_BYTES: usize = 16 << 20;
 const MAGIC: &[u8; 4] = b"RVPF";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
+const KIND_STARK: u8 = 0;
+const KIND_NOTHING_RAN: u8 = 1;
+
+/// What proof bytes hold.
+pub enum Decoded {
+    /// A STARK, with the steps its host calls happened at.
+    Stark { host_clks: Vec<u64>, proof: alloc::boxed::Box<Proof> },
+    /// The entry block costs more than the gas limit: no instruction ran.
+    NothingRan,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProofBytesError {
@@ -37,6 +49,7 @@ impl core::fmt::Display for ProofBytesError {
 pub fn encode(proof: &Proof, host_clks: &[u64]) -> Vec<u8> {
     let mut out = Vec::from(&MAGIC[..]);
     out.push(VERSION);
+    out.push(KIND_STARK);
     out.extend_from_slice(&(host_clks.len() as u32).to_le_bytes());
     for c in host_clks {
         out.extend_from_slice(&c.to_le_bytes());
@@ -46,7 +59,14 @@ pub fn encode(proof: &Proof, host_clks: &[u64]) -> Vec<u8> {
     out
 }
 
-pub fn decode(bytes: &[u8]) -> Result<(Vec<u64>, Proof), ProofBytesError> {
+/// The bytes that say no instruction ran.
+pub fn encode_nothing_ran() -> Vec<u8> {
+    let mut out = Vec::from(&MAGIC[..]);
+    out.extend([VERSION, KIND_NOTHING_RAN]);
+    out
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Decoded, ProofBytesError> {
     if bytes.len() > MAX_PROOF_BYTES {
         return Err(ProofBytesError::TooLarge { len: bytes.len() });
     }
@@ -56,12 +76,16 @@ pub fn decode(bytes: &[u8]) -> Result<(Vec<u64>, Proof), ProofBytesError> {
     if bytes[4] != VERSION {
         return Err(ProofBytesError::UnsupportedVersion(bytes[4]));
     }
-    let rest = &bytes[5..];
+    let rest = match bytes[5..] {
+        [KIND_STARK, ref rest @ ..] => rest,
+        [KIND_NOTHING_RAN] => return Ok(Decoded::NothingRan),
+        _ => return Err(ProofBytesError::Malformed),
+    };
     let count = rest.get(..4).and_then(|c| c.try_into().ok()).map(u32::from_le_bytes).ok_or(ProofBytesError::Malformed)? as usize;
     let clk_bytes = count.checked_mul(8).filter(|&n| n + 4 <= rest.len()).ok_or(ProofBytesError::Malformed)?;
     let clks = rest[4..4 + clk_bytes].chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
     match postcard::take_from_bytes::<Proof>(&rest[4 + clk_bytes..]) {
-        Ok((proof, [])) => Ok((clks, proof)),
+        Ok((proof, [])) => Ok(Decoded::Stark { host_clks: clks, proof: alloc::boxed::Box::new(proof) }),
         _ => Err(ProofBytesError::Malformed),
     }
 }

@@ -66,6 +66,9 @@ pub fn prove_with_host(blob: &[u8], entry: &str, gas_limit: u64, drive: impl FnO
 fn prove_inner(blob: &[u8], entry: &str, gas_limit: u64, drive: Option<impl FnOnce(&mut dyn rivet_vm::GuestInstance)>, mut progress: impl FnMut(Stage)) -> Result<Proved, ProveError> {
     let program = rivet_vm::parse(blob, &Limits::default()).map_err(|e| ProveError::InvalidProgram(format!("{e:?}")))?;
     let program = Arc::new(program);
+    if let Some(proved) = nothing_runs(&program, blob, entry, gas_limit) {
+        return Ok(proved);
+    }
     progress(Stage::Executing);
     let w = match drive {
         Some(d) => witness::generate_with(program.clone(), code_hash(blob), entry, gas_limit, d)?,
@@ -76,6 +79,28 @@ fn prove_inner(blob: &[u8], entry: &str, gas_limit: u64, drive: Option<impl FnOn
     let airs = w.circuit.airs();
     let tables = airs.iter().zip(&w.traces).map(|(a, t)| (a.name(), t.height().trailing_zeros() as usize)).collect();
     Ok(Proved { statement: w.statement, proof, steps: w.steps, tables })
+}
+
+/// When the entry block costs more than `gas_limit`, nothing runs (SPEC.md §6): the
+/// statement needs no STARK, the verifier checks it against the program.
+fn nothing_runs(program: &rivet_vm::Program, blob: &[u8], entry: &str, gas_limit: u64) -> Option<Proved> {
+    let pc = program.entry_point(entry)?;
+    let cost = program.entry_cost(program.index_of_pc(pc)?);
+    if u64::from(cost) <= gas_limit {
+        return None;
+    }
+    let registers = rivet_vm::entry_registers();
+    let statement = Statement {
+        code_hash: code_hash(blob),
+        entry: pc,
+        gas_limit,
+        gas_left: gas_limit,
+        a0: registers[rivet_vm::Reg::A0.index()],
+        a1: registers[rivet_vm::Reg::A1.index()],
+        ending: crate::Ending::OutOfGas,
+        transcript: Default::default(),
+    };
+    Some(Proved { statement, proof: proof::encode_nothing_ran(), steps: 0, tables: Vec::new() })
 }
 
 /// Proves given traces (tests tamper with them first).

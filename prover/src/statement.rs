@@ -22,22 +22,69 @@ pub enum Ending {
     Unimp,
     /// Entering the next block would have cost more gas than was left.
     OutOfGas,
+    /// A load or store at an address not a multiple of its size.
+    Misaligned,
+    /// A load from an unmapped address.
+    LoadFault,
+    /// A store to an unmapped address.
+    StoreFault,
+    /// A store to read-only data.
+    ReadOnlyWrite,
+    /// A jump to an address that isn't an instruction (or falling off the code's end).
+    InvalidJumpTarget,
 }
 
 impl Ending {
-    /// The code in statements and the CPU table's public values.
+    const ALL: [Ending; 10] = [
+        Ending::Returned,
+        Ending::EndedByHost,
+        Ending::Ebreak,
+        Ending::Unimp,
+        Ending::OutOfGas,
+        Ending::Misaligned,
+        Ending::LoadFault,
+        Ending::StoreFault,
+        Ending::ReadOnlyWrite,
+        Ending::InvalidJumpTarget,
+    ];
+
+    /// The code in statements.
     pub fn code(self) -> u8 {
-        match self {
-            Ending::Returned => 0,
-            Ending::EndedByHost => 1,
-            Ending::Ebreak => 2,
-            Ending::Unimp => 3,
-            Ending::OutOfGas => 4,
-        }
+        Ending::ALL.iter().position(|&e| e == self).unwrap_or_default() as u8
     }
 
     pub fn from_code(c: u8) -> Option<Ending> {
-        [Ending::Returned, Ending::EndedByHost, Ending::Ebreak, Ending::Unimp, Ending::OutOfGas].into_iter().find(|e| e.code() == c)
+        Ending::ALL.get(c as usize).copied()
+    }
+
+    /// The ending of a VM trap.
+    pub fn of_trap(kind: &rivet_vm::TrapKind) -> Option<Ending> {
+        use rivet_vm::TrapKind as T;
+        Some(match kind {
+            T::Ebreak => Ending::Ebreak,
+            T::Unimp => Ending::Unimp,
+            T::Misaligned { .. } => Ending::Misaligned,
+            T::LoadFault { .. } => Ending::LoadFault,
+            T::StoreFault { .. } => Ending::StoreFault,
+            T::ReadOnlyWrite { .. } => Ending::ReadOnlyWrite,
+            T::InvalidJumpTarget { .. } => Ending::InvalidJumpTarget,
+            T::NotRunnable => return None,
+        })
+    }
+
+    /// The trap code the CPU table makes public (`chips::trap::code`), 0 if no trap.
+    pub fn trap_code(self) -> u32 {
+        use crate::chips::trap::code;
+        match self {
+            Ending::Ebreak => code::EBREAK,
+            Ending::Unimp => code::UNIMP,
+            Ending::Misaligned => code::MISALIGNED,
+            Ending::LoadFault => code::LOAD_FAULT,
+            Ending::StoreFault => code::STORE_FAULT,
+            Ending::ReadOnlyWrite => code::READ_ONLY_WRITE,
+            Ending::InvalidJumpTarget => code::INVALID_JUMP,
+            Ending::Returned | Ending::EndedByHost | Ending::OutOfGas => 0,
+        }
     }
 }
 
@@ -63,6 +110,16 @@ pub const STATEMENT_FIXED_BYTES: usize = 32 + 4 + 8 + 8 + 4 + 4 + 1;
 impl Statement {
     pub fn ended_by_host(&self) -> bool {
         self.ending == Ending::EndedByHost
+    }
+
+    /// Whether this states that nothing ran: out of gas at the entry, with the
+    /// registers as a call starts (SPEC.md §4) and the whole limit left.
+    pub fn nothing_ran(&self) -> bool {
+        let entry = rivet_vm::entry_registers();
+        self.ending == Ending::OutOfGas
+            && self.gas_left == self.gas_limit
+            && self.transcript.calls.is_empty()
+            && (self.a0, self.a1) == (entry[rivet_vm::Reg::A0.index()], entry[rivet_vm::Reg::A1.index()])
     }
 
     pub fn gas_used(&self) -> u64 {
@@ -121,15 +178,12 @@ impl Statement {
         cpu_pv.extend(limbs(self.gas_limit));
         cpu_pv.extend(limbs(self.gas_left));
         let e = self.ending;
-        cpu_pv.extend([e == Ending::Returned, e == Ending::EndedByHost, matches!(e, Ending::Ebreak | Ending::Unimp)].map(Val::from_bool));
-        cpu_pv.push(Val::from_u32(match e {
-            Ending::Ebreak => 1,
-            Ending::Unimp => 2,
-            _ => 0,
-        }));
+        cpu_pv.extend([e == Ending::Returned, e == Ending::EndedByHost, e.trap_code() != 0].map(Val::from_bool));
+        cpu_pv.push(Val::from_u32(e.trap_code()));
         cpu_pv.push(Val::from_bool(e == Ending::OutOfGas));
-        // (the heap base, the last CPU public value, comes from the program: `Circuit`)
-        debug_assert_eq!(cpu_pv.len() + 1, cpu::public::WIDTH);
+        // (the heap base and the code's end, the last CPU public values, come from the
+        // program: `Circuit`)
+        debug_assert_eq!(cpu_pv.len() + 2, cpu::public::WIDTH);
         let bytes = |x: u32| (0..4).map(move |i| Val::from_u32((x >> (8 * i)) & 0xff));
         let regs_pv: Vec<Val> = bytes(self.a0).chain(bytes(self.a1)).collect();
         debug_assert_eq!(regs_pv.len(), registers::public::WIDTH);

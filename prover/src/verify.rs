@@ -62,7 +62,8 @@ pub fn verify(blob: &[u8], statement: &Statement, proof_bytes: &[u8]) -> Result<
 /// table). Computing it is most of a one-off verification's time.
 pub struct VerifyingKey {
     code_hash: [u8; 32],
-    entries: Vec<u32>,
+    /// Each entry point's pc and the gas entering it costs.
+    entries: Vec<(u32, u32)>,
     circuit: Circuit,
     commitment: Commitment<Config>,
     instances: Vec<Option<PreprocessedInstanceMeta>>,
@@ -79,7 +80,11 @@ impl VerifyingKey {
         let pre = data.common.preprocessed.ok_or_else(|| VerifyError::InvalidProgram("no fixed tables".into()))?;
         Ok(VerifyingKey {
             code_hash: code_hash(blob),
-            entries: program.entry_points().iter().map(|&(_, pc)| pc).collect(),
+            entries: program
+                .entry_points()
+                .iter()
+                .map(|&(_, pc)| (pc, program.index_of_pc(pc).map(|i| program.entry_cost(i)).unwrap_or(u32::MAX)))
+                .collect(),
             circuit,
             commitment: pre.commitment,
             instances: pre.instances,
@@ -96,13 +101,22 @@ impl VerifyingKey {
         if self.code_hash != statement.code_hash {
             return Err(VerifyError::CodeHashMismatch);
         }
-        if !self.entries.contains(&statement.entry) {
-            return Err(VerifyError::NoSuchEntry(statement.entry));
-        }
+        let &(_, entry_cost) = self.entries.iter().find(|(pc, _)| *pc == statement.entry).ok_or(VerifyError::NoSuchEntry(statement.entry))?;
         if !statement.is_well_formed() {
             return Err(VerifyError::BadStatement);
         }
-        let (clks, proof) = proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)?;
+        let (clks, proof) = match proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)? {
+            proof::Decoded::Stark { host_clks, proof } => (host_clks, proof),
+            // SPEC.md §6: the entry block is charged before anything runs; if it
+            // can't be paid, the instance stays as the call started it.
+            proof::Decoded::NothingRan => {
+                return if statement.nothing_ran() && u64::from(entry_cost) > statement.gas_limit {
+                    Ok(())
+                } else {
+                    Err(VerifyError::Rejected("the statement is not an execution that ran out of gas before its first instruction".into()))
+                };
+            }
+        };
         let host = HostTables::new(&statement.transcript, &clks, statement.ended_by_host())
             .ok_or_else(|| VerifyError::WrongShape("the host calls' steps don't fit the transcript".into()))?;
         let circuit = self.circuit.with_host(host);

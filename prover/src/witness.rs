@@ -19,7 +19,7 @@ use crate::transcript::{HostCall, Transcript};
 use crate::buses::op;
 use crate::chips::memory::{self, Access, Bounds};
 use crate::chips::program::{decoded, Family, ProgramChip};
-use crate::chips::{add_sub, bitwise, bytes, cpu, div, index, lt, mul, registers, shift, Circuit};
+use crate::chips::{add_sub, bitwise, bytes, cpu, div, index, lt, mul, registers, shift, trap, Circuit};
 use crate::config::Val;
 use crate::{log_height_for, ProveError, Statement, MAX_LOG_STEPS};
 
@@ -305,18 +305,15 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     let mut recorder = Recorder { inner: instance, calls: Vec::new(), open: None, reads: Default::default(), last: None };
     drive(&mut recorder);
     recorder.close();
-    let ending = match recorder.last {
-        Some(Interrupt::Finished) => Ending::Returned,
-        Some(Interrupt::HostCall(_)) => Ending::EndedByHost,
-        Some(Interrupt::Trap(rivet_vm::Trap { kind: rivet_vm::TrapKind::Ebreak, .. })) => Ending::Ebreak,
-        Some(Interrupt::Trap(rivet_vm::Trap { kind: rivet_vm::TrapKind::Unimp, .. })) => Ending::Unimp,
-        Some(Interrupt::OutOfGas) => Ending::OutOfGas,
-        other => {
-            return Err(ProveError::Unsupported(format!(
-                "executions that end in {other:?} (returns, host-ended runs, ebreak, unimp and out of gas are provable; memory and jump traps not yet)"
-            )))
-        }
-    };
+    let ending = match &recorder.last {
+        Some(Interrupt::Finished) => Some(Ending::Returned),
+        Some(Interrupt::HostCall(_)) => Some(Ending::EndedByHost),
+        Some(Interrupt::Trap(t)) => Ending::of_trap(&t.kind),
+        Some(Interrupt::OutOfGas) => Some(Ending::OutOfGas),
+        None => None,
+    }
+    .ok_or_else(|| ProveError::Internal(format!("the execution ended with {:?}", recorder.last)))?;
+    let memory_trap = matches!(ending, Ending::Misaligned | Ending::LoadFault | Ending::StoreFault | Ending::ReadOnlyWrite);
     let ended_by_host = ending == Ending::EndedByHost;
     let transcript = Transcript { calls: core::mem::take(&mut recorder.calls) };
     let final_gas = recorder.inner.gas_left();
@@ -337,6 +334,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     let mut cpu_rows = Rows::new(cpu::WIDTH);
     let mut alu = Alu::new();
     let mut memory_rows = Rows::new(memory::WIDTH);
+    let mut trap_rows = Rows::new(trap::WIDTH);
     let bounds = Bounds::of(&program);
     let image = bounds.image(&program);
     // Each touched word's value and last access time.
@@ -382,9 +380,29 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             _ => 0,
         };
         set_bytes(row, cpu::RES, res);
+        let last_step = step_index + 1 == steps.len();
+        // A trapping step changes no register (it writes rd's old value back).
+        let mut traps = false;
         // Loads and stores, against the model of memory.
         let mut loaded = 0;
-        if matches!(family, Family::Load | Family::Store) {
+        if matches!(family, Family::Load | Family::Store) && memory_trap && last_step {
+            // The trap table proves why the access traps; memory isn't touched.
+            let value = if family == Family::Load { regs[d.rd as usize] } else { b_reg };
+            let (code, limbs) = trap::memory_row(trap_rows.push(), d.mem_kind, res, value, clk, heap, &bounds)
+                .ok_or_else(|| ProveError::Internal(format!("the access at {:#x} traps in the interpreter, not in the AIR", step.pc)))?;
+            if code != ending.trap_code() || step.mem.is_some() {
+                return Err(ProveError::Internal(format!("trap at {:#x}: interpreter {ending:?}, AIR code {code}", step.pc)));
+            }
+            let trow = &mut trap_rows.values[..];
+            alu.counts.u16[(((res & 0xff) >> 2) << 10) as usize] += 1;
+            for (lo, hi, v, bits) in limbs {
+                alu.counts.limbs(trow, lo, hi, v, bits);
+            }
+            row[cpu::MTRAP] = Val::ONE;
+            row[cpu::TCODE] = Val::from_u32(code);
+            traps = true;
+            halted = true;
+        } else if matches!(family, Family::Load | Family::Store) {
             let addr = res;
             let w = addr >> 2;
             let initial = if (bounds.image_lo..bounds.image_hi).contains(&w) { image[(w - bounds.image_lo) as usize] } else { 0 };
@@ -419,7 +437,20 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             }
             words.insert(w, (new, 8 * clk + 4));
         }
+        if family == Family::Jalr && ending == Ending::InvalidJumpTarget && last_step {
+            let limbs = trap::jump_row(trap_rows.push(), res & !1, clk, bounds.code_size)
+                .ok_or_else(|| ProveError::Internal(format!("the jalr at {:#x} traps in the interpreter, not in the AIR", step.pc)))?;
+            let trow = &mut trap_rows.values[..];
+            alu.counts.u16[(((res & 0xff) >> 2) << 10) as usize] += 1;
+            for (lo, hi, v, bits) in limbs {
+                alu.counts.limbs(trow, lo, hi, v, bits);
+            }
+            row[cpu::JTRAP] = Val::ONE;
+            traps = true;
+            halted = true;
+        }
         let rd_val = match family {
+            _ if traps => regs[d.rd as usize],
             Family::AluReg | Family::AluImm => res,
             Family::Branch | Family::Store => 0,
             Family::Load => loaded,
@@ -590,8 +621,19 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         program_cost_mult[index] += 1;
         halted = true;
     }
+    if ending == Ending::InvalidJumpTarget && !halted {
+        // Fell off the end of the code: the last step's next pc is the code's end.
+        let code_end = rivet_vm::memory_map::CODE_BASE + bounds.code_size;
+        let at = cpu_rows.values.len().checked_sub(cpu::WIDTH).ok_or_else(|| ProveError::Internal("a jump trap before any step".into()))?;
+        let row = &mut cpu_rows.values[at..];
+        if row[cpu::NEXT_PC] != Val::from_u32(code_end) || row[cpu::F_JALR] != Val::ZERO {
+            return Err(ProveError::Internal("a jump trap the AIR doesn't see".into()));
+        }
+        row[cpu::FALLOFF] = Val::ONE;
+        halted = true;
+    }
     if !halted {
-        return Err(ProveError::Internal("the execution did not end at a return or a host call".into()));
+        return Err(ProveError::Internal(format!("the execution did not end as the interpreter says ({ending:?})")));
     }
     if ecall_clks.len() != transcript.calls.len() {
         return Err(ProveError::Internal("host calls and ecalls differ in number".into()));
@@ -679,6 +721,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         alu.div.finish(false),
         host_call_trace,
         host_memory_trace,
+        trap_rows.finish_to(trap::LOG_HEIGHT),
     ];
     debug_assert_eq!(traces.len(), index::COUNT);
     let circuit = Circuit::new(&program).with_host(host);

@@ -144,12 +144,133 @@ fn executions_the_air_does_not_cover_yet_are_refused_clearly() {
     b.code_words(&[encode(I::Ecall), encode(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 })]).entry("call", 0);
     let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("host calls need a host");
     assert!(e.to_string().contains("with a host"), "{e}");
-    let load = encode(I::Load { kind: rivet_vm::isa::LoadKind::Word, rd: Reg::A0, rs1: Reg::ZERO, offset: 0 });
-    b.code_words(&[load]);
-    let e = prove(&b.to_bytes(), "call", GAS, |_| {}).err().expect("memory traps are not provable yet");
-    assert!(e.to_string().contains("not provable yet"), "{e}");
     assert!(prove(b"not a blob", "call", GAS, |_| {}).is_err());
     assert!(prove(&program(1), "nope", GAS, |_| {}).is_err());
+}
+
+#[test]
+fn running_out_of_gas_before_the_first_instruction_needs_no_stark() {
+    use rivet_prover::Ending;
+    let blob = program(3);
+    let full = prove(&blob, "call", GAS, |_| {}).unwrap();
+    let p = rivet_vm::parse(&blob, &Default::default()).unwrap();
+    let entry_cost = u64::from(p.entry_cost(p.index_of_pc(full.statement.entry).unwrap()));
+    for limit in [0, entry_cost - 1] {
+        let proved = prove(&blob, "call", limit, |_| {}).unwrap();
+        let s = &proved.statement;
+        assert_eq!((proved.steps, s.ending, s.gas_left, s.a0, s.a1), (0, Ending::OutOfGas, limit, 0, 0));
+        assert!(proved.proof.len() < 8, "no STARK: {} bytes", proved.proof.len());
+        verify(&blob, s, &proved.proof).unwrap();
+        let wrong = |f: &dyn Fn(&mut Statement)| {
+            let mut s = proved.statement.clone();
+            f(&mut s);
+            verify(&blob, &s, &proved.proof).expect_err("a wrong statement must be rejected")
+        };
+        wrong(&|s| s.gas_limit = entry_cost);
+        if limit > 0 {
+            wrong(&|s| s.gas_left -= 1);
+        }
+        wrong(&|s| s.a0 = 1);
+        wrong(&|s| s.ending = Ending::Returned);
+        // What a real run states, with the nothing-ran bytes.
+        assert!(verify(&blob, &full.statement, &proved.proof).is_err());
+        let mut longer = proved.proof.clone();
+        longer.push(0);
+        assert!(verify(&blob, s, &longer).is_err());
+    }
+    // The other way round: a STARK doesn't prove that nothing ran.
+    let nothing = prove(&blob, "call", 0, |_| {}).unwrap().statement;
+    assert!(verify(&blob, &nothing, &full.proof).is_err());
+}
+
+/// `a0 = 5`, then `code`, then a return; with `ro` as read-only data.
+fn trapping(code: &[I], ro: &[u8]) -> Vec<u8> {
+    let mut b = BlobBuilder::new();
+    b.stack_size = 4096;
+    b.ro_data = ro.to_vec();
+    let mut words = vec![encode(I::OpImm { op: rivet_vm::isa::AluOp::Add, rd: Reg::A0, rs1: Reg::ZERO, imm: 5 })];
+    words.extend(code.iter().map(|&i| encode(i)));
+    words.push(encode(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 }));
+    b.code_words(&words).entry("call", 0);
+    b.to_bytes()
+}
+
+/// Every kind of memory and jump trap proves, with rd unwritten; the proof proves no
+/// other ending.
+#[test]
+fn memory_and_jump_traps_prove_their_trap() {
+    use rivet_prover::Ending as E;
+    use rivet_vm::isa::{LoadKind, StoreKind};
+    let load = |kind, rs1, offset| I::Load { kind, rd: Reg::A0, rs1, offset };
+    let store = |kind, rs1, offset| I::Store { kind, rs1, rs2: Reg::A0, offset };
+    let jalr = |rs1, offset| I::Jalr { rd: Reg::A0, rs1, offset };
+    let pc_to_t0 = I::Auipc { rd: Reg::T0, imm: 0 };
+    let cases: Vec<(&str, Vec<u8>, E)> = vec![
+        ("misaligned word load", trapping(&[load(LoadKind::Word, Reg::SP, -2)], &[]), E::Misaligned),
+        ("misaligned halfword store", trapping(&[store(StoreKind::Half, Reg::SP, -3)], &[]), E::Misaligned),
+        ("misaligned and unmapped: misaligned first", trapping(&[load(LoadKind::HalfU, Reg::ZERO, 1)], &[]), E::Misaligned),
+        ("load below the stack", trapping(&[load(LoadKind::Word, Reg::ZERO, 0)], &[]), E::LoadFault),
+        ("byte load at the top of memory", trapping(&[load(LoadKind::Byte, Reg::ZERO, -1)], &[]), E::LoadFault),
+        ("load at the heap top", trapping(&[load(LoadKind::Word, Reg::SP, 0)], &[]), E::LoadFault),
+        ("store below the stack", trapping(&[I::Lui { rd: Reg::T0, imm: 0xff000 }, store(StoreKind::Byte, Reg::T0, -1)], &[]), E::StoreFault),
+        ("store at the heap top", trapping(&[I::Lui { rd: Reg::T0, imm: 0x101000 }, store(StoreKind::Word, Reg::T0, 0)], &[1, 2, 3, 4]), E::StoreFault),
+        ("store to read-only data", trapping(&[store(StoreKind::Word, Reg::SP, 0)], &[1, 2, 3, 4]), E::ReadOnlyWrite),
+        ("jump outside the code", trapping(&[jalr(Reg::ZERO, 2)], &[]), E::InvalidJumpTarget),
+        ("jump next to the return address", trapping(&[I::Lui { rd: Reg::T0, imm: 0xffff_0000 }, jalr(Reg::T0, 4)], &[]), E::InvalidJumpTarget),
+        ("jump between instructions", trapping(&[pc_to_t0, jalr(Reg::T0, 2)], &[]), E::InvalidJumpTarget),
+        ("jump past the code's end", trapping(&[pc_to_t0, jalr(Reg::T0, 64)], &[]), E::InvalidJumpTarget),
+    ];
+    let mut falls_off = BlobBuilder::new();
+    falls_off.stack_size = 4096;
+    falls_off.code_words(&[encode(I::OpImm { op: rivet_vm::isa::AluOp::Add, rd: Reg::A0, rs1: Reg::ZERO, imm: 5 })]).entry("call", 0);
+    let cases = cases.into_iter().chain([("falling off the code's end", falls_off.to_bytes(), E::InvalidJumpTarget)]);
+    for (what, blob, ending) in cases {
+        let proved = prove(&blob, "call", GAS, |_| {}).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!((proved.statement.ending, proved.statement.a0), (ending, 5), "{what}");
+        verify(&blob, &proved.statement, &proved.proof).unwrap_or_else(|e| panic!("{what}: {e}"));
+        for other in [E::Returned, E::Ebreak, E::Misaligned, E::LoadFault, E::StoreFault, E::ReadOnlyWrite, E::InvalidJumpTarget] {
+            if other != ending {
+                let mut s = proved.statement.clone();
+                s.ending = other;
+                assert!(verify(&blob, &s, &proved.proof).is_err(), "{what}: proven as {other:?}");
+            }
+        }
+        let mut s = proved.statement.clone();
+        s.a0 = 0;
+        assert!(verify(&blob, &s, &proved.proof).is_err(), "{what}: rd written");
+    }
+}
+
+#[test]
+fn tampered_traps_are_rejected() {
+    use rivet_prover::chips::trap;
+    use rivet_vm::isa::StoreKind;
+    let reject = |what: &str, blob: &[u8], tamper: &dyn Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement)| {
+        assert_eq!(prove_tampered(blob, |_, _| {}), Some(Ok(())), "{what}: the untampered trace");
+        if let Some(Ok(())) = prove_tampered(blob, tamper) {
+            panic!("{what}: accepted");
+        }
+    };
+    let ro_write = trapping(&[I::Store { kind: StoreKind::Word, rs1: Reg::SP, rs2: Reg::A0, offset: 0 }], &[1, 2, 3, 4]);
+    reject("a read-only write claimed as an unmapped store", &ro_write, &|t, s| {
+        *cell(t, index::TRAP, 0, trap::T_RO) = Val::ZERO;
+        *cell(t, index::TRAP, 0, trap::T_ABOVE) = Val::ONE;
+        *cell(t, index::TRAP, 0, trap::CODE) = Val::from_u32(trap::code::STORE_FAULT);
+        let last = t[index::CPU].values.chunks(cpu::WIDTH).rposition(|r| r[cpu::MTRAP] == Val::ONE).unwrap();
+        *cell(t, index::CPU, last, cpu::TCODE) = Val::from_u32(trap::code::STORE_FAULT);
+        s.ending = rivet_prover::Ending::StoreFault;
+    });
+    let load_fault = trapping(&[I::Load { kind: rivet_vm::isa::LoadKind::Word, rd: Reg::A0, rs1: Reg::ZERO, offset: 0 }], &[]);
+    reject("a trapping load that writes rd", &load_fault, &|t, s| {
+        let last = t[index::CPU].values.chunks(cpu::WIDTH).rposition(|r| r[cpu::MTRAP] == Val::ONE).unwrap();
+        *cell(t, index::CPU, last, cpu::RD_VAL) = Val::from_u32(7);
+        *cell(t, index::REGISTERS, Reg::A0.index(), registers::main::FINAL) = Val::from_u32(7);
+        s.a0 = 7;
+    });
+    reject("a load fault without the trap table's row", &load_fault, &|t, _| {
+        let w = t[index::TRAP].width;
+        t[index::TRAP].values[..w].fill(Val::ZERO);
+    });
 }
 
 /// Proves `tamper`ed traces of `program(5)` with the honest prover; the verifier must

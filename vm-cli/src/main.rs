@@ -156,7 +156,8 @@ fn print_statement(s: &rivet_prover::Statement) {
             println!("ended at host call {} (a0 = {:#x}), which read: {}", last.number, last.args[0], hex(&read));
         }
         (rivet_prover::Ending::Returned, _) => println!("returned with a0: {:#x}, a1: {:#x}", s.a0, s.a1),
-        (ending, _) => println!("trapped ({ending:?}) with gas used {}", s.gas_used()),
+        (rivet_prover::Ending::OutOfGas, _) => println!("ran out of gas"),
+        (ending, _) => println!("trapped ({ending:?})"),
     }
 }
 

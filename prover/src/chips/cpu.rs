@@ -23,6 +23,7 @@ columns!(@acc decoded::WIDTH;
     HOST_GAS[3], HOST_HEAP, HEAP,
     OOG, NEXT_COST_LO, NEXT_COST_HI, NEXT_BS, OOG_LO, OOG_HI,
     CHARGE, GAS[3], GAS_AFTER[3], GAS_BORROW[2],
+    MTRAP, TCODE, JTRAP, FALLOFF,
     CLK,
 );
 
@@ -30,8 +31,8 @@ columns!(@acc decoded::WIDTH;
 pub mod public {
     use crate::columns::columns;
     // The ending: returned, ended by the host, trapped, and the trap's code
-    // (1 ebreak, 2 unimp), then the heap base (from the program).
-    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3], RETURNED, HOST_ENDED, TRAPPED, TRAP_CODE, OUT_OF_GAS, HEAP_BASE }
+    // (`chips::trap::code`), then the heap base and the code's end (from the program).
+    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3], RETURNED, HOST_ENDED, TRAPPED, TRAP_CODE, OUT_OF_GAS, HEAP_BASE, CODE_END }
 }
 
 /// Register accesses per row: rs1, rs2, rd.
@@ -101,10 +102,13 @@ impl CpuChip {
         }
 
         // What rd gets: the ALU's result, or the decoded static value (a load's
-        // value comes from the memory table below).
+        // value comes from the memory table below); a trapping load or jump leaves rd
+        // as it was.
+        let (mtrap, jtrap, falloff) = (e(r[MTRAP]), e(r[JTRAP]), e(r[FALLOFF]));
         for i in 0..4 {
             let value = alu.clone() * e(r[RES + i]) + statics.clone() * e(r[STATIC + i]);
-            builder.assert_zero((AB::Expr::ONE - e(r[F_LOAD])) * (e(r[RD_VAL + i]) - value));
+            builder.assert_zero((AB::Expr::ONE - e(r[F_LOAD]) - jtrap.clone()) * (e(r[RD_VAL + i]) - value));
+            builder.assert_zero((mtrap.clone() + jtrap.clone()) * (e(r[RD_VAL + i]) - e(r[RD_OLD + i])));
         }
         // Loads and stores: the address is rs1 + imm (the ALU's result); the memory
         // table answers with the loaded value or takes rs2.
@@ -114,7 +118,14 @@ impl CpuChip {
         mem_fields.extend((0..4).map(|i| e(r[F_LOAD]) * e(r[RD_VAL + i]) + e(r[F_STORE]) * e(r[RS2_VAL + i])));
         mem_fields.push(e(r[CLK]));
         mem_fields.push(e(r[HEAP]));
+        // The trap code: 0 for an access that happens; a trapping one (MTRAP, which
+        // ends the run) carries the public trap code, so only the trap table answers.
+        mem_fields.push(e(r[TCODE]));
         builder.push_interaction(buses::MEMOP, mem_fields, bool_count(-memory.clone()));
+        builder.assert_bool(r[MTRAP]);
+        builder.assert_zero(mtrap.clone() * (AB::Expr::ONE - memory.clone()));
+        builder.assert_zero((AB::Expr::ONE - mtrap.clone()) * e(r[TCODE]));
+        builder.assert_zero(mtrap.clone() * (e(r[TCODE]) - pv[public::TRAP_CODE].clone()));
 
         // The ALU: (op, rs1, rs2 or the immediate, result).
         let reg_operand = e(r[F_ALU_R]) + e(r[F_BRANCH]);
@@ -137,7 +148,12 @@ impl CpuChip {
         builder.assert_zero(e(r[HALT]) * e(r[RES + 1]));
         builder.assert_zero(e(r[HALT]) * (e(r[RES + 2]) - c(0xff)));
         builder.assert_zero(e(r[HALT]) * (e(r[RES + 3]) - c(0xff)));
-        builder.assert_zero(e(r[F_JALR]) * (AB::Expr::ONE - e(r[HALT])) * (e(r[RES + 3]) - c(0x10)));
+        builder.assert_zero(e(r[F_JALR]) * (AB::Expr::ONE - e(r[HALT]) - jtrap.clone()) * (e(r[RES + 3]) - c(0x10)));
+        // A trapping jalr: the trap table shows its target isn't an instruction.
+        builder.assert_bool(r[JTRAP]);
+        builder.assert_zero(jtrap.clone() * (AB::Expr::ONE - e(r[F_JALR])));
+        let target = [e(r[HALF0]) * c(2), e(r[RES + 1]), e(r[RES + 2]), e(r[RES + 3]), e(r[CLK])];
+        builder.push_interaction(buses::JUMP, target, bool_count(-jtrap.clone()));
         let jalr_target = e(r[HALF0]) * c(2) + e(r[RES + 1]) * c(1 << 8) + e(r[RES + 2]) * c(1 << 16) + e(r[RES + 3]) * c(1 << 24);
 
         // The next pc: sequential, a taken branch's or jal's static target, jalr's.
@@ -148,20 +164,28 @@ impl CpuChip {
             seq * e(r[PC4]) + e(r[F_BRANCH]) * branch_next + e(r[F_JAL]) * e(r[TARGET]) + e(r[F_JALR]) * jalr_target,
         );
         builder.when_transition().assert_zero(next_real.clone() * (e(n[PC]) - e(r[NEXT_PC])));
+        // Falling off the end of the code (not by a jalr: a jalr that traps doesn't
+        // write rd, and shows its target is bad above).
+        builder.assert_bool(r[FALLOFF]);
+        builder.assert_zero(falloff.clone() * e(r[F_JALR]));
+        builder.assert_zero(falloff.clone() * (e(r[NEXT_PC]) - pv[public::CODE_END].clone()));
         // The run ends exactly at a halting jalr, at the host call the host ended, or
         // at a trapping instruction; which of them, and the trap, are public.
         builder.assert_bool(r[END]);
         builder.assert_zero(e(r[END]) * (AB::Expr::ONE - e(r[F_ECALL])));
         builder.assert_bool(r[OOG]);
-        let ends = e(r[HALT]) + e(r[END]) + e(r[F_TRAP]) + e(r[OOG]);
+        let traps = e(r[F_TRAP]) + mtrap.clone() + jtrap.clone() + falloff.clone();
+        let ends = e(r[HALT]) + e(r[END]) + traps.clone() + e(r[OOG]);
         let last = real.clone() - next_real.clone();
         builder.when_transition().assert_zero(last.clone() * (AB::Expr::ONE - ends.clone()));
         builder.when_transition().assert_zero(ends * next_real.clone());
         builder.when_transition().assert_zero(last.clone() * (e(r[HALT]) - pv[public::RETURNED].clone()));
         builder.when_transition().assert_zero(last.clone() * (e(r[END]) - pv[public::HOST_ENDED].clone()));
-        builder.when_transition().assert_zero(last.clone() * (e(r[F_TRAP]) - pv[public::TRAPPED].clone()));
+        builder.when_transition().assert_zero(last.clone() * (traps - pv[public::TRAPPED].clone()));
         builder.when_transition().assert_zero(last * (e(r[OOG]) - pv[public::OUT_OF_GAS].clone()));
         builder.assert_zero(e(r[F_TRAP]) * (e(r[ALU_OP]) - pv[public::TRAP_CODE].clone()));
+        let invalid_jump = c(crate::chips::trap::code::INVALID_JUMP);
+        builder.assert_zero((jtrap + falloff) * (pv[public::TRAP_CODE].clone() - invalid_jump));
 
         // Host calls: the transcript's row for this step gives t0 (read above as
         // rs1), the gas and heap top after the call, and whether the run ended.

@@ -65,6 +65,8 @@ pub struct Bounds {
     /// The initial-data image: `[image_lo, image_hi)`.
     pub image_lo: u32,
     pub image_hi: u32,
+    /// The code's size in bytes (for jump traps).
+    pub code_size: u32,
 }
 
 impl Bounds {
@@ -77,6 +79,7 @@ impl Bounds {
             heap_base: l.heap_base() / 4,
             image_lo: l.ro_base() / 4,
             image_hi: (l.rw_base() + program.rw_data().len() as u32).div_ceil(4),
+            code_size: l.code_size,
         }
     }
 
@@ -285,6 +288,8 @@ impl MemoryChip {
         fields.extend((0..8).map(|i| e(r[ADDR + i])));
         fields.push(e(r[CLK]));
         fields.push(e(r[HEAP]));
+        // Trap code 0: the access happens (the trap table answers the others).
+        fields.push(AB::Expr::ZERO);
         builder.push_interaction(buses::MEMOP, fields, bool_count(real));
     }
 }

@@ -13,6 +13,7 @@ pub mod mul;
 pub mod program;
 pub mod registers;
 pub mod shift;
+pub mod trap;
 
 use alloc::vec::Vec;
 
@@ -86,6 +87,7 @@ impl Circuit {
         let mut airs = RivetAir::all(&self.program, &self.image);
         airs.push(RivetAir::HostCall(host::HostCallChip { columns: self.host.call_columns.clone(), log_height: self.host.call_log_height }));
         airs.push(RivetAir::HostMemory(host::HostMemoryChip { columns: self.host.memory_columns.clone(), log_height: self.host.memory_log_height }));
+        airs.push(RivetAir::Trap(trap::TrapChip));
         airs
     }
 
@@ -95,9 +97,11 @@ impl Circuit {
         let mut pvs = statement.public_values();
         let b = &self.bounds;
         pvs[index::CPU].push(Val::from_u32(b.heap_base));
+        pvs[index::CPU].push(Val::from_u32(rivet_vm::memory_map::CODE_BASE + b.code_size));
         pvs[index::MEMORY] = [b.stack_bottom, b.ro_base, b.ro_end].map(Val::from_u32).to_vec();
         pvs[index::ZERO_INIT] = [b.image_lo, b.image_hi].map(Val::from_u32).to_vec();
         pvs[index::HOST_CALL] = self.host.public_values(&statement.transcript);
+        pvs[index::TRAP] = [b.stack_bottom, b.ro_base, b.ro_end, b.code_size].map(Val::from_u32).to_vec();
         pvs
     }
 }
@@ -134,6 +138,7 @@ pub enum RivetAir {
     Div(div::DivChip),
     HostCall(host::HostCallChip),
     HostMemory(host::HostMemoryChip),
+    Trap(trap::TrapChip),
 }
 
 /// Which table is at which position.
@@ -153,7 +158,8 @@ pub mod index {
     pub const DIV: usize = 12;
     pub const HOST_CALL: usize = 13;
     pub const HOST_MEMORY: usize = 14;
-    pub const COUNT: usize = 15;
+    pub const TRAP: usize = 15;
+    pub const COUNT: usize = 16;
 }
 
 impl RivetAir {
@@ -193,6 +199,7 @@ impl RivetAir {
             RivetAir::Div(_) => "divide",
             RivetAir::HostCall(_) => "host calls",
             RivetAir::HostMemory(_) => "host memory",
+            RivetAir::Trap(_) => "trap",
         }
     }
 
@@ -205,6 +212,7 @@ impl RivetAir {
             RivetAir::Image(i) => Some(i.log_height),
             RivetAir::HostCall(h) => Some(h.log_height),
             RivetAir::HostMemory(h) => Some(h.log_height),
+            RivetAir::Trap(_) => Some(trap::LOG_HEIGHT),
             _ => None,
         }
     }
@@ -228,6 +236,7 @@ impl<F: Field> BaseAir<F> for RivetAir {
             RivetAir::Div(_) => div::WIDTH,
             RivetAir::HostCall(_) => host::call::WIDTH,
             RivetAir::HostMemory(_) => host::memory::WIDTH,
+            RivetAir::Trap(_) => trap::WIDTH,
         }
     }
 
@@ -258,6 +267,7 @@ impl<F: Field> BaseAir<F> for RivetAir {
             RivetAir::Memory(_) => memory::public::WIDTH,
             RivetAir::ZeroInit(_) => memory::zero_init::public::WIDTH,
             RivetAir::HostCall(_) => TRANSCRIPT_HASH_LIMBS,
+            RivetAir::Trap(_) => trap::public::WIDTH,
             _ => 0,
         }
     }
@@ -316,6 +326,7 @@ where
             RivetAir::Div(d) => d.eval(builder),
             RivetAir::HostCall(h) => h.eval(builder),
             RivetAir::HostMemory(h) => h.eval(builder),
+            RivetAir::Trap(t) => t.eval(builder),
         }
     }
 }

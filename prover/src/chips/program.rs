@@ -206,11 +206,11 @@ pub fn decode(program: &Program, index: usize) -> Decoded {
         }
         Instruction::Ebreak => {
             d.family = Some(Family::Trap);
-            d.alu_op = 1;
+            d.alu_op = crate::chips::trap::code::EBREAK;
         }
         Instruction::Unimp => {
             d.family = Some(Family::Trap);
-            d.alu_op = 2;
+            d.alu_op = crate::chips::trap::code::UNIMP;
         }
         // Every RV32EM instruction is covered.
     }

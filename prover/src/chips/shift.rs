@@ -64,7 +64,7 @@ pub fn row<F: Field>(code: u32, a: u32, b: u32, row: &mut [F]) -> (u32, Option<(
         _ => (((a as i32) >> s) as u32, Some((op::MULHSU, a, pow))),
     };
     set(row, C, c);
-    (c, mul.map(|(o, x, y)| (o, x, y)), rest << 13)
+    (c, mul, rest << 13)
 }
 
 /// An unused row: no flags, exponent 0, so the power is 1.

@@ -1,0 +1,266 @@
+//! The trapping step, when an execution ends in a memory or jump trap: at most one
+//! real row, proving the trap SPEC.md §3 and §5 say happens.
+//!
+//! - A load or store the CPU marks as trapping asks on `MEMOP` like any other, with
+//!   a nonzero trap code; this table answers it (the memory table only answers code
+//!   0, and proves the access is allowed), showing, in SPEC.md's order, that the
+//!   address is misaligned; or aligned and outside the mapped range (below the stack
+//!   or at/above the heap top); or an aligned store into read-only data.
+//! - A `jalr` the CPU marks as trapping sends its target (bit 0 cleared) on `JUMP`;
+//!   this table shows it isn't an instruction: not 4-byte aligned, outside the code
+//!   (top byte not the code's, and not the return address), or past the code's end.
+//!   (Falling off the end of the code needs no table: the CPU checks the next pc is
+//!   the code's end.)
+
+use alloc::vec::Vec;
+
+use p3_air::WindowAccess;
+use p3_field::{Field, PrimeCharacteristicRing};
+use p3_lookup::InteractionBuilder;
+
+use crate::buses;
+use crate::chips::memory::{kind, Bounds};
+use crate::chips::{bool_count, limbs_below, u16_check};
+use crate::columns::columns;
+
+columns! {
+    IS_LB, IS_LH, IS_LW, IS_LBU, IS_LHU, IS_SB, IS_SH, IS_SW, IS_JUMP,
+    ADDR[4], VAL[4], CLK, HEAP, CODE,
+    O[4], Q,
+    T_MIS, T_BELOW, T_ABOVE, T_RO,
+    J_MIS, J_OUT, J_END, INV_TOP, SQ, INV_RA,
+    A_LO, A_HI, B_LO, B_HI, C_LO, C_HI,
+}
+
+/// Public values: word bounds and the code size (the verifier computes them from
+/// the program).
+pub mod public {
+    use crate::columns::columns;
+    columns! { STACK_BOTTOM, RO_BASE, RO_END, CODE_SIZE }
+}
+
+/// Trap codes: the CPU table's public `TRAP_CODE` (1 and 2 are `ebreak` and `unimp`,
+/// from the program table).
+pub mod code {
+    pub const EBREAK: u32 = 1;
+    pub const UNIMP: u32 = 2;
+    pub const MISALIGNED: u32 = 3;
+    pub const LOAD_FAULT: u32 = 4;
+    pub const STORE_FAULT: u32 = 5;
+    pub const READ_ONLY_WRITE: u32 = 6;
+    pub const INVALID_JUMP: u32 = 7;
+}
+
+const FLAGS: [(usize, u32); 8] = [
+    (IS_LB, kind::LB),
+    (IS_LH, kind::LH),
+    (IS_LW, kind::LW),
+    (IS_LBU, kind::LBU),
+    (IS_LHU, kind::LHU),
+    (IS_SB, kind::SB),
+    (IS_SH, kind::SH),
+    (IS_SW, kind::SW),
+];
+
+pub const LOG_HEIGHT: usize = crate::MIN_LOG_HEIGHT;
+
+#[derive(Clone, Debug)]
+pub struct TrapChip;
+
+/// Why an access traps, and the code it traps with; None if it doesn't.
+pub fn memory_trap(kind: u32, addr: u32, heap: u32, b: &Bounds) -> Option<u32> {
+    let size = match kind {
+        kind::LB | kind::LBU | kind::SB => 1,
+        kind::LH | kind::LHU | kind::SH => 2,
+        _ => 4,
+    };
+    let store = kind >= kind::SB;
+    let w = addr >> 2;
+    if !addr.is_multiple_of(size) {
+        Some(code::MISALIGNED)
+    } else if w < b.stack_bottom || w >= heap {
+        Some(if store { code::STORE_FAULT } else { code::LOAD_FAULT })
+    } else if store && (b.ro_base..b.ro_end).contains(&w) {
+        Some(code::READ_ONLY_WRITE)
+    } else {
+        None
+    }
+}
+
+/// Range-checked values a row needs: `(lo, hi, value, hi_bits)` for each limb pair.
+pub type Limbs = Vec<(usize, usize, u64, u32)>;
+
+/// Fills the row of a trapping load or store; returns its trap code and limbs.
+pub fn memory_row<F: Field>(row: &mut [F], kind: u32, addr: u32, value: u32, clk: u64, heap: u32, b: &Bounds) -> Option<(u32, Limbs)> {
+    let trap = memory_trap(kind, addr, heap, b)?;
+    let flag = FLAGS.iter().find(|&&(_, k)| k == kind).map(|&(f, _)| f)?;
+    row[flag] = F::ONE;
+    fill_addr(row, addr);
+    for i in 0..4 {
+        row[VAL + i] = F::from_u32((value >> (8 * i)) & 0xff);
+    }
+    row[CLK] = F::from_u64(clk);
+    row[HEAP] = F::from_u32(heap);
+    row[CODE] = F::from_u32(trap);
+    let w = addr >> 2;
+    let mut limbs = Limbs::new();
+    match trap {
+        code::MISALIGNED => row[T_MIS] = F::ONE,
+        code::READ_ONLY_WRITE => {
+            row[T_RO] = F::ONE;
+            limbs.push((B_LO, B_HI, (w - b.ro_base) as u64, 10));
+            limbs.push((C_LO, C_HI, (b.ro_end - 1 - w) as u64, 10));
+        }
+        _ if w < b.stack_bottom => {
+            row[T_BELOW] = F::ONE;
+            limbs.push((B_LO, B_HI, (b.stack_bottom - 1 - w) as u64, 10));
+        }
+        _ => {
+            row[T_ABOVE] = F::ONE;
+            limbs.push((A_LO, A_HI, (w - heap) as u64, 14));
+        }
+    }
+    Some((trap, limbs))
+}
+
+/// Fills the row of a `jalr` to `target` (bit 0 cleared) that isn't an instruction
+/// of code `code_size` bytes long; None if it is one, or the return address.
+pub fn jump_row<F: Field>(row: &mut [F], target: u32, clk: u64, code_size: u32) -> Option<Limbs> {
+    use rivet_vm::memory_map::{CODE_BASE, RETURN_ADDRESS};
+    if target & 1 != 0 || target == RETURN_ADDRESS {
+        return None;
+    }
+    row[IS_JUMP] = F::ONE;
+    fill_addr(row, target);
+    row[CLK] = F::from_u64(clk);
+    let top = target >> 24;
+    let low = target & 0xff_ffff;
+    let mut limbs = Limbs::new();
+    if target & 2 != 0 {
+        row[J_MIS] = F::ONE;
+    } else if top != CODE_BASE >> 24 {
+        row[J_OUT] = F::ONE;
+        row[INV_TOP] = (F::from_u32(top) - F::from_u32(CODE_BASE >> 24)).try_inverse()?;
+        let sq = ra_distance::<F>(target);
+        row[SQ] = sq;
+        row[INV_RA] = sq.try_inverse()?;
+    } else if low >= code_size {
+        row[J_END] = F::ONE;
+        limbs.push((B_LO, B_HI, (low - code_size) as u64, 10));
+    } else {
+        return None;
+    }
+    Some(limbs)
+}
+
+/// Sum of the squared byte differences from the return address: zero only there.
+fn ra_distance<F: Field>(target: u32) -> F {
+    let ra = rivet_vm::memory_map::RETURN_ADDRESS;
+    (0..4)
+        .map(|i| {
+            let d = F::from_u32((target >> (8 * i)) & 0xff) - F::from_u32((ra >> (8 * i)) & 0xff);
+            d * d
+        })
+        .sum()
+}
+
+fn fill_addr<F: Field>(row: &mut [F], addr: u32) {
+    for i in 0..4 {
+        row[ADDR + i] = F::from_u32((addr >> (8 * i)) & 0xff);
+    }
+    row[O + (addr & 3) as usize] = F::ONE;
+    row[Q] = F::from_u32((addr & 0xff) >> 2);
+}
+
+impl TrapChip {
+    pub fn eval<AB: InteractionBuilder>(&self, builder: &mut AB) {
+        let main = builder.main();
+        let r = main.current_slice();
+        let pv: Vec<AB::Expr> = builder.public_values().iter().map(|&v| v.into()).collect();
+        let e = |v: AB::Var| -> AB::Expr { v.into() };
+        let c = |x: u32| AB::Expr::from_u32(x);
+
+        let (memory, kind_code) = crate::chips::one_of(builder, r, &FLAGS);
+        builder.assert_bool(r[IS_JUMP]);
+        let jump = e(r[IS_JUMP]);
+        let real = memory.clone() + jump.clone();
+        builder.assert_bool(real.clone());
+        let loads = e(r[IS_LB]) + e(r[IS_LH]) + e(r[IS_LW]) + e(r[IS_LBU]) + e(r[IS_LHU]);
+        let stores = e(r[IS_SB]) + e(r[IS_SH]) + e(r[IS_SW]);
+        let halves = e(r[IS_LH]) + e(r[IS_LHU]) + e(r[IS_SH]);
+        let words = e(r[IS_LW]) + e(r[IS_SW]);
+
+        // The address (or target): bytes (the CPU's, range-checked there), the low
+        // byte as 4·q + offset with a one-hot offset.
+        let mut one_hot = AB::Expr::ZERO;
+        for j in 0..4 {
+            builder.assert_bool(r[O + j]);
+            one_hot += e(r[O + j]);
+        }
+        builder.assert_eq(one_hot, real.clone());
+        let offset = e(r[O + 1]) + e(r[O + 2]) * c(2) + e(r[O + 3]) * c(3);
+        builder.assert_eq(r[ADDR], e(r[Q]) * c(4) + offset);
+        u16_check(builder, e(r[Q]) * c(1 << 10), real);
+        let word = e(r[Q]) + e(r[ADDR + 1]) * c(1 << 6) + e(r[ADDR + 2]) * c(1 << 14) + e(r[ADDR + 3]) * c(1 << 22);
+
+        // Memory: exactly one reason, in SPEC.md's order (misaligned first).
+        let reasons = [T_MIS, T_BELOW, T_ABOVE, T_RO];
+        for f in reasons {
+            builder.assert_bool(r[f]);
+        }
+        builder.assert_eq(reasons.iter().fold(AB::Expr::ZERO, |acc, &f| acc + e(r[f])), memory.clone());
+        let misaligned = halves * (e(r[O + 1]) + e(r[O + 3])) + words * (e(r[O + 1]) + e(r[O + 2]) + e(r[O + 3]));
+        builder.assert_zero(e(r[T_MIS]) * (AB::Expr::ONE - misaligned.clone()));
+        builder.assert_zero((AB::Expr::ONE - e(r[T_MIS])) * misaligned);
+        builder.assert_zero(e(r[T_RO]) * (AB::Expr::ONE - stores.clone()));
+        let (sb, rb, re) = (pv[public::STACK_BOTTOM].clone(), pv[public::RO_BASE].clone(), pv[public::RO_END].clone());
+        // At or above the heap top: word - heap in 30 bits (a word is below 2^30; the
+        // heap top below 2^26, so a negative difference is a field element above 2^30).
+        limbs_below(builder, word.clone() - e(r[HEAP]), r[A_LO], r[A_HI], 14, e(r[T_ABOVE]));
+        // Below the stack, at or above the read-only base, or (jumps) at or past the
+        // code's end: in 26 bits (every bound is below 2^26).
+        let low24 = e(r[ADDR]) + e(r[ADDR + 1]) * c(1 << 8) + e(r[ADDR + 2]) * c(1 << 16);
+        let b_value = e(r[T_BELOW]) * (sb - AB::Expr::ONE - word.clone())
+            + e(r[T_RO]) * (word.clone() - rb)
+            + e(r[J_END]) * (low24 - pv[public::CODE_SIZE].clone());
+        limbs_below(builder, b_value, r[B_LO], r[B_HI], 10, e(r[T_BELOW]) + e(r[T_RO]) + e(r[J_END]));
+        limbs_below(builder, re - AB::Expr::ONE - word, r[C_LO], r[C_HI], 10, e(r[T_RO]));
+        let faults = e(r[T_BELOW]) + e(r[T_ABOVE]);
+        let trap = e(r[T_MIS]) * c(code::MISALIGNED)
+            + faults * (loads * c(code::LOAD_FAULT) + stores * c(code::STORE_FAULT))
+            + e(r[T_RO]) * c(code::READ_ONLY_WRITE);
+        builder.assert_eq(r[CODE], trap);
+
+        // Jumps: exactly one reason.
+        let jumps = [J_MIS, J_OUT, J_END];
+        for f in jumps {
+            builder.assert_bool(r[f]);
+        }
+        builder.assert_eq(jumps.iter().fold(AB::Expr::ZERO, |acc, &f| acc + e(r[f])), jump.clone());
+        // Not 4-byte aligned (bit 0 is clear, so the offset is 0 or 2).
+        builder.assert_zero(e(r[J_MIS]) * (AB::Expr::ONE - e(r[O + 2])));
+        // Outside the code: the top byte isn't the code's, and it isn't the return
+        // address (its squared byte distance, below 2^18, is nonzero).
+        let code_top = c(rivet_vm::memory_map::CODE_BASE >> 24);
+        builder.assert_zero(e(r[J_OUT]) * ((e(r[ADDR + 3]) - code_top.clone()) * e(r[INV_TOP]) - AB::Expr::ONE));
+        let ra = rivet_vm::memory_map::RETURN_ADDRESS;
+        let distance = (0..4).fold(AB::Expr::ZERO, |acc, i| {
+            let d = e(r[ADDR + i]) - c((ra >> (8 * i)) & 0xff);
+            acc + d.clone() * d
+        });
+        builder.assert_zero(e(r[J_OUT]) * (e(r[SQ]) - distance));
+        builder.assert_zero(e(r[J_OUT]) * (e(r[SQ]) * e(r[INV_RA]) - AB::Expr::ONE));
+        // Past the end: the code's top byte, and the low 24 bits at least the code
+        // size (checked above).
+        builder.assert_zero(e(r[J_END]) * (e(r[ADDR + 3]) - code_top));
+
+        let mut fields = alloc::vec![kind_code];
+        fields.extend((0..8).map(|i| e(r[ADDR + i])));
+        fields.push(e(r[CLK]));
+        fields.push(e(r[HEAP]));
+        fields.push(e(r[CODE]));
+        builder.push_interaction(buses::MEMOP, fields, bool_count(memory));
+        let target: Vec<AB::Expr> = (0..4).map(|i| e(r[ADDR + i])).chain([e(r[CLK])]).collect();
+        builder.push_interaction(buses::JUMP, target, bool_count(jump));
+    }
+}
