@@ -1,6 +1,7 @@
-//! The repository's guest programs, proven with the development host answering
-//! their host calls (input, output, heap growth, logs): the proof states the
-//! transcript, and its last call returns exactly what the program outputs.
+//! The repository's guest programs and contracts, proven with the development host
+//! answering their host calls (input, output, heap growth, logs, storage, the
+//! contract environment): the proof states the transcript, and its last call
+//! returns exactly what the program outputs.
 
 use rivet_prover::{prove_replaying, prove_with_host, verify, VerifyError};
 use rivet_vm_cli::DevHost;
@@ -89,20 +90,72 @@ fn minimal() {
     prove_guest("minimal", b"hello, prover");
 }
 
-/// Contracts whose host calls the development host serves (input, storage, output):
-/// the counter's deploy and call, and the looper running out of gas.
+/// Every contract of `guests/contracts`, with the development host answering its
+/// host calls as a chain with only that contract would: the proof states what the
+/// host run saw (the output, or the trap), and verifies.
 #[test]
-fn contracts_the_development_host_can_serve() {
+fn every_contract_proves_with_the_development_host() {
     use rivet_prover::Ending;
-    let counter = rivet_test_programs::blob("counter");
-    let drive = |input: Vec<u8>| move |vm: &mut dyn rivet_vm::GuestInstance| drop(DevHost::default().drive(vm, &input, |_| None));
-    for (entry, input) in [("deploy", 41u32.to_le_bytes().to_vec()), ("call", vec![0u8])] {
-        let proved = prove_with_host(counter, entry, 1 << 30, drive(input), |_| {}).unwrap_or_else(|e| panic!("counter {entry}: {e}"));
-        assert!(proved.statement.transcript.calls.iter().any(|c| c.number == rivet_abi::host::STORAGE_SET), "counter {entry} stores");
-        verify(counter, &proved.statement, &proved.proof).unwrap_or_else(|e| panic!("counter {entry}: {e}"));
+    use rivet_vm_cli::ExitStatus;
+    let topic = [7u8; 32];
+    let mut events = vec![1u8];
+    events.extend(topic);
+    events.extend(b"data");
+    let mut transfer = vec![7u8];
+    transfer.extend([9u8; 32]);
+    transfer.extend(0u128.to_le_bytes());
+    let mut terminate = vec![8u8];
+    terminate.extend([9u8; 32]);
+    let mut call_other = vec![0u8];
+    call_other.extend([5u8; 57]);
+    let mut token_transfer = vec![0u8];
+    token_transfer.extend([3u8; 32]);
+    token_transfer.extend(5u128.to_le_bytes());
+    let mut token_balance = vec![1u8];
+    token_balance.extend([1u8; 32]);
+    // (contract, entry, input, gas); each row's storage carries on to the next
+    // row of the same contract.
+    let cases: Vec<(&str, &str, Vec<u8>, u64)> = vec![
+        ("counter", "deploy", 41u32.to_le_bytes().to_vec(), 1 << 30),
+        ("counter", "call", vec![0], 1 << 30),
+        ("looper", "call", vec![], 200_000),
+        ("events", "call", events, 1 << 30),
+        ("trapper", "call", vec![0], 1 << 30),
+        ("trapper", "call", vec![1], 1 << 30),
+        ("caller", "call", call_other, 1 << 30),
+        ("token", "deploy", 1000u128.to_le_bytes().to_vec(), 1 << 30),
+        ("token", "call", token_transfer, 1 << 30),
+        ("token", "call", token_balance, 1 << 30),
+        ("probe", "call", transfer, 1 << 30),
+        ("probe", "call", terminate, 1 << 30),
+        ("probe", "call", vec![11], 1 << 30),
+    ];
+    let probes = (0..=10u8).filter(|&s| s != 7 && s != 8).map(|s| ("probe", "call", vec![s, 1, 2, 3], 1u64 << 30));
+    let mut hosts: std::collections::BTreeMap<&str, DevHost> = Default::default();
+    let mut endings = std::collections::BTreeSet::new();
+    for (name, entry, input, gas) in cases.into_iter().chain(probes) {
+        let what = format!("{name} {entry} {input:?}");
+        let blob = rivet_test_programs::blob(name);
+        let host = hosts.entry(name).or_default();
+        let mut expected = host.clone();
+        let program = std::sync::Arc::new(rivet_vm::parse(blob, &Default::default()).unwrap());
+        let run = expected.run_program(&program, rivet_vm_cli::Backend::Interpreter, entry, &input, gas).unwrap();
+        let proved = prove_with_host(blob, entry, gas, |vm| drop(host.drive(vm, &input, |_| None)), |_| {}).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let s = &proved.statement;
+        assert_eq!(host.storage, expected.storage, "{what}");
+        match (&run.status, s.ending) {
+            (ExitStatus::Returned | ExitStatus::Reverted | ExitStatus::HostError(_), Ending::EndedByHost) => {
+                let output: Vec<u8> = s.transcript.calls.last().unwrap().reads.iter().flat_map(|(_, b)| b.clone()).collect();
+                assert!(output.ends_with(&run.output), "{what}: output {output:?} vs {:?}", run.output);
+            }
+            (ExitStatus::Returned, Ending::Returned) | (ExitStatus::OutOfGas, Ending::OutOfGas) => {}
+            (ExitStatus::Trapped(t), ending) => assert_eq!(Some(ending), Ending::of_trap(&t.kind), "{what}"),
+            (status, ending) => panic!("{what}: the host run {status:?}, the proof {ending:?}"),
+        }
+        assert_eq!(s.gas_used(), run.gas_used, "{what}: gas used");
+        verify(blob, s, &proved.proof).unwrap_or_else(|e| panic!("{what}: {e}"));
+        endings.insert(format!("{:?}", s.ending));
     }
-    let looper = rivet_test_programs::blob("looper");
-    let proved = prove_with_host(looper, "call", 200_000, drive(Vec::new()), |_| {}).expect("looper");
-    assert_eq!(proved.statement.ending, Ending::OutOfGas);
-    verify(looper, &proved.statement, &proved.proof).expect("looper");
+    // Returns (from the entry and through the host), a panic (unimp), out of gas.
+    assert_eq!(endings.into_iter().collect::<Vec<_>>(), ["EndedByHost", "OutOfGas", "Returned", "Unimp"]);
 }

@@ -1,6 +1,8 @@
 //! A development host for Rivet guests: input, output, debug log, heap growth, gas
-//! query and an in-memory key-value storage. The `rivet-vm` command, the tests and
-//! the benchmarks run guests through it. The contracts pallet is the real host.
+//! query and an in-memory key-value storage, and the contract host calls as a chain
+//! with this one contract would answer them (`DevHost`'s fields). The `rivet-vm`
+//! command, the tests and the benchmarks run guests through it. The contracts
+//! pallet is the real host.
 
 pub mod input;
 pub mod inspect;
@@ -9,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use rivet_abi::{host as h, return_flags, NOT_FOUND};
+use rivet_abi::{host as h, return_flags, status, CallArgs, InstantiateArgs, NOT_FOUND};
 use rivet_vm::trace::TraceEvent;
 use rivet_vm::{CallError, GuestInstance, Instance, Interrupt, MemoryError, Module, Program, Reg, Trap};
 pub use rivet_vm_jit::Backend;
@@ -54,9 +56,26 @@ pub struct RunOutcome {
 }
 
 /// State the development host keeps across calls.
-#[derive(Clone, Debug, Default)]
+///
+/// Contract host calls: `caller`, `address`, `balance`, the block number and time
+/// are the fields'; the value transferred is 0; a transfer succeeds if the balance
+/// covers it (and lowers it); there are no other contracts, so calls and
+/// instantiations answer `NOT_FOUND`; events and `terminate` are logged; the hashes
+/// are computed.
+#[derive(Clone, Debug)]
 pub struct DevHost {
     pub storage: BTreeMap<Vec<u8>, Vec<u8>>,
+    pub caller: [u8; 32],
+    pub address: [u8; 32],
+    pub balance: u128,
+    pub block_number: u64,
+    pub now_ms: u64,
+}
+
+impl Default for DevHost {
+    fn default() -> Self {
+        DevHost { storage: BTreeMap::new(), caller: [1; 32], address: [2; 32], balance: 0, block_number: 1, now_ms: 0 }
+    }
 }
 
 enum Flow {
@@ -203,6 +222,70 @@ impl DevHost {
                 let v = self.storage.get(&key(inst)?);
                 let r = len_or_none(v);
                 inst.set_reg(Reg::A0, r);
+            }
+            h::CALLER | h::ADDRESS => {
+                charge(inst, 32)?;
+                inst.write_memory(a0, if n == h::CALLER { &self.caller } else { &self.address })?;
+            }
+            h::VALUE_TRANSFERRED | h::BALANCE => {
+                charge(inst, 16)?;
+                let v = if n == h::BALANCE { self.balance } else { 0 };
+                inst.write_memory(a0, &v.to_le_bytes())?;
+            }
+            h::TRANSFER => {
+                charge(inst, 48)?;
+                inst.read_memory_vec(a0, 32)?;
+                let value = u128::from_le_bytes(inst.read_memory_vec(a1, 16)?.try_into().unwrap_or_default());
+                let status = match self.balance.checked_sub(value) {
+                    Some(left) => {
+                        self.balance = left;
+                        status::SUCCESS
+                    }
+                    None => status::TRANSFER_FAILED,
+                };
+                inst.set_reg(Reg::A0, status);
+            }
+            h::CALL | h::INSTANTIATE => {
+                // Only the argument block is read: there is no callee to run.
+                let size = if n == h::CALL { CallArgs::SIZE } else { InstantiateArgs::SIZE };
+                charge(inst, size as u64)?;
+                inst.read_memory_vec(a0, size as u32)?;
+                inst.set_reg(Reg::A0, status::NOT_FOUND);
+                inst.set_reg(Reg::A1, 0);
+            }
+            h::DEPOSIT_EVENT => {
+                if a1 > h::MAX_EVENT_TOPICS {
+                    return Err(ExitStatus::HostError(format!("{a1} event topics, at most {}", h::MAX_EVENT_TOPICS)));
+                }
+                charge(inst, 32 * a1 as u64 + a3 as u64)?;
+                let topics = inst.read_memory_vec(a0, 32 * a1)?;
+                let data = inst.read_memory_vec(a2, a3)?;
+                let topics: Vec<String> = topics.chunks(32).map(input::hex).collect();
+                logs.push(format!("event topics [{}] data 0x{}", topics.join(", "), input::hex(&data)));
+            }
+            h::HASH_BLAKE2_256 | h::HASH_KECCAK_256 | h::HASH_SHA2_256 => {
+                charge(inst, a1 as u64)?;
+                let data = inst.read_memory_vec(a0, a1)?;
+                let hash = match n {
+                    h::HASH_BLAKE2_256 => rivet_prover::code_hash(&data),
+                    h::HASH_KECCAK_256 => rivet_kernels::keccak256(&data),
+                    _ => rivet_kernels::sha256(&data),
+                };
+                inst.write_memory(a2, &hash)?;
+            }
+            h::BLOCK_NUMBER | h::NOW => {
+                charge(inst, 0)?;
+                let v = if n == h::BLOCK_NUMBER { self.block_number } else { self.now_ms };
+                inst.set_reg(Reg::A0, v as u32);
+                inst.set_reg(Reg::A1, (v >> 32) as u32);
+            }
+            h::TERMINATE => {
+                charge(inst, 32)?;
+                let beneficiary = inst.read_memory_vec(a0, 32)?;
+                logs.push(format!("terminated; balance {} to 0x{}", self.balance, input::hex(&beneficiary)));
+                self.storage.clear();
+                self.balance = 0;
+                return Ok(Flow::Stop(ExitStatus::Returned, Vec::new()));
             }
             other => return Err(ExitStatus::HostError(format!("host call {other} is not provided by the development host"))),
         }

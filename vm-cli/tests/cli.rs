@@ -47,6 +47,31 @@ fn run_reports_out_of_gas_and_reverts_with_exit_codes() {
 }
 
 #[test]
+fn contracts_run_against_the_development_chain_environment() {
+    let probe = blob_file("probe");
+    let probe = probe.to_str().unwrap();
+    let o = rivet_vm(&["run", probe, "--input-hex", "00"]);
+    assert!(stdout(&o).contains(&format!("output: {}", "01".repeat(32))), "{o:?}"); // the caller
+    // blake2b-256, keccak-256 and sha-256 of "abc".
+    let o = rivet_vm(&["run", probe, "--input-hex", "04616263"]);
+    let hashes = [
+        "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319",
+        "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45",
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    ];
+    assert!(stdout(&o).contains(&format!("output: {}", hashes.concat())), "{o:?}");
+    let events = blob_file("events");
+    let o = rivet_vm(&["run", events.to_str().unwrap(), "--input-hex", &format!("01{}aabb", "07".repeat(32))]);
+    assert!(stdout(&o).contains(&format!("log: event topics [{}] data 0xaabb", "07".repeat(32))), "{o:?}");
+    // No other contract exists: a call finds nothing (status 3).
+    let caller = blob_file("caller");
+    let o = rivet_vm(&["run", caller.to_str().unwrap(), "--input-hex", &format!("00{}", "05".repeat(57))]);
+    assert!(o.status.success() && stdout(&o).contains("output: 03\n"), "{o:?}");
+    let o = rivet_vm(&["run", probe, "--input-hex", "0b"]);
+    assert!(stdout(&o).contains("host call 999 is not provided"), "{o:?}");
+}
+
+#[test]
 fn trace_prints_each_step() {
     let m = blob_file("minimal");
     let o = rivet_vm(&["run", m.to_str().unwrap(), "--entry", "deploy", "--trace"]);
