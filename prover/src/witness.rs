@@ -91,6 +91,16 @@ impl Counts {
         self.u16[(h << (16 - hi_bits)) as usize] += 1;
     }
 
+    /// The trap row's range checks (it is the table's only row).
+    fn trap_checks(&mut self, row: &mut [Val], checks: trap::Checks) {
+        for v in checks.u16s {
+            self.u16[v as usize] += 1;
+        }
+        for (lo, hi, v, bits) in checks.limbs {
+            self.limbs(row, lo, hi, v, bits);
+        }
+    }
+
     fn sign_of(&mut self, top_byte: u32) {
         self.and[(top_byte | (0x80 << 8)) as usize] += 1;
     }
@@ -388,16 +398,12 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         if matches!(family, Family::Load | Family::Store) && memory_trap && last_step {
             // The trap table proves why the access traps; memory isn't touched.
             let value = if family == Family::Load { regs[d.rd as usize] } else { b_reg };
-            let (code, limbs) = trap::memory_row(trap_rows.push(), d.mem_kind, res, value, clk, heap, &bounds)
+            let (code, checks) = trap::memory_row(trap_rows.push(), d.mem_kind, res, value, clk, heap, &bounds)
                 .ok_or_else(|| ProveError::Internal(format!("the access at {:#x} traps in the interpreter, not in the AIR", step.pc)))?;
             if code != ending.trap_code() || step.mem.is_some() {
                 return Err(ProveError::Internal(format!("trap at {:#x}: interpreter {ending:?}, AIR code {code}", step.pc)));
             }
-            let trow = &mut trap_rows.values[..];
-            alu.counts.u16[(((res & 0xff) >> 2) << 10) as usize] += 1;
-            for (lo, hi, v, bits) in limbs {
-                alu.counts.limbs(trow, lo, hi, v, bits);
-            }
+            alu.counts.trap_checks(&mut trap_rows.values, checks);
             row[cpu::MTRAP] = Val::ONE;
             row[cpu::TCODE] = Val::from_u32(code);
             traps = true;
@@ -438,13 +444,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             words.insert(w, (new, 8 * clk + 4));
         }
         if family == Family::Jalr && ending == Ending::InvalidJumpTarget && last_step {
-            let limbs = trap::jump_row(trap_rows.push(), res & !1, clk, bounds.code_size)
+            let checks = trap::jump_row(trap_rows.push(), res & !1, clk, bounds.code_size)
                 .ok_or_else(|| ProveError::Internal(format!("the jalr at {:#x} traps in the interpreter, not in the AIR", step.pc)))?;
-            let trow = &mut trap_rows.values[..];
-            alu.counts.u16[(((res & 0xff) >> 2) << 10) as usize] += 1;
-            for (lo, hi, v, bits) in limbs {
-                alu.counts.limbs(trow, lo, hi, v, bits);
-            }
+            alu.counts.trap_checks(&mut trap_rows.values, checks);
             row[cpu::JTRAP] = Val::ONE;
             traps = true;
             halted = true;

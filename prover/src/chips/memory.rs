@@ -118,16 +118,86 @@ pub mod public {
     columns! { STACK_BOTTOM, RO_BASE, RO_END }
 }
 
-const FLAGS: [(usize, u32); 8] = [
-    (IS_LB, kind::LB),
-    (IS_LH, kind::LH),
-    (IS_LW, kind::LW),
-    (IS_LBU, kind::LBU),
-    (IS_LHU, kind::LHU),
-    (IS_SB, kind::SB),
-    (IS_SH, kind::SH),
-    (IS_SW, kind::SW),
-];
+/// Where a table keeps an access's kind flags (eight consecutive columns, in `kind`
+/// order), address bytes, one-hot offset and `q` (address byte 0 = 4·q + offset).
+/// The memory table and the trap table decode accesses the same way.
+#[derive(Clone, Copy)]
+pub(crate) struct AccessColumns {
+    pub flags: usize,
+    pub addr: usize,
+    pub o: usize,
+    pub q: usize,
+}
+
+const ACCESS: AccessColumns = AccessColumns { flags: IS_LB, addr: ADDR, o: O, q: Q };
+
+/// An access decoded by `AccessColumns::eval`.
+pub(crate) struct AccessExprs<E> {
+    /// The row holds an access (one kind flag set).
+    pub real: E,
+    /// Its kind, as on the `MEMOP` bus.
+    pub kind: E,
+    pub loads: E,
+    pub stores: E,
+    /// 1 when the address isn't a multiple of the access size.
+    pub misaligned: E,
+    /// The word address.
+    pub word: E,
+}
+
+impl AccessColumns {
+    const fn flag(&self, kind: u32) -> usize {
+        self.flags + kind as usize - 1
+    }
+
+    /// Constrains the flags (at most one), the offset (one-hot where `active`) and
+    /// `q` (range-checked where `active`); `active` is the row's access flag plus
+    /// whatever else uses the address columns.
+    pub fn eval<AB: InteractionBuilder>(&self, builder: &mut AB, r: &[AB::Var], active: impl FnOnce(AB::Expr) -> AB::Expr) -> AccessExprs<AB::Expr> {
+        let e = |v: AB::Var| -> AB::Expr { v.into() };
+        let c = |x: u32| AB::Expr::from_u32(x);
+        let flags: Vec<(usize, u32)> = (kind::LB..=kind::SW).map(|k| (self.flag(k), k)).collect();
+        let (real, kind) = crate::chips::one_of(builder, r, &flags);
+        let sum = |kinds: &[u32]| kinds.iter().fold(AB::Expr::ZERO, |acc, &k| acc + e(r[self.flag(k)]));
+        let halves = sum(&[kind::LH, kind::LHU, kind::SH]);
+        let words = sum(&[kind::LW, kind::SW]);
+        let active = active(real.clone());
+        let mut one_hot = AB::Expr::ZERO;
+        for j in 0..4 {
+            builder.assert_bool(r[self.o + j]);
+            one_hot += e(r[self.o + j]);
+        }
+        builder.assert_eq(one_hot, active.clone());
+        let o = |j: usize| e(r[self.o + j]);
+        builder.assert_eq(r[self.addr], e(r[self.q]) * c(4) + o(1) + o(2) * c(2) + o(3) * c(3));
+        u16_check(builder, e(r[self.q]) * c(1 << 10), active);
+        let misaligned = halves * (o(1) + o(3)) + words * (o(1) + o(2) + o(3));
+        let word = e(r[self.q]) + e(r[self.addr + 1]) * c(1 << 6) + e(r[self.addr + 2]) * c(1 << 14) + e(r[self.addr + 3]) * c(1 << 22);
+        AccessExprs {
+            real,
+            kind,
+            loads: sum(&[kind::LB, kind::LH, kind::LW, kind::LBU, kind::LHU]),
+            stores: sum(&[kind::SB, kind::SH, kind::SW]),
+            misaligned,
+            word,
+        }
+    }
+
+    /// Fills an access's flag, address bytes, offset and `q`; returns the range-checked
+    /// value `q·2^10`.
+    pub fn fill<F: PrimeCharacteristicRing>(&self, row: &mut [F], kind: Option<u32>, addr: u32) -> u32 {
+        if let Some(k) = kind.filter(|k| (kind::LB..=kind::SW).contains(k)) {
+            row[self.flag(k)] = F::ONE;
+        }
+        for i in 0..4 {
+            row[self.addr + i] = F::from_u32((addr >> (8 * i)) & 0xff);
+        }
+        row[self.o + (addr & 3) as usize] = F::ONE;
+        let q = (addr & 0xff) >> 2;
+        row[self.q] = F::from_u32(q);
+        q << 10
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct MemoryChip;
@@ -149,24 +219,18 @@ pub struct Access {
 /// Fills a row; returns the range-checked values (for the byte table's counts) and
 /// whether a sign lookup of which byte was made.
 pub fn row<F: PrimeCharacteristicRing + Copy>(a: &Access, b: &Bounds, row: &mut [F], u16s: &mut Vec<u32>) -> Option<u32> {
-    let flag = FLAGS.iter().find(|&&(_, k)| k == a.kind).map(|&(f, _)| f).unwrap_or(IS_LW);
-    row[flag] = F::ONE;
     let off = a.addr & 3;
     let set = |row: &mut [F], at: usize, v: u32| {
         for i in 0..4 {
             row[at + i] = F::from_u32((v >> (8 * i)) & 0xff);
         }
     };
-    set(row, ADDR, a.addr);
+    u16s.push(ACCESS.fill(row, Some(a.kind), a.addr));
     set(row, VAL, a.value);
     set(row, OLD, a.old);
     set(row, NEW, a.new);
     row[CLK] = F::from_u64(a.clk);
     row[HEAP] = F::from_u32(a.heap);
-    row[O + off as usize] = F::ONE;
-    let q = (a.addr & 0xff) >> 2;
-    row[Q] = F::from_u32(q);
-    u16s.push(q << 10);
     let now = 8 * a.clk + 4;
     let diff = now - a.prev_ts - 1;
     row[PREV_TS] = F::from_u64(a.prev_ts);
@@ -212,25 +276,9 @@ impl MemoryChip {
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
 
-        let (real, code) = crate::chips::one_of(builder, r, &FLAGS);
-        let loads = e(r[IS_LB]) + e(r[IS_LH]) + e(r[IS_LW]) + e(r[IS_LBU]) + e(r[IS_LHU]);
-        let stores = e(r[IS_SB]) + e(r[IS_SH]) + e(r[IS_SW]);
-        let halves = e(r[IS_LH]) + e(r[IS_LHU]) + e(r[IS_SH]);
-        let words = e(r[IS_LW]) + e(r[IS_SW]);
-
-        // Offset within the word: one-hot, and aligned for the access size.
-        let mut one_hot = AB::Expr::ZERO;
-        for j in 0..4 {
-            builder.assert_bool(r[O + j]);
-            one_hot += e(r[O + j]);
-        }
-        builder.assert_eq(one_hot, real.clone());
-        let offset = e(r[O + 1]) + e(r[O + 2]) * c(2) + e(r[O + 3]) * c(3);
-        builder.assert_zero(halves * (e(r[O + 1]) + e(r[O + 3])));
-        builder.assert_zero(words * (e(r[O + 1]) + e(r[O + 2]) + e(r[O + 3])));
-        builder.assert_eq(r[ADDR], e(r[Q]) * c(4) + offset);
-        u16_check(builder, e(r[Q]) * c(1 << 10), real.clone());
-        let word = e(r[Q]) + e(r[ADDR + 1]) * c(1 << 6) + e(r[ADDR + 2]) * c(1 << 14) + e(r[ADDR + 3]) * c(1 << 22);
+        // The access, aligned for its size (SPEC.md §3; the trap table takes the others).
+        let AccessExprs { real, kind: code, loads, stores, misaligned, word } = ACCESS.eval(builder, r, |real| real);
+        builder.assert_zero(misaligned);
 
         // Mapped: lo <= word < hi, where stores below the read-only data are in the
         // stack and all others are above it.

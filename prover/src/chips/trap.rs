@@ -19,8 +19,8 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
 use crate::buses;
-use crate::chips::memory::{kind, Bounds};
-use crate::chips::{bool_count, limbs_below, u16_check};
+use crate::chips::memory::{kind, AccessColumns, AccessExprs, Bounds};
+use crate::chips::{bool_count, limbs_below};
 use crate::columns::columns;
 
 columns! {
@@ -51,16 +51,7 @@ pub mod code {
     pub const INVALID_JUMP: u32 = 7;
 }
 
-const FLAGS: [(usize, u32); 8] = [
-    (IS_LB, kind::LB),
-    (IS_LH, kind::LH),
-    (IS_LW, kind::LW),
-    (IS_LBU, kind::LBU),
-    (IS_LHU, kind::LHU),
-    (IS_SB, kind::SB),
-    (IS_SH, kind::SH),
-    (IS_SW, kind::SW),
-];
+const ACCESS: AccessColumns = AccessColumns { flags: IS_LB, addr: ADDR, o: O, q: Q };
 
 pub const LOG_HEIGHT: usize = crate::MIN_LOG_HEIGHT;
 
@@ -87,15 +78,18 @@ pub fn memory_trap(kind: u32, addr: u32, heap: u32, b: &Bounds) -> Option<u32> {
     }
 }
 
-/// Range-checked values a row needs: `(lo, hi, value, hi_bits)` for each limb pair.
-pub type Limbs = Vec<(usize, usize, u64, u32)>;
+/// Range checks a trap row needs: the 16-bit values, and `(lo, hi, value, hi_bits)`
+/// for each limb pair (the witness fills the limbs and counts them).
+#[derive(Default)]
+pub struct Checks {
+    pub u16s: Vec<u32>,
+    pub limbs: Vec<(usize, usize, u64, u32)>,
+}
 
-/// Fills the row of a trapping load or store; returns its trap code and limbs.
-pub fn memory_row<F: Field>(row: &mut [F], kind: u32, addr: u32, value: u32, clk: u64, heap: u32, b: &Bounds) -> Option<(u32, Limbs)> {
+/// Fills the row of a trapping load or store; returns its trap code and range checks.
+pub fn memory_row<F: Field>(row: &mut [F], kind: u32, addr: u32, value: u32, clk: u64, heap: u32, b: &Bounds) -> Option<(u32, Checks)> {
     let trap = memory_trap(kind, addr, heap, b)?;
-    let flag = FLAGS.iter().find(|&&(_, k)| k == kind).map(|&(f, _)| f)?;
-    row[flag] = F::ONE;
-    fill_addr(row, addr);
+    let q = ACCESS.fill(row, Some(kind), addr);
     for i in 0..4 {
         row[VAL + i] = F::from_u32((value >> (8 * i)) & 0xff);
     }
@@ -103,7 +97,8 @@ pub fn memory_row<F: Field>(row: &mut [F], kind: u32, addr: u32, value: u32, clk
     row[HEAP] = F::from_u32(heap);
     row[CODE] = F::from_u32(trap);
     let w = addr >> 2;
-    let mut limbs = Limbs::new();
+    let mut checks = Checks { u16s: alloc::vec![q], limbs: Vec::new() };
+    let limbs = &mut checks.limbs;
     match trap {
         code::MISALIGNED => row[T_MIS] = F::ONE,
         code::READ_ONLY_WRITE => {
@@ -120,22 +115,22 @@ pub fn memory_row<F: Field>(row: &mut [F], kind: u32, addr: u32, value: u32, clk
             limbs.push((A_LO, A_HI, (w - heap) as u64, 14));
         }
     }
-    Some((trap, limbs))
+    Some((trap, checks))
 }
 
 /// Fills the row of a `jalr` to `target` (bit 0 cleared) that isn't an instruction
 /// of code `code_size` bytes long; None if it is one, or the return address.
-pub fn jump_row<F: Field>(row: &mut [F], target: u32, clk: u64, code_size: u32) -> Option<Limbs> {
+pub fn jump_row<F: Field>(row: &mut [F], target: u32, clk: u64, code_size: u32) -> Option<Checks> {
     use rivet_vm::memory_map::{CODE_BASE, RETURN_ADDRESS};
     if target & 1 != 0 || target == RETURN_ADDRESS {
         return None;
     }
     row[IS_JUMP] = F::ONE;
-    fill_addr(row, target);
+    let q = ACCESS.fill(row, None, target);
     row[CLK] = F::from_u64(clk);
     let top = target >> 24;
     let low = target & 0xff_ffff;
-    let mut limbs = Limbs::new();
+    let mut checks = Checks { u16s: alloc::vec![q], limbs: Vec::new() };
     if target & 2 != 0 {
         row[J_MIS] = F::ONE;
     } else if top != CODE_BASE >> 24 {
@@ -146,11 +141,11 @@ pub fn jump_row<F: Field>(row: &mut [F], target: u32, clk: u64, code_size: u32) 
         row[INV_RA] = sq.try_inverse()?;
     } else if low >= code_size {
         row[J_END] = F::ONE;
-        limbs.push((B_LO, B_HI, (low - code_size) as u64, 10));
+        checks.limbs.push((B_LO, B_HI, (low - code_size) as u64, 10));
     } else {
         return None;
     }
-    Some(limbs)
+    Some(checks)
 }
 
 /// Sum of the squared byte differences from the return address: zero only there.
@@ -164,14 +159,6 @@ fn ra_distance<F: Field>(target: u32) -> F {
         .sum()
 }
 
-fn fill_addr<F: Field>(row: &mut [F], addr: u32) {
-    for i in 0..4 {
-        row[ADDR + i] = F::from_u32((addr >> (8 * i)) & 0xff);
-    }
-    row[O + (addr & 3) as usize] = F::ONE;
-    row[Q] = F::from_u32((addr & 0xff) >> 2);
-}
-
 impl TrapChip {
     pub fn eval<AB: InteractionBuilder>(&self, builder: &mut AB) {
         let main = builder.main();
@@ -180,28 +167,11 @@ impl TrapChip {
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
 
-        let (memory, kind_code) = crate::chips::one_of(builder, r, &FLAGS);
+        // The address (or a jump's target): bytes (the CPU's, range-checked there).
         builder.assert_bool(r[IS_JUMP]);
         let jump = e(r[IS_JUMP]);
-        let real = memory.clone() + jump.clone();
-        builder.assert_bool(real.clone());
-        let loads = e(r[IS_LB]) + e(r[IS_LH]) + e(r[IS_LW]) + e(r[IS_LBU]) + e(r[IS_LHU]);
-        let stores = e(r[IS_SB]) + e(r[IS_SH]) + e(r[IS_SW]);
-        let halves = e(r[IS_LH]) + e(r[IS_LHU]) + e(r[IS_SH]);
-        let words = e(r[IS_LW]) + e(r[IS_SW]);
-
-        // The address (or target): bytes (the CPU's, range-checked there), the low
-        // byte as 4·q + offset with a one-hot offset.
-        let mut one_hot = AB::Expr::ZERO;
-        for j in 0..4 {
-            builder.assert_bool(r[O + j]);
-            one_hot += e(r[O + j]);
-        }
-        builder.assert_eq(one_hot, real.clone());
-        let offset = e(r[O + 1]) + e(r[O + 2]) * c(2) + e(r[O + 3]) * c(3);
-        builder.assert_eq(r[ADDR], e(r[Q]) * c(4) + offset);
-        u16_check(builder, e(r[Q]) * c(1 << 10), real);
-        let word = e(r[Q]) + e(r[ADDR + 1]) * c(1 << 6) + e(r[ADDR + 2]) * c(1 << 14) + e(r[ADDR + 3]) * c(1 << 22);
+        let AccessExprs { real: memory, kind: kind_code, loads, stores, misaligned, word } = ACCESS.eval(builder, r, |memory| memory + jump.clone());
+        builder.assert_bool(memory.clone() + jump.clone());
 
         // Memory: exactly one reason, in SPEC.md's order (misaligned first).
         let reasons = [T_MIS, T_BELOW, T_ABOVE, T_RO];
@@ -209,7 +179,6 @@ impl TrapChip {
             builder.assert_bool(r[f]);
         }
         builder.assert_eq(reasons.iter().fold(AB::Expr::ZERO, |acc, &f| acc + e(r[f])), memory.clone());
-        let misaligned = halves * (e(r[O + 1]) + e(r[O + 3])) + words * (e(r[O + 1]) + e(r[O + 2]) + e(r[O + 3]));
         builder.assert_zero(e(r[T_MIS]) * (AB::Expr::ONE - misaligned.clone()));
         builder.assert_zero((AB::Expr::ONE - e(r[T_MIS])) * misaligned);
         builder.assert_zero(e(r[T_RO]) * (AB::Expr::ONE - stores.clone()));
