@@ -83,7 +83,7 @@ impl VerifyingKey {
             entries: program
                 .entry_points()
                 .iter()
-                .map(|&(_, pc)| (pc, program.index_of_pc(pc).map(|i| program.entry_cost(i)).unwrap_or(u32::MAX)))
+                .map(|&(_, pc)| (pc, program.index_of_pc(pc).map(|i| program.entry_cost(i)).unwrap_or(0)))
                 .collect(),
             circuit,
             commitment: pre.commitment,
