@@ -29,6 +29,46 @@ impl InputArgs {
     }
 }
 
+/// The chain the development host stands in for, as the contract host calls see it.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ChainArgs {
+    /// The calling account (32 bytes in hex) [default: 0x01 repeated].
+    #[arg(long, value_parser = account)]
+    pub caller: Option<[u8; 32]>,
+    /// The contract's own account (32 bytes in hex) [default: 0x02 repeated].
+    #[arg(long, value_parser = account)]
+    pub address: Option<[u8; 32]>,
+    /// The contract's balance.
+    #[arg(long, default_value_t = 0)]
+    pub balance: u128,
+    /// The block number.
+    #[arg(long, default_value_t = 1)]
+    pub block_number: u64,
+    /// The block's timestamp in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub now_ms: u64,
+}
+
+impl ChainArgs {
+    /// A development host with this chain's values and empty storage.
+    pub fn host(&self) -> crate::DevHost {
+        let d = crate::DevHost::default();
+        crate::DevHost {
+            caller: self.caller.unwrap_or(d.caller),
+            address: self.address.unwrap_or(d.address),
+            balance: self.balance,
+            block_number: self.block_number,
+            now_ms: self.now_ms,
+            ..d
+        }
+    }
+}
+
+/// A 32-byte account id in hex.
+fn account(s: &str) -> Result<[u8; 32], String> {
+    parse_hex(s)?.try_into().map_err(|b: Vec<u8>| format!("an account id is 32 bytes, not {}", b.len()))
+}
+
 /// Hex digits, with or without a `0x` prefix, to bytes.
 pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
     let s = s.strip_prefix("0x").unwrap_or(s);

@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use rivet_vm::isa::decode;
 use rivet_vm::trace::TraceEvent;
 use rivet_vm::{Limits, Module};
-use rivet_vm_cli::input::{hex, InputArgs};
+use rivet_vm_cli::input::{hex, ChainArgs, InputArgs};
 use rivet_vm_cli::inspect::describe;
 use rivet_vm_cli::{Backend, DevHost, ExitStatus};
 
@@ -28,6 +28,8 @@ enum Command {
         entry: String,
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        chain: ChainArgs,
         /// Gas limit.
         #[arg(long, default_value_t = 10_000_000_000)]
         gas: u64,
@@ -49,6 +51,8 @@ enum Command {
         entry: String,
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        chain: ChainArgs,
         /// Gas limit (below 2^48).
         #[arg(long, default_value_t = 10_000_000_000)]
         gas: u64,
@@ -75,7 +79,7 @@ fn load(path: &PathBuf) -> Result<Arc<Module>, ExitCode> {
 fn main() -> ExitCode {
     rivet_vm_cli::exit_quietly_on_closed_pipe();
     match Cli::parse().command {
-        Command::Run { blob, entry, input, gas, trace, backend } => {
+        Command::Run { blob, entry, input, chain, gas, trace, backend } => {
             let module = match load(&blob) {
                 Ok(m) => m,
                 Err(c) => return c,
@@ -88,9 +92,9 @@ fn main() -> ExitCode {
                 }
             };
             let outcome = if trace || backend == "interpreter" {
-                DevHost::default().run(&module, &entry, &input, gas, trace)
+                chain.host().run(&module, &entry, &input, gas, trace)
             } else {
-                DevHost::default().run_program(module.program(), Backend::Jit, &entry, &input, gas)
+                chain.host().run_program(module.program(), Backend::Jit, &entry, &input, gas)
             };
             let outcome = match outcome {
                 Ok(o) => o,
@@ -119,8 +123,8 @@ fn main() -> ExitCode {
                 ExitStatus::HostError(_) => ExitCode::from(6),
             }
         }
-        Command::Prove { blob, entry, input, gas, output } => match input.bytes() {
-            Ok(input) => prove(&blob, &entry, &input, gas, &output),
+        Command::Prove { blob, entry, input, chain, gas, output } => match input.bytes() {
+            Ok(input) => prove(&blob, &entry, &input, chain.host(), gas, &output),
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::from(2)
@@ -161,14 +165,14 @@ fn print_statement(s: &rivet_prover::Statement) {
     }
 }
 
-fn prove(blob: &PathBuf, entry: &str, input: &[u8], gas: u64, output: &PathBuf) -> ExitCode {
+fn prove(blob: &PathBuf, entry: &str, input: &[u8], mut host: DevHost, gas: u64, output: &PathBuf) -> ExitCode {
     let bytes = match read(blob) {
         Ok(b) => b,
         Err(c) => return c,
     };
     let start = std::time::Instant::now();
     // The development host answers the host calls, as `run` does.
-    let drive = |vm: &mut dyn rivet_vm::GuestInstance| drop(DevHost::default().drive(vm, input, |_| None));
+    let drive = |vm: &mut dyn rivet_vm::GuestInstance| drop(host.drive(vm, input, |_| None));
     let proved = rivet_prover::prove_with_host(&bytes, entry, gas, drive, |stage| match stage {
         rivet_prover::Stage::Executing => eprintln!("[{:6.2}s] executing {entry}", start.elapsed().as_secs_f64()),
         rivet_prover::Stage::Proving { steps } => eprintln!("[{:6.2}s] proving {steps} steps", start.elapsed().as_secs_f64()),

@@ -69,6 +69,18 @@ fn contracts_run_against_the_development_chain_environment() {
     assert!(o.status.success() && stdout(&o).contains("output: 03\n"), "{o:?}");
     let o = rivet_vm(&["run", probe, "--input-hex", "0b"]);
     assert!(stdout(&o).contains("host call 999 is not provided"), "{o:?}");
+    // The chain's values come from the command line: a caller, and a balance a
+    // transfer of 5 draws on (status 0; 4 without the balance).
+    let o = rivet_vm(&["run", probe, "--input-hex", "00", "--caller", &"ab".repeat(32)]);
+    assert!(stdout(&o).contains(&format!("output: {}", "ab".repeat(32))), "{o:?}");
+    let transfer = format!("07{}05{}", "09".repeat(32), "00".repeat(15));
+    let o = rivet_vm(&["run", probe, "--input-hex", &transfer, "--balance", "10"]);
+    assert!(stdout(&o).contains("output: 00\n"), "{o:?}");
+    let o = rivet_vm(&["run", probe, "--input-hex", &transfer]);
+    assert!(stdout(&o).contains("output: 04\n"), "{o:?}");
+    let o = rivet_vm(&["run", probe, "--caller", "abcd"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("32 bytes, not 2"), "{o:?}");
 }
 
 #[test]
