@@ -89,17 +89,7 @@ fn nothing_runs(program: &rivet_vm::Program, blob: &[u8], entry: &str, gas_limit
     if u64::from(cost) <= gas_limit {
         return None;
     }
-    let registers = rivet_vm::entry_registers();
-    let statement = Statement {
-        code_hash: code_hash(blob),
-        entry: pc,
-        gas_limit,
-        gas_left: gas_limit,
-        a0: registers[rivet_vm::Reg::A0.index()],
-        a1: registers[rivet_vm::Reg::A1.index()],
-        ending: crate::Ending::OutOfGas,
-        transcript: Default::default(),
-    };
+    let statement = Statement::nothing_ran_at(code_hash(blob), pc, gas_limit);
     Some(Proved { statement, proof: proof::encode_nothing_ran(), steps: 0, tables: Vec::new() })
 }
 

@@ -112,14 +112,25 @@ impl Statement {
         self.ending == Ending::EndedByHost
     }
 
-    /// Whether this states that nothing ran: out of gas at the entry, with the
-    /// registers as a call starts (SPEC.md §4) and the whole limit left.
+    /// The statement that nothing ran: out of gas at the entry, with the registers as
+    /// a call starts (SPEC.md §4), the whole limit left and no host call.
+    pub fn nothing_ran_at(code_hash: [u8; 32], entry: u32, gas_limit: u64) -> Statement {
+        let registers = rivet_vm::entry_registers();
+        Statement {
+            code_hash,
+            entry,
+            gas_limit,
+            gas_left: gas_limit,
+            a0: registers[rivet_vm::Reg::A0.index()],
+            a1: registers[rivet_vm::Reg::A1.index()],
+            ending: Ending::OutOfGas,
+            transcript: Transcript::default(),
+        }
+    }
+
+    /// Whether this states that nothing ran (`nothing_ran_at`).
     pub fn nothing_ran(&self) -> bool {
-        let entry = rivet_vm::entry_registers();
-        self.ending == Ending::OutOfGas
-            && self.gas_left == self.gas_limit
-            && self.transcript.calls.is_empty()
-            && (self.a0, self.a1) == (entry[rivet_vm::Reg::A0.index()], entry[rivet_vm::Reg::A1.index()])
+        *self == Statement::nothing_ran_at(self.code_hash, self.entry, self.gas_limit)
     }
 
     pub fn gas_used(&self) -> u64 {

@@ -50,6 +50,10 @@ impl Rows {
     fn len(&self) -> usize {
         self.values.len() / self.width
     }
+    fn last_mut(&mut self) -> Option<&mut [Val]> {
+        let at = self.values.len().checked_sub(self.width)?;
+        Some(&mut self.values[at..])
+    }
     /// Padded with zero rows to a power of two, at least `min_rows + 1` rows when
     /// `spare_row` (the CPU's last row must be padding).
     fn finish(self, spare_row: bool) -> RowMajorMatrix<Val> {
@@ -91,7 +95,7 @@ impl Counts {
         self.u16[(h << (16 - hi_bits)) as usize] += 1;
     }
 
-    /// The trap row's range checks (it is the table's only row).
+    /// The trap row's range checks.
     fn trap_checks(&mut self, row: &mut [Val], checks: trap::Checks) {
         for v in checks.u16s {
             self.u16[v as usize] += 1;
@@ -398,12 +402,13 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         if matches!(family, Family::Load | Family::Store) && memory_trap && last_step {
             // The trap table proves why the access traps; memory isn't touched.
             let value = if family == Family::Load { regs[d.rd as usize] } else { b_reg };
-            let (code, checks) = trap::memory_row(trap_rows.push(), d.mem_kind, res, value, clk, heap, &bounds)
+            let trow = trap_rows.push();
+            let (code, checks) = trap::memory_row(trow, d.mem_kind, res, value, clk, heap, &bounds)
                 .ok_or_else(|| ProveError::Internal(format!("the access at {:#x} traps in the interpreter, not in the AIR", step.pc)))?;
             if code != ending.trap_code() || step.mem.is_some() {
                 return Err(ProveError::Internal(format!("trap at {:#x}: interpreter {ending:?}, AIR code {code}", step.pc)));
             }
-            alu.counts.trap_checks(&mut trap_rows.values, checks);
+            alu.counts.trap_checks(trow, checks);
             row[cpu::MTRAP] = Val::ONE;
             row[cpu::TCODE] = Val::from_u32(code);
             traps = true;
@@ -444,9 +449,10 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             words.insert(w, (new, 8 * clk + 4));
         }
         if family == Family::Jalr && ending == Ending::InvalidJumpTarget && last_step {
-            let checks = trap::jump_row(trap_rows.push(), res & !1, clk, bounds.code_size)
+            let trow = trap_rows.push();
+            let checks = trap::jump_row(trow, res & !1, clk, bounds.code_size)
                 .ok_or_else(|| ProveError::Internal(format!("the jalr at {:#x} traps in the interpreter, not in the AIR", step.pc)))?;
-            alu.counts.trap_checks(&mut trap_rows.values, checks);
+            alu.counts.trap_checks(trow, checks);
             row[cpu::JTRAP] = Val::ONE;
             traps = true;
             halted = true;
@@ -601,17 +607,13 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         let Some(TraceEvent::OutOfGas { pc, needed }) = events.last() else {
             return Err(ProveError::Internal("out of gas without its trace event".into()));
         };
-        if steps.is_empty() {
-            return Err(ProveError::Unsupported("running out of gas before the first instruction".into()));
-        }
         let index = program.index_of_pc(*pc).ok_or_else(|| ProveError::Internal("out of gas outside the code".into()))?;
         let d = chip.rows[index];
         if gas >> 32 != 0 || (*needed as u64) <= gas || d.entry_cost != *needed {
             return Err(ProveError::Internal(format!("out of gas entering {pc:#x}: needed {needed}, left {gas}")));
         }
-        let width = cpu::WIDTH;
-        let at = cpu_rows.values.len() - width;
-        let row = &mut cpu_rows.values[at..];
+        // With no step, nothing ran: `prove` states that without a trace.
+        let row = cpu_rows.last_mut().ok_or_else(|| ProveError::Unsupported("out of gas before the first instruction: nothing ran, there is no trace".into()))?;
         if row[cpu::NEXT_PC] != Val::from_u32(*pc) {
             return Err(ProveError::Internal("out of gas elsewhere than the next instruction".into()));
         }
@@ -626,8 +628,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     if ending == Ending::InvalidJumpTarget && !halted {
         // Fell off the end of the code: the last step's next pc is the code's end.
         let code_end = rivet_vm::memory_map::CODE_BASE + bounds.code_size;
-        let at = cpu_rows.values.len().checked_sub(cpu::WIDTH).ok_or_else(|| ProveError::Internal("a jump trap before any step".into()))?;
-        let row = &mut cpu_rows.values[at..];
+        let row = cpu_rows.last_mut().ok_or_else(|| ProveError::Internal("a jump trap before any step".into()))?;
         if row[cpu::NEXT_PC] != Val::from_u32(code_end) || row[cpu::F_JALR] != Val::ZERO {
             return Err(ProveError::Internal("a jump trap the AIR doesn't see".into()));
         }

@@ -39,13 +39,13 @@ pub struct ChainArgs {
     #[arg(long, value_parser = account)]
     pub address: Option<[u8; 32]>,
     /// The contract's balance.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = crate::DevHost::default().balance)]
     pub balance: u128,
     /// The block number.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = crate::DevHost::default().block_number)]
     pub block_number: u64,
     /// The block's timestamp in milliseconds.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = crate::DevHost::default().now_ms)]
     pub now_ms: u64,
 }
 

@@ -80,7 +80,6 @@ pub fn memory_trap(kind: u32, addr: u32, heap: u32, b: &Bounds) -> Option<u32> {
 
 /// Range checks a trap row needs: the 16-bit values, and `(lo, hi, value, hi_bits)`
 /// for each limb pair (the witness fills the limbs and counts them).
-#[derive(Default)]
 pub struct Checks {
     pub u16s: Vec<u32>,
     pub limbs: Vec<(usize, usize, u64, u32)>,
