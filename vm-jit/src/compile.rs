@@ -139,7 +139,15 @@ struct Emitter<'p> {
     program: &'p Program,
     host: [u8; 16],
     block: Vec<Option<DynamicLabel>>,
-    insn: Vec<DynamicLabel>,
+    /// Where control entering each instruction other than by falling through goes: a
+    /// dynamic jump, a resume, a direct call (`entry` labels back the jump table).
+    entry: Vec<DynamicLabel>,
+    /// Guest registers known to hold a multiple of 4 at the point being emitted (bit
+    /// per register; x0's always set while tracking). Loads and stores based on one,
+    /// at an offset that is a multiple of their size, can't be misaligned.
+    aligned: u16,
+    /// False while emitting a checked copy (`checked_copy`): no assumptions at all.
+    tracking: bool,
     sites: Vec<FaultSite>,
     stubs: Vec<Stub>,
     exit: DynamicLabel,
@@ -225,7 +233,8 @@ impl Emitter<'_> {
                 dynasm!(self.ops ; .arch x64 ; add ecx, offset);
             }
         }
-        if size > 1 {
+        let known_aligned = self.aligned & (1 << rs1.index()) != 0 && offset % size as i32 == 0;
+        if size > 1 && !known_aligned {
             let mis = self.stub_trap_ecx(TRAP_MISALIGNED, pc);
             dynasm!(self.ops ; .arch x64 ; test cl, (size - 1) as i8 ; jnz =>mis);
         }
@@ -481,10 +490,10 @@ impl Emitter<'_> {
                 dynasm!(self.ops ; .arch x64 ; jmp =>t);
             }
             Instruction::Jalr { rd, rs1, offset } => {
-                if self.direct_call(i, rd, rs1, offset) {
+                if self.tracking && self.direct_call(i, rd, rs1, offset) {
                     // Dynamic entries onto this jalr (and resumes at it) must use the
                     // real register value: its table entry points at a full copy.
-                    let label = self.insn[i];
+                    let label = self.entry[i];
                     self.stubs.push(Stub::DynamicJalr { label, pc, rd, rs1, offset });
                     return;
                 }
@@ -563,7 +572,7 @@ impl Emitter<'_> {
         let oog = self.ops.new_dynamic_label();
         self.stubs.push(Stub::OutOfGas { label: oog, cost, pc: target });
         self.put_imm(rd, pc.wrapping_add(4));
-        let l = self.insn[t];
+        let l = self.entry[t];
         dynasm!(self.ops
             ; .arch x64
             ; sub r14, cost as i32
@@ -617,6 +626,50 @@ impl Emitter<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// Entering an instruction other than by falling through (a dynamic jump into the
+    /// middle of a block) can't rely on what the block's earlier instructions proved
+    /// about alignment. Each instruction whose inline code assumes something gets its
+    /// entry in a copy of the rest of its block compiled with every check; that copy
+    /// leaves the block the way the inline code does. Compilers' code jumps only to
+    /// block starts, so the copies are almost never run.
+    fn checked_copies(&mut self, entry_bound: &mut [bool]) {
+        let insns = self.program.instructions();
+        let n = insns.len();
+        self.tracking = false;
+        self.aligned = 0;
+        let mut i = 0;
+        while i < n {
+            if entry_bound[i] {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            loop {
+                if !entry_bound[j] {
+                    let l = self.entry[j];
+                    dynasm!(self.ops ; .arch x64 ; =>l);
+                    entry_bound[j] = true;
+                }
+                self.instruction(j, insns[j]);
+                j += 1;
+                if insns[j - 1].is_terminator() && !matches!(insns[j - 1], Instruction::Branch { .. }) {
+                    break;
+                }
+                if j == n {
+                    let last = CODE_BASE + 4 * (n as u32 - 1);
+                    self.trap_now(TRAP_BAD_JUMP, last, last.wrapping_add(4));
+                    break;
+                }
+                if self.program.is_block_start(j) {
+                    let next = *self.block[j].get_or_insert_with(|| self.ops.new_dynamic_label());
+                    dynasm!(self.ops ; .arch x64 ; jmp =>next);
+                    break;
+                }
+            }
+            i = j;
         }
     }
 
@@ -708,17 +761,75 @@ impl Emitter<'_> {
     }
 }
 
-/// Compiles a validated program. Linear in its size: one pass over the instructions.
+/// The guest registers known to hold a multiple of 4 after `insn` runs without
+/// trapping, given `known` before it. Sound, not complete: what a compiler's pointer
+/// arithmetic needs (stack and frame pointers, addresses of aligned data).
+fn aligned_after(known: u16, insn: Instruction) -> u16 {
+    let has = |r: Reg| known & (1 << r.index()) != 0;
+    let set = |known: u16, rd: Reg, aligned: bool| match (rd == Reg::ZERO, aligned) {
+        (true, _) => known,
+        (false, true) => known | 1 << rd.index(),
+        (false, false) => known & !(1 << rd.index()),
+    };
+    // A word access that passed its check at an offset that is a multiple of 4 proves
+    // its base is one too.
+    let checked_base = |size: u32, rs1: Reg, offset: i32| if size == 4 && offset % 4 == 0 { known | 1 << rs1.index() } else { known };
+    match insn {
+        Instruction::Load { kind, rd, rs1, offset } => set(checked_base(kind.size(), rs1, offset), rd, false),
+        Instruction::Store { kind, rs1, offset, .. } => checked_base(kind.size(), rs1, offset),
+        // Both leave the low 12 bits of an aligned value (CODE_BASE, the pc) as they were.
+        Instruction::Lui { rd, .. } | Instruction::Auipc { rd, .. } => set(known, rd, true),
+        Instruction::OpImm { op, rd, rs1, imm } => set(
+            known,
+            rd,
+            match op {
+                AluOp::Add | AluOp::Or | AluOp::Xor => has(rs1) && imm & 3 == 0,
+                AluOp::And => has(rs1) || imm & 3 == 0,
+                AluOp::Sll => has(rs1) || imm & 31 >= 2,
+                _ => false,
+            },
+        ),
+        Instruction::Op { op, rd, rs1, rs2 } => set(
+            known,
+            rd,
+            match op {
+                AluOp::Add | AluOp::Sub | AluOp::Or | AluOp::Xor => has(rs1) && has(rs2),
+                AluOp::And | AluOp::Mul => has(rs1) || has(rs2),
+                AluOp::Sll => has(rs1),
+                _ => false,
+            },
+        ),
+        Instruction::Jal { rd, .. } | Instruction::Jalr { rd, .. } => set(known, rd, false),
+        Instruction::Branch { .. } | Instruction::Fence | Instruction::Ecall | Instruction::Ebreak | Instruction::Unimp => known,
+    }
+}
+
+/// Compiles a validated program. Linear in its size: one pass over the instructions,
+/// plus checked copies of the block tails that dynamic entries may need.
 pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     let err = |e: &dyn std::fmt::Debug| CompileError(format!("{e:?}"));
-    let n = program.instructions().len();
+    let insns = program.instructions();
+    let n = insns.len();
     let mut ops = Assembler::new().map_err(|e| err(&e))?;
-    let insn: Vec<DynamicLabel> = (0..n).map(|_| ops.new_dynamic_label()).collect();
+    let entry: Vec<DynamicLabel> = (0..n).map(|_| ops.new_dynamic_label()).collect();
     let (exit, dyn_enter) = (ops.new_dynamic_label(), ops.new_dynamic_label());
     let host = allocate(&program);
-    let mut e = Emitter { ops, program: &program, host, block: vec![None; n], insn, sites: Vec::new(), stubs: Vec::new(), exit, dyn_enter };
+    let mut e = Emitter {
+        ops,
+        program: &program,
+        host,
+        block: vec![None; n],
+        entry,
+        aligned: 1,
+        tracking: true,
+        sites: Vec::new(),
+        stubs: Vec::new(),
+        exit,
+        dyn_enter,
+    };
+    let mut entry_bound = vec![false; n];
 
-    for (i, &insn) in program.instructions().iter().enumerate() {
+    for (i, &insn) in insns.iter().enumerate() {
         let pc = CODE_BASE + 4 * i as u32;
         if program.is_block_start(i) {
             let l = *e.block[i].get_or_insert_with(|| e.ops.new_dynamic_label());
@@ -731,16 +842,25 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
                 ; sub r14, cost as i32
                 ; jb =>oog
             );
+            // Control reaches a block start from anywhere: nothing is known.
+            e.aligned = 1;
         }
-        if !e.is_direct_call(i) {
-            let l = e.insn[i];
+        if e.is_direct_call(i) {
+            // Its entry label goes on the full copy (`Stub::DynamicJalr`).
+            entry_bound[i] = true;
+        } else if e.aligned == 1 {
+            // Nothing assumed here: dynamic entries can use the inline code.
+            let l = e.entry[i];
             dynasm!(e.ops ; .arch x64 ; =>l);
+            entry_bound[i] = true;
         }
         e.instruction(i, insn);
+        e.aligned = aligned_after(e.aligned, insn);
     }
     // Falling through past the last instruction.
     let last = CODE_BASE + 4 * (n as u32 - 1);
     e.trap_now(TRAP_BAD_JUMP, last, last.wrapping_add(4));
+    e.checked_copies(&mut entry_bound);
     e.stubs();
     let (entry, fault_exit) = e.runtime();
 
@@ -748,11 +868,11 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     let resolve = |ops: &Assembler, l: DynamicLabel| ops.labels().resolve_dynamic(l).map_err(|x| err(&x));
     let entry = resolve(&e.ops, entry)?;
     let fault_exit = resolve(&e.ops, fault_exit)?;
-    let insn_offsets: Vec<AssemblyOffset> = e.insn.iter().map(|&l| resolve(&e.ops, l)).collect::<Result<_, _>>()?;
+    let entry_offsets: Vec<AssemblyOffset> = e.entry.iter().map(|&l| resolve(&e.ops, l)).collect::<Result<_, _>>()?;
     let mut sites = e.sites;
     let code = e.ops.finalize().map_err(|_| CompileError("finalising the code buffer".into()))?;
     sites.sort_by_key(|s| s.offset);
-    let jump_table = insn_offsets.iter().map(|&o| code.ptr(o) as u64).collect();
+    let jump_table = entry_offsets.iter().map(|&o| code.ptr(o) as u64).collect();
     let cost_table = (0..n).map(|i| program.entry_cost(i)).collect();
     Ok(JitModule { program, code, entry, fault_exit, sites, jump_table, cost_table })
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use rivet_vm::isa::encode::encode;
-use rivet_vm::isa::{AluOp, Instruction as I, LoadKind, StoreKind};
+use rivet_vm::isa::{AluOp, BranchKind, Instruction as I, LoadKind, StoreKind};
 use rivet_vm::memory_map::{CODE_BASE, DATA_END, STACK_TOP};
 use rivet_vm::{BlobBuilder, GuestInstance, Interrupt, Limits, Program, Reg, TrapKind};
 use rivet_vm_jit::{instantiate, is_supported, Backend, Lockstep, ModuleCache};
@@ -114,6 +114,58 @@ fn jumps_into_instructions_or_outside_code_trap() {
             assert!(matches!(r, Interrupt::Trap(t) if matches!(t.kind, TrapKind::InvalidJumpTarget { .. })), "{target:#x}: {r:?}");
         }
     }
+}
+
+#[test]
+fn jumps_into_the_middle_of_a_block_check_alignment_the_block_proved() {
+    if !is_supported() {
+        return;
+    }
+    // The block at 4 checks `sp` once (its first word load); the JIT then leaves the
+    // checks of the later sp- and x12-based accesses out. Entering at any later
+    // instruction, by a direct call or a dynamic jump, with `sp` off by 1-3, must
+    // still trap exactly where the interpreter does.
+    let sp = Reg::SP;
+    let block = [
+        I::Load { kind: LoadKind::Word, rd: x(10), rs1: sp, offset: 0 },
+        I::Load { kind: LoadKind::Word, rd: x(11), rs1: sp, offset: 4 },
+        I::Store { kind: StoreKind::Half, rs1: sp, rs2: x(11), offset: 2 },
+        I::OpImm { op: AluOp::Add, rd: x(12), rs1: sp, imm: 8 },
+        I::Store { kind: StoreKind::Word, rs1: x(12), rs2: x(10), offset: 0 },
+        I::Branch { kind: BranchKind::Ne, rs1: x(10), rs2: x(11), offset: 8 },
+        I::Store { kind: StoreKind::Word, rs1: x(12), rs2: x(11), offset: 4 },
+        I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 },
+    ];
+    let mut runs = [0; 2];
+    for target in 0..block.len() as u32 {
+        for delta in [-16i32, -15, -14, -13] {
+            for direct in [true, false] {
+                let mut c = vec![
+                    I::OpImm { op: AluOp::Add, rd: sp, rs1: sp, imm: delta as u32 },
+                    I::OpImm { op: AluOp::Add, rd: x(12), rs1: sp, imm: 8 },
+                ];
+                if direct {
+                    // auipc + jalr: compiled as a call straight to the target's code.
+                    let to = 4 * (2 + target as i32);
+                    c.extend([I::Auipc { rd: x(5), imm: 0 }, I::Jalr { rd: Reg::ZERO, rs1: x(5), offset: to }]);
+                } else {
+                    c.extend(li(5, CODE_BASE + 4 * (5 + target)));
+                    c.push(I::Jalr { rd: Reg::ZERO, rs1: x(5), offset: 0 });
+                }
+                c.extend(block);
+                let (r, l) = lockstep(&c, 1000);
+                assert!(l.checks >= 1);
+                let misaligned = matches!(r, Interrupt::Trap(t) if matches!(t.kind, TrapKind::Misaligned { .. }));
+                // Aligned, every entry finishes; misaligned, every entry up to the last
+                // store traps (the loaded words are equal: the branch falls through).
+                let expect_trap = delta != -16 && target <= 6;
+                assert_eq!(misaligned, expect_trap, "target {target}, sp{delta:+}, direct {direct}: {r:?}");
+                assert!(misaligned || r == Interrupt::Finished, "target {target}, sp{delta:+}: {r:?}");
+                runs[misaligned as usize] += 1;
+            }
+        }
+    }
+    assert!(runs[0] > 0 && runs[1] > 0);
 }
 
 #[test]
