@@ -3,10 +3,16 @@
 //! starts, and out-of-line stubs for the rare paths (out of gas, traps).
 //!
 //! Register use: r15 = guest memory base (context at r15 - CTX_SIZE); r14 = gas left
-//! (written back to the context at every exit); rax, rcx, rdx are scratch (rcx always holds the guest address of a memory access, which the
-//! fault handler reads); the ten guest registers a program uses most live in host
-//! registers (`allocate`), the rest in the context. Guest addresses are 32-bit values in ecx, zero-extended, so
-//! `[r15 + rcx]` can only reach the 4 GiB reservation.
+//! (written back to the context at every exit); rax, rcx, rdx are scratch; the ten
+//! guest registers a program uses most live in host registers (`allocate`), the rest
+//! in the context. Guest memory is addressed as `[r15 + rcx]` (rcx = the wrapped,
+//! checked 32-bit guest address) or, where no check is needed, as
+//! `[r15 + reg + offset]` (a host register's zero-extended guest value plus an offset
+//! of at most ±2 KiB); either way only the reservation and its guards are reachable.
+//!
+//! Alignment: a block that has checked a word access at `reg + 4k` knows `reg` is a
+//! multiple of 4 (`aligned_after`) and leaves out later checks on it; entries into the
+//! middle of such a block go through checked copies (`checked_copies`).
 
 // dynasm's expansion of dynamic registers (`Rd(h)` with `h: u8`) converts u8 to u8.
 #![allow(clippy::useless_conversion)]
@@ -78,6 +84,16 @@ const EDX: u8 = 2;
 
 fn slot(r: Reg) -> i32 {
     REGS + 4 * r.index() as i32
+}
+
+/// How a load or store addresses guest memory.
+#[derive(Clone, Copy)]
+enum Addr {
+    /// `[r15 + rcx]`, rcx = the guest address (wrapped to 32 bits, checked).
+    Ecx,
+    /// `[r15 + reg + offset]`: the guest register in host register `reg` plus the
+    /// offset, not wrapped; needs no alignment check.
+    Direct(u8, i32),
 }
 
 /// Where a guest register lives.
@@ -221,6 +237,21 @@ impl Emitter<'_> {
         self.sites.push(FaultSite { offset, pc, store });
     }
 
+    /// The host address of a `size`-byte access at rs1 + offset, trapping first if
+    /// the guest address isn't a multiple of `size`.
+    fn access(&mut self, rs1: Reg, offset: i32, size: u32, pc: u32) -> Addr {
+        let known_aligned = size == 1 || self.aligned & (1 << rs1.index()) != 0 && offset % size as i32 == 0;
+        match self.loc(rs1) {
+            // No check to make: the unwrapped sum is as good as the wrapped one (see
+            // `sandbox`), and the instruction itself is the fault site.
+            Loc::Host(m) if known_aligned => Addr::Direct(m, offset),
+            _ => {
+                self.address(rs1, offset, size, pc);
+                Addr::Ecx
+            }
+        }
+    }
+
     /// ecx = rs1 + offset; traps if not a multiple of `size`.
     fn address(&mut self, rs1: Reg, offset: i32, size: u32, pc: u32) {
         if let Loc::Host(m) = self.loc(rs1) {
@@ -233,8 +264,7 @@ impl Emitter<'_> {
                 dynasm!(self.ops ; .arch x64 ; add ecx, offset);
             }
         }
-        let known_aligned = self.aligned & (1 << rs1.index()) != 0 && offset % size as i32 == 0;
-        if size > 1 && !known_aligned {
+        if size > 1 {
             let mis = self.stub_trap_ecx(TRAP_MISALIGNED, pc);
             dynasm!(self.ops ; .arch x64 ; test cl, (size - 1) as i8 ; jnz =>mis);
         }
@@ -432,7 +462,7 @@ impl Emitter<'_> {
             }
             Instruction::Load { kind, rd, rs1, offset } => {
                 // Loads into x0 still access memory: they may trap.
-                self.address(rs1, offset, kind.size(), pc);
+                let at = self.access(rs1, offset, kind.size(), pc);
                 // Straight into rd's host register when it has one: a faulting load
                 // writes nothing, so rd stays as it was.
                 let h = match self.loc(rd) {
@@ -440,25 +470,33 @@ impl Emitter<'_> {
                     _ => EAX,
                 };
                 self.site(pc, false);
-                match kind {
-                    LoadKind::Byte => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), BYTE [r15 + rcx]),
-                    LoadKind::ByteU => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), BYTE [r15 + rcx]),
-                    LoadKind::Half => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), WORD [r15 + rcx]),
-                    LoadKind::HalfU => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), WORD [r15 + rcx]),
-                    LoadKind::Word => dynasm!(self.ops ; .arch x64 ; mov Rd(h), DWORD [r15 + rcx]),
+                match (kind, at) {
+                    (LoadKind::Byte, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), BYTE [r15 + rcx]),
+                    (LoadKind::ByteU, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), BYTE [r15 + rcx]),
+                    (LoadKind::Half, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), WORD [r15 + rcx]),
+                    (LoadKind::HalfU, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), WORD [r15 + rcx]),
+                    (LoadKind::Word, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov Rd(h), DWORD [r15 + rcx]),
+                    (LoadKind::Byte, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), BYTE [r15 + Rq(b) + o]),
+                    (LoadKind::ByteU, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), BYTE [r15 + Rq(b) + o]),
+                    (LoadKind::Half, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), WORD [r15 + Rq(b) + o]),
+                    (LoadKind::HalfU, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), WORD [r15 + Rq(b) + o]),
+                    (LoadKind::Word, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov Rd(h), DWORD [r15 + Rq(b) + o]),
                 }
                 if h == EAX {
                     self.put(rd, EAX);
                 }
             }
             Instruction::Store { kind, rs1, rs2, offset } => {
-                self.address(rs1, offset, kind.size(), pc);
+                let at = self.access(rs1, offset, kind.size(), pc);
                 self.get(EDX, rs2);
                 self.site(pc, true);
-                match kind {
-                    StoreKind::Byte => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + rcx], dl),
-                    StoreKind::Half => dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + rcx], dx),
-                    StoreKind::Word => dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + rcx], edx),
+                match (kind, at) {
+                    (StoreKind::Byte, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + rcx], dl),
+                    (StoreKind::Half, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + rcx], dx),
+                    (StoreKind::Word, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + rcx], edx),
+                    (StoreKind::Byte, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + Rq(b) + o], dl),
+                    (StoreKind::Half, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + Rq(b) + o], dx),
+                    (StoreKind::Word, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + Rq(b) + o], edx),
                 }
             }
             Instruction::Branch { kind, rs1, rs2, offset } => {

@@ -1,18 +1,28 @@
 //! Guest memory for compiled code: a 4 GiB reservation (every 32-bit guest address
 //! lands inside it, so none can reach host memory) with only the program's mapped
-//! regions accessible, and the context page just below it (out of any guest address's
-//! reach, at a fixed offset from the base register).
+//! regions accessible, and the context page below it (out of any guest address's
+//! reach, at a fixed offset from the base register) behind a guard page.
+//!
+//! The guard page and the tail guard let compiled code address `[base + reg + offset]`
+//! without wrapping the sum to 32 bits first: a sum that leaves 0..2^32 (offsets are
+//! within ±2 KiB) lands in one of them and faults, as the wrapped address (at the
+//! very top or bottom of the guest space, never mapped) does on the interpreter.
 
 use std::io;
 use std::ptr;
 
-use rivet_vm::memory_map::{MemoryLayout, PAGE_SIZE, STACK_TOP};
+use rivet_vm::memory_map::{MemoryLayout, DATA_END, DATA_MIN, PAGE_SIZE, STACK_TOP};
 
-/// Bytes below the base holding the `Ctx` (one page).
-pub const CTX_SIZE: usize = 4096;
+/// Bytes below the base: the page holding the `Ctx`, then a guard page.
+pub const CTX_SIZE: usize = 2 * CTX_PAGE;
+const CTX_PAGE: usize = 4096;
 const GUEST_SPACE: usize = 1 << 32;
 /// Unmapped slack after the 4 GiB so no access near the top can leave the reservation.
 const TAIL_GUARD: usize = 1 << 16;
+// What compiled code's unwrapped addressing relies on: offsets reach 2 KiB either way,
+// past both guards, and the wrapped addresses there are never mapped.
+const _: () = assert!(CTX_SIZE - CTX_PAGE >= 2048 && TAIL_GUARD >= 2048 + 4);
+const _: () = assert!(DATA_MIN >= 2048 && DATA_END as u64 <= (1 << 32) - 2048);
 
 pub struct Sandbox {
     reservation: *mut u8,
@@ -44,7 +54,7 @@ impl Sandbox {
         }
         let sb = Sandbox { reservation: reservation as *mut u8, len };
         // SAFETY: the context page lies inside the reservation.
-        check(unsafe { libc::mprotect(sb.reservation as *mut _, CTX_SIZE, libc::PROT_READ | libc::PROT_WRITE) }, "mapping the context page")?;
+        check(unsafe { libc::mprotect(sb.reservation as *mut _, CTX_PAGE, libc::PROT_READ | libc::PROT_WRITE) }, "mapping the context page")?;
         sb.map_rw(layout.stack_bottom(), STACK_TOP - layout.stack_bottom())?;
         sb.map_rw(layout.ro_base(), layout.ro_end() - layout.ro_base())?;
         sb.map_rw(layout.rw_base(), layout.heap_base() - layout.rw_base())?;

@@ -1,7 +1,7 @@
 //! Turns memory faults inside compiled guest code into guest traps.
 //!
-//! Compiled code touches guest memory only through `[r15 + rcx]` instructions, each
-//! recorded as a fault site. When one faults (unmapped page, or a store to read-only
+//! Compiled code touches guest memory only through `[r15 + rcx]` and
+//! `[r15 + reg + offset]` instructions, each recorded as a fault site. When one faults (unmapped page, or a store to read-only
 //! data), the handler finds the site, writes the trap into the context and resumes at
 //! the module's exit stub. Any other fault — outside compiled code, or on a thread not
 //! running guest code — goes to the handler that was installed before ours.
@@ -73,13 +73,13 @@ pub fn with_activation<R>(activation: &Activation, f: impl FnOnce() -> R) -> R {
 unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
     // A const-initialised, destructor-free thread local: a plain TLS read, safe here.
     let active = ACTIVE.with(|a| a.get());
-    if !active.is_null() && handle_guest_fault(&*active, &mut *(uctx as *mut libc::ucontext_t)) {
+    if !active.is_null() && handle_guest_fault(&*active, (*info).si_addr() as usize, &mut *(uctx as *mut libc::ucontext_t)) {
         return;
     }
     chain(sig, info, uctx);
 }
 
-unsafe fn handle_guest_fault(a: &Activation, uc: &mut libc::ucontext_t) -> bool {
+unsafe fn handle_guest_fault(a: &Activation, fault_addr: usize, uc: &mut libc::ucontext_t) -> bool {
     let gregs = &mut uc.uc_mcontext.gregs;
     let rip = gregs[libc::REG_RIP as usize] as usize;
     if rip < a.code_start || rip >= a.code_end {
@@ -90,8 +90,12 @@ unsafe fn handle_guest_fault(a: &Activation, uc: &mut libc::ucontext_t) -> bool 
         return false; // a fault in compiled code that isn't a guest access: a bug, not a trap
     };
     let site = sites[k];
-    let ctx = (gregs[libc::REG_R15 as usize] as usize - CTX_SIZE) as *mut Ctx;
-    let addr = gregs[libc::REG_RCX as usize] as u32;
+    let base = gregs[libc::REG_R15 as usize] as usize;
+    let ctx = (base - CTX_SIZE) as *mut Ctx;
+    // The faulting byte is the access's first: guest accesses are aligned, so none
+    // spans two pages. An unwrapped sum outside the guest space (in a guard) wraps
+    // here to the address the interpreter reports.
+    let addr = fault_addr.wrapping_sub(base) as u32;
     let trap = if !site.store {
         TRAP_LOAD_FAULT
     } else if addr >= (*ctx).ro_start && addr < (*ctx).ro_end {

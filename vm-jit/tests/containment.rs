@@ -80,6 +80,42 @@ fn huge_offsets_wrap_inside_the_guest_space() {
 }
 
 #[test]
+fn unwrapped_addresses_fault_where_wrapped_ones_do() {
+    if !is_supported() {
+        return;
+    }
+    // Byte accesses, and word accesses whose base is known to be a multiple of 4, are
+    // compiled as [base + reg + offset] without wrapping the sum to 32 bits: sums
+    // below 0 or past 2^32 must fault in the guards and report the wrapped address.
+    let mut faults = 0;
+    for base in [0u32, 4, 0x7fc, 0x800, 0xffff_f800, 0xffff_fffc, 0xffff_ff00, STACK_TOP - 2048] {
+        for off in [-2048i32, -4, 0, 4, 2044] {
+            let addr = base.wrapping_add(off as u32);
+            let kinds: [(I, bool); 3] = [
+                (I::Load { kind: LoadKind::ByteU, rd: x(10), rs1: x(5), offset: off }, false),
+                (I::Store { kind: StoreKind::Byte, rs1: x(5), rs2: x(5), offset: off }, true),
+                (I::Load { kind: LoadKind::Word, rd: x(10), rs1: x(5), offset: off }, false),
+            ];
+            for (access, store) in kinds {
+                let mut c = li(5, base).to_vec();
+                c.push(access);
+                c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
+                let (r, _) = lockstep(&c, 1000);
+                let mapped = (STACK_TOP - 4096..STACK_TOP).contains(&addr);
+                let expected = match (mapped, store) {
+                    (true, _) => Interrupt::Finished,
+                    (false, false) => Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::LoadFault { addr }, pc: CODE_BASE + 8 }),
+                    (false, true) => Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::StoreFault { addr }, pc: CODE_BASE + 8 }),
+                };
+                assert_eq!(r, expected, "base {base:#x} offset {off}");
+                faults += !mapped as u32;
+            }
+        }
+    }
+    assert!(faults > 60);
+}
+
+#[test]
 fn deep_recursion_hits_the_stack_guard() {
     if !is_supported() {
         return;
