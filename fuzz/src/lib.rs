@@ -53,6 +53,21 @@ pub fn program_from_bytes(data: &[u8]) -> Option<Case> {
             }
         }
     }
+    // Make rotates common: `srli a, x, k; slli b, x, 32-k; or d, a, b` (or the mirror)
+    // compiles to one x86 rotate; a, b and d come from the words' own register fields,
+    // so every aliasing shows up.
+    for k in 0..words.len().saturating_sub(2) {
+        if let Ok(Instruction::OpImm { op: op @ (AluOp::Srl | AluOp::Sll), rd: a, rs1: x, imm }) = decode(words[k]) {
+            if data[6] & 2 == 2 && imm != 0 {
+                let other = if op == AluOp::Srl { AluOp::Sll } else { AluOp::Srl };
+                let b = Reg::new((words[k + 1] >> 7) & 15).unwrap();
+                let d = Reg::new((words[k + 2] >> 7) & 15).unwrap();
+                let (p, q) = if words[k + 2] & (1 << 15) == 0 { (a, b) } else { (b, a) };
+                words[k + 1] = encode(Instruction::OpImm { op: other, rd: b, rs1: x, imm: 32 - imm });
+                words[k + 2] = encode(Instruction::Op { op: AluOp::Or, rd: d, rs1: p, rs2: q });
+            }
+        }
+    }
     let mut b = BlobBuilder::new();
     b.stack_size = 4096;
     b.heap_max = (data[3] % 4) as u32 * 4096;

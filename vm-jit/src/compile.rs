@@ -55,14 +55,8 @@ fn allocate(program: &Program) -> [u8; 16] {
     for (i, insn) in insns.iter().enumerate() {
         depth += span[i];
         let weight = 8u64.pow(depth.clamp(0, 6) as u32);
-        let regs: [Option<Reg>; 3] = match *insn {
-            Instruction::Lui { rd, .. } | Instruction::Auipc { rd, .. } | Instruction::Jal { rd, .. } => [Some(rd), None, None],
-            Instruction::Jalr { rd, rs1, .. } | Instruction::Load { rd, rs1, .. } | Instruction::OpImm { rd, rs1, .. } => [Some(rd), Some(rs1), None],
-            Instruction::Branch { rs1, rs2, .. } | Instruction::Store { rs1, rs2, .. } => [Some(rs1), Some(rs2), None],
-            Instruction::Op { rd, rs1, rs2, .. } => [Some(rd), Some(rs1), Some(rs2)],
-            _ => [None, None, None],
-        };
-        for r in regs.into_iter().flatten() {
+        let [s1, s2] = insn.sources();
+        for r in [insn.dest(), s1, s2].into_iter().flatten() {
             uses[r.index()] += weight;
         }
     }
@@ -552,6 +546,40 @@ impl Emitter<'_> {
         }
     }
 
+    /// A rotate as one x86 rotate (plus its two shifts' results where they're still
+    /// needed). Reads x before writing any register.
+    fn rotate(&mut self, f: Rotate) {
+        let k = f.k as i8;
+        let d = match self.loc(f.d) {
+            Loc::Host(m) if f.d != f.x => m,
+            _ => EAX,
+        };
+        self.get(d, f.x);
+        match f.right {
+            true => dynasm!(self.ops ; .arch x64 ; ror Rd(d), k),
+            false => dynasm!(self.ops ; .arch x64 ; rol Rd(d), k),
+        }
+        for (write, scratch, left) in [(f.write_a, ECX, !f.right), (f.write_b, EDX, f.right)] {
+            if write {
+                self.get(scratch, f.x);
+                let shift = if scratch == ECX { k } else { 32 - k };
+                match left {
+                    true => dynasm!(self.ops ; .arch x64 ; shl Rd(scratch), shift),
+                    false => dynasm!(self.ops ; .arch x64 ; shr Rd(scratch), shift),
+                }
+            }
+        }
+        if f.write_a {
+            self.put(f.a, ECX);
+        }
+        if f.write_b {
+            self.put(f.b, EDX);
+        }
+        if d == EAX {
+            self.put(f.d, EAX);
+        }
+    }
+
     /// `jalr rd, offset(rs1)`: check the target, write rd, enter through the table.
     fn dynamic_jalr(&mut self, pc: u32, rd: Reg, rs1: Reg, offset: i32) {
         let link = pc.wrapping_add(4);
@@ -799,6 +827,69 @@ impl Emitter<'_> {
     }
 }
 
+/// `srli a, x, k; slli b, x, 32-k; or d, a, b` (either shift first, either order of
+/// the `or`'s operands): how RV32 spells a rotate, having no instruction for one; x86
+/// does (`ror`). The halves of 64-bit shifts have the same shape with two sources,
+/// but x86's `shrd` is several micro-ops on AMD cores: those stay three instructions.
+#[derive(Clone, Copy)]
+struct Rotate {
+    /// The first shift is right: d = x >> k | x << (32 - k); else d = x << k | x >> (32 - k).
+    right: bool,
+    k: u32,
+    a: Reg,
+    x: Reg,
+    b: Reg,
+    d: Reg,
+    /// Whether `a` and `b` (when not `d`) need their values written: not when the block
+    /// overwrites them before anything can read or observe them.
+    write_a: bool,
+    write_b: bool,
+}
+
+/// The rotate starting at instruction `i`, if one does and lies inside one block.
+fn rotate_at(program: &Program, i: usize) -> Option<Rotate> {
+    let insns = program.instructions();
+    if i + 2 >= insns.len() || program.is_block_start(i + 1) || program.is_block_start(i + 2) {
+        return None;
+    }
+    let (Instruction::OpImm { op: o0, rd: a, rs1: x, imm: k }, Instruction::OpImm { op: o1, rd: b, rs1: y, imm: k1 }, Instruction::Op { op: AluOp::Or, rd: d, rs1: p, rs2: q }) =
+        (insns[i], insns[i + 1], insns[i + 2])
+    else {
+        return None;
+    };
+    let right = match (o0, o1) {
+        (AluOp::Srl, AluOp::Sll) => true,
+        (AluOp::Sll, AluOp::Srl) => false,
+        _ => return None,
+    };
+    // `a != x`: the second shift reads x after the first wrote a.
+    let shape = (1..32).contains(&k) && k + k1 == 32 && x == y && a != b && a != x && a != Reg::ZERO && b != Reg::ZERO;
+    if !shape || !((p, q) == (a, b) || (p, q) == (b, a)) {
+        return None;
+    }
+    let write = |t: Reg| t != d && !overwritten_unobserved(program, i + 3, t);
+    Some(Rotate { right, k, a, x, b, d, write_a: write(a), write_b: write(b) })
+}
+
+/// Whether the block, from instruction `from` on, overwrites `r` before reading it or
+/// reaching anything that lets the host see registers (a possible trap, an exit, the
+/// block's end). Looks a few instructions ahead only, so compiling stays linear.
+fn overwritten_unobserved(program: &Program, from: usize, r: Reg) -> bool {
+    let insns = program.instructions();
+    for j in from..insns.len().min(from + 16) {
+        if program.is_block_start(j) || insns[j].sources().contains(&Some(r)) {
+            return false;
+        }
+        match insns[j] {
+            Instruction::OpImm { rd, .. } | Instruction::Op { rd, .. } | Instruction::Lui { rd, .. } | Instruction::Auipc { rd, .. } if rd == r => return true,
+            // Division included: it never traps.
+            Instruction::OpImm { .. } | Instruction::Op { .. } | Instruction::Lui { .. } | Instruction::Auipc { .. } | Instruction::Fence => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// The guest registers known to hold a multiple of 4 after `insn` runs without
 /// trapping, given `known` before it. Sound, not complete: what a compiler's pointer
 /// arithmetic needs (stack and frame pointers, addresses of aligned data).
@@ -866,6 +957,7 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         dyn_enter,
     };
     let mut entry_bound = vec![false; n];
+    let mut fused_until = 0;
 
     for (i, &insn) in insns.iter().enumerate() {
         let pc = CODE_BASE + 4 * i as u32;
@@ -883,16 +975,25 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
             // Control reaches a block start from anywhere: nothing is known.
             e.aligned = 1;
         }
-        if e.is_direct_call(i) {
-            // Its entry label goes on the full copy (`Stub::DynamicJalr`).
-            entry_bound[i] = true;
-        } else if e.aligned == 1 {
-            // Nothing assumed here: dynamic entries can use the inline code.
-            let l = e.entry[i];
-            dynasm!(e.ops ; .arch x64 ; =>l);
-            entry_bound[i] = true;
+        if i < fused_until {
+            // Compiled with the rotate before it; entries here go to a checked copy.
+        } else {
+            if e.is_direct_call(i) {
+                // Its entry label goes on the full copy (`Stub::DynamicJalr`).
+                entry_bound[i] = true;
+            } else if e.aligned == 1 {
+                // Nothing assumed here: dynamic entries can use the inline code.
+                let l = e.entry[i];
+                dynasm!(e.ops ; .arch x64 ; =>l);
+                entry_bound[i] = true;
+            }
+            if let Some(rotate) = rotate_at(&program, i) {
+                e.rotate(rotate);
+                fused_until = i + 3;
+            } else {
+                e.instruction(i, insn);
+            }
         }
-        e.instruction(i, insn);
         e.aligned = aligned_after(e.aligned, insn);
     }
     // Falling through past the last instruction.

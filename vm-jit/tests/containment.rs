@@ -205,6 +205,56 @@ fn jumps_into_the_middle_of_a_block_check_alignment_the_block_proved() {
 }
 
 #[test]
+fn rotates_compiled_as_one_instruction_agree() {
+    if !is_supported() {
+        return;
+    }
+    // `srli a, x, k; slli b, x, 32-k; or d, a, b` and its mirror compile to one x86
+    // rotate, writing a and b only where something can see them (two sources: the
+    // three instructions as they are).
+    // Every register aliasing (host and context registers: x13/x15 live in memory
+    // once all 15 are in use), every follow-up (a trap that shows a and b, overwrites
+    // that hide them, a store between) and entries into the pair's middle.
+    let regs = [x(5), x(13), x(15)];
+    let mut runs = 0;
+    for (ia, ix, ib, iy, id) in (0..243).map(|n: usize| (n % 3, n / 3 % 3, n / 9 % 3, n / 27 % 3, n / 81)) {
+        let (a, xr, b, y, d) = (regs[ia], regs[ix], regs[ib], regs[iy], regs[id]);
+        for right in [true, false] {
+            for k in [1u32, 13, 31] {
+                for follow in 0..3 {
+                    for enter in 0..3u32 {
+                        let mut c: Vec<I> = (1..16).filter(|&r| r != 2).flat_map(|r| li(r, 0x9e37_79b9u32.wrapping_mul(r))).collect();
+                        let jump_at = c.len() as u32;
+                        let pair_at = jump_at + 3;
+                        c.extend(li(9, CODE_BASE + 4 * (pair_at + enter)));
+                        c.push(I::Jalr { rd: Reg::ZERO, rs1: x(9), offset: 0 });
+                        let (first, second) = if right { (AluOp::Srl, AluOp::Sll) } else { (AluOp::Sll, AluOp::Srl) };
+                        c.push(I::OpImm { op: first, rd: a, rs1: xr, imm: k });
+                        c.push(I::OpImm { op: second, rd: b, rs1: y, imm: 32 - k });
+                        c.push(I::Op { op: AluOp::Or, rd: d, rs1: a, rs2: b });
+                        let hide = [I::OpImm { op: AluOp::Add, rd: a, rs1: Reg::ZERO, imm: 1 }, I::OpImm { op: AluOp::Add, rd: b, rs1: Reg::ZERO, imm: 2 }];
+                        match follow {
+                            0 => {}
+                            1 => c.extend(hide),
+                            _ => {
+                                c.push(I::Store { kind: StoreKind::Word, rs1: Reg::SP, rs2: d, offset: -4 });
+                                c.extend(hide);
+                            }
+                        }
+                        c.push(I::Ebreak);
+                        let (r, l) = lockstep(&c, 10_000);
+                        assert!(matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak), "{r:?}");
+                        assert_eq!(l.checks, 1);
+                        runs += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(runs, 243 * 2 * 3 * 3 * 3);
+}
+
+#[test]
 fn gas_runs_out_inside_loops_at_the_same_place() {
     if !is_supported() {
         return;

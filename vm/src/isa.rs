@@ -309,6 +309,29 @@ impl Instruction {
         )
     }
 
+    /// The register the instruction writes, if any (x0 included: writes to it vanish).
+    pub const fn dest(&self) -> Option<Reg> {
+        match *self {
+            Instruction::Lui { rd, .. }
+            | Instruction::Auipc { rd, .. }
+            | Instruction::Jal { rd, .. }
+            | Instruction::Jalr { rd, .. }
+            | Instruction::Load { rd, .. }
+            | Instruction::OpImm { rd, .. }
+            | Instruction::Op { rd, .. } => Some(rd),
+            _ => None,
+        }
+    }
+
+    /// The registers the instruction reads.
+    pub const fn sources(&self) -> [Option<Reg>; 2] {
+        match *self {
+            Instruction::Jalr { rs1, .. } | Instruction::Load { rs1, .. } | Instruction::OpImm { rs1, .. } => [Some(rs1), None],
+            Instruction::Branch { rs1, rs2, .. } | Instruction::Store { rs1, rs2, .. } | Instruction::Op { rs1, rs2, .. } => [Some(rs1), Some(rs2)],
+            _ => [None, None],
+        }
+    }
+
     /// The statically known target offset (relative to this instruction) of a branch or `jal`.
     pub const fn static_target_offset(&self) -> Option<i32> {
         match *self {
