@@ -359,6 +359,47 @@ impl Emitter<'_> {
     /// a host register. False when the general path must be used.
     fn alu_direct(&mut self, op: AluOp, rd: Reg, rs1: Reg, rs2: Reg) -> bool {
         let (Loc::Host(d), a, b) = (self.loc(rd), self.loc(rs1), self.loc(rs2)) else { return false };
+        match op {
+            AluOp::Slt | AluOp::Sltu => {
+                let first = match a {
+                    Loc::Host(m) => m,
+                    _ => {
+                        self.get(EAX, rs1);
+                        EAX
+                    }
+                };
+                match b {
+                    Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; cmp Rd(first), Rd(m)),
+                    Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; cmp Rd(first), DWORD [r15 + x]),
+                    Loc::Zero => dynasm!(self.ops ; .arch x64 ; cmp Rd(first), 0),
+                }
+                self.set_flag(op, d);
+                return true;
+            }
+            // x86 masks 32-bit shift counts to 5 bits, as RISC-V does. The count goes
+            // to cl first: rd may be rs2.
+            AluOp::Sll | AluOp::Srl | AluOp::Sra => {
+                self.get(ECX, rs2);
+                self.get(d, rs1);
+                match op {
+                    AluOp::Sll => dynasm!(self.ops ; .arch x64 ; shl Rd(d), cl),
+                    AluOp::Srl => dynasm!(self.ops ; .arch x64 ; shr Rd(d), cl),
+                    _ => dynasm!(self.ops ; .arch x64 ; sar Rd(d), cl),
+                }
+                return true;
+            }
+            // rd = rs1 - rd: negate, then add.
+            AluOp::Sub if b == Loc::Host(d) && a != b => {
+                dynasm!(self.ops ; .arch x64 ; neg Rd(d));
+                match a {
+                    Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; add Rd(d), Rd(m)),
+                    Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; add Rd(d), DWORD [r15 + x]),
+                    Loc::Zero => {}
+                }
+                return true;
+            }
+            _ => {}
+        }
         if a == Loc::Zero || b == Loc::Zero || !matches!(op, AluOp::Add | AluOp::Sub | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Mul) {
             return false;
         }
@@ -396,9 +437,28 @@ impl Emitter<'_> {
         true
     }
 
+    /// Host register `d` = the flags of the `cmp` just emitted, as `slt`/`sltu` (0 or 1).
+    fn set_flag(&mut self, op: AluOp, d: u8) {
+        match op {
+            AluOp::Slt => dynasm!(self.ops ; .arch x64 ; setl al),
+            _ => dynasm!(self.ops ; .arch x64 ; setb al),
+        }
+        dynasm!(self.ops ; .arch x64 ; movzx Rd(d), al);
+    }
+
     /// `rd = rs1 op imm` without scratch registers when rd lives in a host register.
     fn alu_imm_direct(&mut self, op: AluOp, rd: Reg, rs1: Reg, imm: u32) -> bool {
         let Loc::Host(d) = self.loc(rd) else { return false };
+        if matches!(op, AluOp::Slt | AluOp::Sltu) && rs1 != Reg::ZERO {
+            let i = imm as i32;
+            match self.loc(rs1) {
+                Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; cmp Rd(m), i),
+                Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; cmp DWORD [r15 + x], i),
+                Loc::Zero => unreachable!(),
+            }
+            self.set_flag(op, d);
+            return true;
+        }
         if !matches!(op, AluOp::Add | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Sll | AluOp::Srl | AluOp::Sra) {
             return false;
         }
@@ -415,6 +475,15 @@ impl Emitter<'_> {
         }
         let i = imm as i32;
         let sh = (imm & 31) as i8;
+        // `mv` is `addi rd, rs, 0`: the copy is all there is to it.
+        let identity = match op {
+            AluOp::Add | AluOp::Xor | AluOp::Or => imm == 0,
+            AluOp::And => imm == u32::MAX,
+            _ => sh == 0,
+        };
+        if identity {
+            return true;
+        }
         match op {
             AluOp::Add => dynasm!(self.ops ; .arch x64 ; add Rd(d), i),
             AluOp::Xor => dynasm!(self.ops ; .arch x64 ; xor Rd(d), i),
