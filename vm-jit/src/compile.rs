@@ -115,6 +115,13 @@ impl JitModule {
         self.code.len()
     }
 
+    /// The native code, and where in it each guest instruction is entered from a
+    /// dynamic jump (for disassembling what the compiler made of a program).
+    pub fn native_code(&self) -> (&[u8], Vec<usize>) {
+        let start = self.code.ptr(AssemblyOffset(0)) as u64;
+        (&self.code, self.jump_table.iter().map(|&p| (p - start) as usize).collect())
+    }
+
     pub fn program(&self) -> &Arc<Program> {
         &self.program
     }
@@ -551,15 +558,21 @@ impl Emitter<'_> {
             }
             Instruction::Store { kind, rs1, rs2, offset } => {
                 let at = self.access(rs1, offset, kind.size(), pc);
-                self.get(EDX, rs2);
+                let v = match self.loc(rs2) {
+                    Loc::Host(m) => m,
+                    _ => {
+                        self.get(EDX, rs2);
+                        EDX
+                    }
+                };
                 self.site(pc, true);
                 match (kind, at) {
-                    (StoreKind::Byte, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + rcx], dl),
-                    (StoreKind::Half, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + rcx], dx),
-                    (StoreKind::Word, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + rcx], edx),
-                    (StoreKind::Byte, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + Rq(b) + o], dl),
-                    (StoreKind::Half, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + Rq(b) + o], dx),
-                    (StoreKind::Word, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + Rq(b) + o], edx),
+                    (StoreKind::Byte, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + rcx], Rb(v)),
+                    (StoreKind::Half, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + rcx], Rw(v)),
+                    (StoreKind::Word, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + rcx], Rd(v)),
+                    (StoreKind::Byte, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + Rq(b) + o], Rb(v)),
+                    (StoreKind::Half, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + Rq(b) + o], Rw(v)),
+                    (StoreKind::Word, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + Rq(b) + o], Rd(v)),
                 }
             }
             Instruction::Branch { kind, rs1, rs2, offset } => {
