@@ -36,35 +36,39 @@ const POOL: [u8; 10] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 
 /// Which host register holds each guest register, or NONE (it lives in the context):
 /// the ten registers with the most uses get the ten host registers, each use weighted
-/// by its loop depth (the number of backward static jumps spanning it), so a program's
-/// hot loops decide. Linear: a difference array over the jump spans.
+/// by how hot its code looks: the product, over the loops (backward static jumps)
+/// around it, of 1 + 32 / the loop's length. Small loops are where programs spend
+/// their time; a plain nesting depth let long loops of cold code (a sort routine's
+/// dozens of overlapping back edges) outweigh the one tight loop that runs. Linear: a
+/// difference array over the jump spans (of logarithms, so products become sums).
 fn allocate(program: &Program) -> [u8; 16] {
     let insns = program.instructions();
-    let mut span = vec![0i32; insns.len() + 1];
+    let mut span = vec![0f64; insns.len() + 1];
     for (i, insn) in insns.iter().enumerate() {
         if let Some(off) = insn.static_target_offset() {
             if off <= 0 {
                 let t = (i as i64 + off as i64 / 4) as usize;
-                span[t] += 1;
-                span[i + 1] -= 1;
+                let heat = (1.0 + 32.0 / (i - t + 1) as f64).ln();
+                span[t] += heat;
+                span[i + 1] -= heat;
             }
         }
     }
-    let mut uses = [0u64; 16];
-    let mut depth = 0i32;
+    let mut uses = [0f64; 16];
+    let mut heat = 0f64;
     for (i, insn) in insns.iter().enumerate() {
-        depth += span[i];
-        let weight = 8u64.pow(depth.clamp(0, 6) as u32);
+        heat += span[i];
+        let weight = heat.clamp(0.0, 60.0).exp();
         let [s1, s2] = insn.sources();
         for r in [insn.dest(), s1, s2].into_iter().flatten() {
             uses[r.index()] += weight;
         }
     }
     // sp always gets a host register: every function's prologue and epilogue use it.
-    uses[Reg::SP.index()] = u64::MAX;
+    uses[Reg::SP.index()] = f64::INFINITY;
     let mut order: Vec<usize> = (1..16).collect();
     // Most used first; ties by register number, so the allocation is deterministic.
-    order.sort_by_key(|&g| (std::cmp::Reverse(uses[g]), g));
+    order.sort_by(|&g, &h| uses[h].total_cmp(&uses[g]).then(g.cmp(&h)));
     let mut map = [NONE; 16];
     for (&g, &h) in order.iter().zip(POOL.iter()) {
         map[g] = h;
