@@ -3,7 +3,7 @@
 //! starts, and out-of-line stubs for the rare paths (out of gas, traps).
 //!
 //! Register use: r15 = guest memory base (context at r15 - CTX_SIZE); r14 = gas left
-//! (written back to the context at every exit); rax, rcx, rdx are scratch; the ten
+//! (written back to the context at every exit); rax and rcx are scratch; the eleven
 //! guest registers a program uses most live in host registers (`allocate`), the rest
 //! in the context. Guest memory is addressed as `[r15 + rcx]` (rcx = the wrapped,
 //! checked 32-bit guest address) or, where no check is needed, as
@@ -30,12 +30,13 @@ use crate::signals::FaultSite;
 
 const NONE: u8 = 0xff;
 /// Host registers available to guest registers (x86 numbering: rbx, rbp, rsi, rdi,
-/// r8-r13). r14 holds the gas counter (a memory counter would chain every block's
-/// check through store-to-load forwarding), r15 the base; rax, rcx, rdx are scratch.
-const POOL: [u8; 10] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+/// r8-r13, rdx last: divisions save it around `idiv`). r14 holds the gas counter (a
+/// memory counter would chain every block's check through store-to-load forwarding),
+/// r15 the base; rax and rcx are scratch.
+const POOL: [u8; 11] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 2];
 
 /// Which host register holds each guest register, or NONE (it lives in the context):
-/// the ten registers with the most uses get the ten host registers, each use weighted
+/// the eleven registers with the most uses get the eleven host registers, each use weighted
 /// by how hot its code looks: the product, over the loops (backward static jumps)
 /// around it, of 1 + 32 / the loop's length. Small loops are where programs spend
 /// their time; a plain nesting depth let long loops of cold code (a sort routine's
@@ -78,7 +79,6 @@ fn allocate(program: &Program) -> [u8; 16] {
 
 const EAX: u8 = 0;
 const ECX: u8 = 1;
-const EDX: u8 = 2;
 
 fn slot(r: Reg) -> i32 {
     REGS + 4 * r.index() as i32
@@ -276,31 +276,32 @@ impl Emitter<'_> {
     }
 
     fn alu(&mut self, op: AluOp) {
-        // eax = eax op edx
+        // eax = eax op ecx
         match op {
-            AluOp::Add => dynasm!(self.ops ; .arch x64 ; add eax, edx),
-            AluOp::Sub => dynasm!(self.ops ; .arch x64 ; sub eax, edx),
-            AluOp::Xor => dynasm!(self.ops ; .arch x64 ; xor eax, edx),
-            AluOp::Or => dynasm!(self.ops ; .arch x64 ; or eax, edx),
-            AluOp::And => dynasm!(self.ops ; .arch x64 ; and eax, edx),
+            AluOp::Add => dynasm!(self.ops ; .arch x64 ; add eax, ecx),
+            AluOp::Sub => dynasm!(self.ops ; .arch x64 ; sub eax, ecx),
+            AluOp::Xor => dynasm!(self.ops ; .arch x64 ; xor eax, ecx),
+            AluOp::Or => dynasm!(self.ops ; .arch x64 ; or eax, ecx),
+            AluOp::And => dynasm!(self.ops ; .arch x64 ; and eax, ecx),
             // x86 masks 32-bit shift counts to 5 bits, as RISC-V does.
-            AluOp::Sll => dynasm!(self.ops ; .arch x64 ; mov ecx, edx ; shl eax, cl),
-            AluOp::Srl => dynasm!(self.ops ; .arch x64 ; mov ecx, edx ; shr eax, cl),
-            AluOp::Sra => dynasm!(self.ops ; .arch x64 ; mov ecx, edx ; sar eax, cl),
-            AluOp::Slt => dynasm!(self.ops ; .arch x64 ; cmp eax, edx ; setl al ; movzx eax, al),
-            AluOp::Sltu => dynasm!(self.ops ; .arch x64 ; cmp eax, edx ; setb al ; movzx eax, al),
-            AluOp::Mul => dynasm!(self.ops ; .arch x64 ; imul eax, edx),
-            AluOp::Mulh => dynasm!(self.ops ; .arch x64 ; movsxd rax, eax ; movsxd rdx, edx ; imul rax, rdx ; shr rax, 32),
+            AluOp::Sll => dynasm!(self.ops ; .arch x64 ; shl eax, cl),
+            AluOp::Srl => dynasm!(self.ops ; .arch x64 ; shr eax, cl),
+            AluOp::Sra => dynasm!(self.ops ; .arch x64 ; sar eax, cl),
+            AluOp::Slt => dynasm!(self.ops ; .arch x64 ; cmp eax, ecx ; setl al ; movzx eax, al),
+            AluOp::Sltu => dynasm!(self.ops ; .arch x64 ; cmp eax, ecx ; setb al ; movzx eax, al),
+            AluOp::Mul => dynasm!(self.ops ; .arch x64 ; imul eax, ecx),
+            AluOp::Mulh => dynasm!(self.ops ; .arch x64 ; movsxd rax, eax ; movsxd rcx, ecx ; imul rax, rcx ; shr rax, 32),
             // `mov r32, r32` clears the upper half: unsigned 64-bit operands.
-            AluOp::Mulhu => dynasm!(self.ops ; .arch x64 ; mov eax, eax ; mov edx, edx ; imul rax, rdx ; shr rax, 32),
-            AluOp::Mulhsu => dynasm!(self.ops ; .arch x64 ; movsxd rax, eax ; mov edx, edx ; imul rax, rdx ; shr rax, 32),
+            AluOp::Mulhu => dynasm!(self.ops ; .arch x64 ; mov eax, eax ; mov ecx, ecx ; imul rax, rcx ; shr rax, 32),
+            AluOp::Mulhsu => dynasm!(self.ops ; .arch x64 ; movsxd rax, eax ; mov ecx, ecx ; imul rax, rcx ; shr rax, 32),
+            // x86 divides edx:eax; rdx holds a guest register, so it's saved around
+            // the division (nothing between can fault).
             AluOp::Div | AluOp::Rem => {
                 // Never fault: x/0 and MIN/-1 take the RISC-V results (SPEC.md §2).
                 let (zero, doit, ovf, done) =
                     (self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
                 dynasm!(self.ops
                     ; .arch x64
-                    ; mov ecx, edx
                     ; test ecx, ecx
                     ; jz =>zero
                     ; cmp ecx, -1
@@ -308,13 +309,14 @@ impl Emitter<'_> {
                     ; cmp eax, i32::MIN
                     ; je =>ovf
                     ; =>doit
+                    ; push rdx
                     ; cdq
                     ; idiv ecx
                 );
                 if op == AluOp::Rem {
                     dynasm!(self.ops ; .arch x64 ; mov eax, edx);
                 }
-                dynasm!(self.ops ; .arch x64 ; jmp =>done ; =>zero);
+                dynasm!(self.ops ; .arch x64 ; pop rdx ; jmp =>done ; =>zero);
                 if op == AluOp::Div {
                     dynasm!(self.ops ; .arch x64 ; mov eax, -1); // rem: the dividend, already in eax
                 }
@@ -328,16 +330,16 @@ impl Emitter<'_> {
                 let (zero, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
                 dynasm!(self.ops
                     ; .arch x64
-                    ; mov ecx, edx
                     ; test ecx, ecx
                     ; jz =>zero
+                    ; push rdx
                     ; xor edx, edx
                     ; div ecx
                 );
                 if op == AluOp::Remu {
                     dynasm!(self.ops ; .arch x64 ; mov eax, edx);
                 }
-                dynasm!(self.ops ; .arch x64 ; jmp =>done ; =>zero);
+                dynasm!(self.ops ; .arch x64 ; pop rdx ; jmp =>done ; =>zero);
                 if op == AluOp::Divu {
                     dynasm!(self.ops ; .arch x64 ; mov eax, -1);
                 }
@@ -360,7 +362,7 @@ impl Emitter<'_> {
             AluOp::Sltu => dynasm!(self.ops ; .arch x64 ; cmp eax, i ; setb al ; movzx eax, al),
             // The decoder gives no other immediate forms; go through the register path.
             _ => {
-                dynasm!(self.ops ; .arch x64 ; mov edx, i);
+                dynasm!(self.ops ; .arch x64 ; mov ecx, i);
                 self.alu(op);
             }
         }
@@ -529,7 +531,7 @@ impl Emitter<'_> {
                 }
                 if rd != Reg::ZERO {
                     self.get(EAX, rs1);
-                    self.get(EDX, rs2);
+                    self.get(ECX, rs2);
                     self.alu(op);
                     self.put(rd, EAX);
                 }
@@ -562,11 +564,12 @@ impl Emitter<'_> {
             }
             Instruction::Store { kind, rs1, rs2, offset } => {
                 let at = self.access(rs1, offset, kind.size(), pc);
+                // ecx may hold the address: the value goes through eax.
                 let v = match self.loc(rs2) {
                     Loc::Host(m) => m,
                     _ => {
-                        self.get(EDX, rs2);
-                        EDX
+                        self.get(EAX, rs2);
+                        EAX
                     }
                 };
                 self.site(pc, true);
@@ -645,21 +648,17 @@ impl Emitter<'_> {
             true => dynasm!(self.ops ; .arch x64 ; ror Rd(d), k),
             false => dynasm!(self.ops ; .arch x64 ; rol Rd(d), k),
         }
-        for (write, scratch, left) in [(f.write_a, ECX, !f.right), (f.write_b, EDX, f.right)] {
+        // The shifts' results, one at a time through ecx: writing a can't change x
+        // (a != x), and x isn't needed after b.
+        for (write, t, left, shift) in [(f.write_a, f.a, !f.right, k), (f.write_b, f.b, f.right, 32 - k)] {
             if write {
-                self.get(scratch, f.x);
-                let shift = if scratch == ECX { k } else { 32 - k };
+                self.get(ECX, f.x);
                 match left {
-                    true => dynasm!(self.ops ; .arch x64 ; shl Rd(scratch), shift),
-                    false => dynasm!(self.ops ; .arch x64 ; shr Rd(scratch), shift),
+                    true => dynasm!(self.ops ; .arch x64 ; shl ecx, shift),
+                    false => dynasm!(self.ops ; .arch x64 ; shr ecx, shift),
                 }
+                self.put(t, ECX);
             }
-        }
-        if f.write_a {
-            self.put(f.a, ECX);
-        }
-        if f.write_b {
-            self.put(f.b, EDX);
         }
         if d == EAX {
             self.put(f.d, EAX);
@@ -838,14 +837,15 @@ impl Emitter<'_> {
             ; .arch x64
             ; =>dyn_enter
             ; shr eax, 2
-            ; mov rdx, QWORD [r15 + COST_TABLE]
-            ; mov edx, DWORD [rdx + rax * 4]
-            ; sub r14, rdx
+            ; mov rcx, QWORD [r15 + COST_TABLE]
+            ; mov ecx, DWORD [rcx + rax * 4]
+            ; sub r14, rcx
             ; jb =>dyn_oog
-            ; mov rdx, QWORD [r15 + JUMP_TABLE]
-            ; jmp QWORD [rdx + rax * 8]
+            ; mov rcx, QWORD [r15 + JUMP_TABLE]
+            ; jmp QWORD [rcx + rax * 8]
             ; =>dyn_oog
-            ; add r14, rdx
+            ; add r14, rcx
+            ; lea ecx, [rax * 4 + CODE_BASE as i32]
             ; mov DWORD [r15 + EXIT_PC], ecx
             ; mov DWORD [r15 + EXIT_KIND], EXIT_OUT_OF_GAS as i32
             ; jmp =>exit
