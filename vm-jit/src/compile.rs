@@ -173,6 +173,8 @@ struct Emitter<'p> {
     stubs: Vec<Stub>,
     exit: DynamicLabel,
     dyn_enter: DynamicLabel,
+    /// Out of gas entering a dynamic target: eax = its index, rcx = its entry cost.
+    dyn_oog: DynamicLabel,
 }
 
 impl Emitter<'_> {
@@ -672,7 +674,6 @@ impl Emitter<'_> {
         self.stubs.push(Stub::Finish { label: finish, rd, link });
         let bad = self.stub_trap_ecx(TRAP_BAD_JUMP, pc);
         let code_size = self.program.layout().code_size as i32;
-        let dyn_enter = self.dyn_enter;
         self.address(rs1, offset, 1, pc);
         dynasm!(self.ops
             ; .arch x64
@@ -688,7 +689,19 @@ impl Emitter<'_> {
         );
         // rd only after the target checked out: a trapping jump changes nothing.
         self.put_imm(rd, link);
-        dynasm!(self.ops ; .arch x64 ; jmp =>dyn_enter);
+        // The dispatch inline, not a jump to the shared copy: each jalr gets its own
+        // indirect jump, which the branch predictor then tracks per call site.
+        let dyn_oog = self.dyn_oog;
+        dynasm!(self.ops
+            ; .arch x64
+            ; shr eax, 2
+            ; mov rcx, QWORD [r15 + COST_TABLE]
+            ; mov ecx, DWORD [rcx + rax * 4]
+            ; sub r14, rcx
+            ; jb =>dyn_oog
+            ; mov rcx, QWORD [r15 + JUMP_TABLE]
+            ; jmp QWORD [rcx + rax * 8]
+        );
     }
 
     /// Whether the jalr at `i` will be compiled as a direct call (see `direct_call`).
@@ -826,9 +839,8 @@ impl Emitter<'_> {
 
     /// Entry trampoline, dynamic-jump routine and exit sequence.
     fn runtime(&mut self) -> (DynamicLabel, DynamicLabel) {
-        let (entry, fault_exit, bad_start, dyn_oog) =
-            (self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
-        let (exit, dyn_enter) = (self.exit, self.dyn_enter);
+        let (entry, fault_exit, bad_start) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let (exit, dyn_enter, dyn_oog) = (self.exit, self.dyn_enter, self.dyn_oog);
         let code_size = self.program.layout().code_size as i32;
 
         // dyn_enter: ecx = target pc, eax = target - CODE_BASE (checked in range and
@@ -1027,7 +1039,7 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     let n = insns.len();
     let mut ops = Assembler::new().map_err(|e| err(&e))?;
     let entry: Vec<DynamicLabel> = (0..n).map(|_| ops.new_dynamic_label()).collect();
-    let (exit, dyn_enter) = (ops.new_dynamic_label(), ops.new_dynamic_label());
+    let (exit, dyn_enter, dyn_oog) = (ops.new_dynamic_label(), ops.new_dynamic_label(), ops.new_dynamic_label());
     let host = allocate(&program);
     let mut e = Emitter {
         ops,
@@ -1041,6 +1053,7 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         stubs: Vec::new(),
         exit,
         dyn_enter,
+        dyn_oog,
     };
     let mut entry_bound = vec![false; n];
     let mut fused_until = 0;
