@@ -318,6 +318,30 @@ fn stores_from_every_register_agree() {
 }
 
 #[test]
+fn out_of_gas_entering_a_dynamic_target_stops_at_the_target() {
+    if !is_supported() {
+        return;
+    }
+    // li x5, target; jalr x0, 0(x5); then a long block. With too little gas left for
+    // the target's entry cost, the run stops at the target (not the jalr), and
+    // continues there once refuelled: block starts and mid-block targets alike.
+    for target in [3u32, 6] {
+        let mut c = li(5, CODE_BASE + 4 * target).to_vec();
+        c.extend([I::Jalr { rd: Reg::ZERO, rs1: x(5), offset: 0 }, I::Fence]);
+        c.extend((0..8).map(|_| I::OpImm { op: AluOp::Add, rd: x(10), rs1: x(10), imm: 1 }));
+        c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
+        let mut l = Lockstep::new(&program(&c, 4096)).unwrap();
+        // Enough for the first block (li, jalr: 3), not for the target's.
+        l.prepare_call("main", 4).unwrap();
+        assert_eq!(l.run(), Interrupt::OutOfGas);
+        assert_eq!(l.pc(), Some(CODE_BASE + 4 * target));
+        l.set_gas_left(100);
+        assert_eq!(l.run(), Interrupt::Finished);
+        assert_eq!(l.checks, 2);
+    }
+}
+
+#[test]
 fn gas_runs_out_inside_loops_at_the_same_place() {
     if !is_supported() {
         return;
