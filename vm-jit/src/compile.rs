@@ -974,11 +974,11 @@ fn rotate_at(program: &Program, i: usize) -> Option<Rotate> {
 /// block's end). Looks a few instructions ahead only, so compiling stays linear.
 fn overwritten_unobserved(program: &Program, from: usize, r: Reg) -> bool {
     let insns = program.instructions();
-    for j in from..insns.len().min(from + 16) {
-        if program.is_block_start(j) || insns[j].sources().contains(&Some(r)) {
+    for (j, insn) in insns.iter().enumerate().skip(from).take(16) {
+        if program.is_block_start(j) || insn.sources().contains(&Some(r)) {
             return false;
         }
-        match insns[j] {
+        match *insn {
             Instruction::OpImm { rd, .. } | Instruction::Op { rd, .. } | Instruction::Lui { rd, .. } | Instruction::Auipc { rd, .. } if rd == r => return true,
             // Division included: it never traps.
             Instruction::OpImm { .. } | Instruction::Op { .. } | Instruction::Lui { .. } | Instruction::Auipc { .. } | Instruction::Fence => {}
