@@ -68,6 +68,16 @@ pub fn program_from_bytes(data: &[u8]) -> Option<Case> {
             }
         }
     }
+    // And array indexing: `slli t, x, 1..3; add t, y, t` compiles to one lea.
+    for k in 0..words.len().saturating_sub(1) {
+        if let Ok(Instruction::OpImm { op: AluOp::Sll, rd: t, imm: 1..=3, .. }) = decode(words[k]) {
+            if data[6] & 4 == 4 {
+                let y = Reg::new((words[k + 1] >> 15) & 15).unwrap();
+                let (p, q) = if words[k + 1] & (1 << 20) == 0 { (y, t) } else { (t, y) };
+                words[k + 1] = encode(Instruction::Op { op: AluOp::Add, rd: t, rs1: p, rs2: q });
+            }
+        }
+    }
     let mut b = BlobBuilder::new();
     b.stack_size = 4096;
     b.heap_max = (data[3] % 4) as u32 * 4096;

@@ -667,6 +667,38 @@ impl Emitter<'_> {
         }
     }
 
+    /// t = y + (x << shift) in one `lea` (operands in host registers or scratch).
+    fn scaled_index(&mut self, f: ScaledIndex) {
+        let x = match self.loc(f.x) {
+            Loc::Host(m) => m,
+            _ => {
+                self.get(ECX, f.x);
+                ECX
+            }
+        };
+        let y = match self.loc(f.y) {
+            Loc::Host(m) => m,
+            _ => {
+                self.get(EAX, f.y);
+                EAX
+            }
+        };
+        let t = match self.loc(f.t) {
+            Loc::Host(m) => m,
+            _ => EAX,
+        };
+        // Both are zero-extended 32-bit values; the 32-bit destination keeps the sum
+        // modulo 2^32.
+        match f.shift {
+            1 => dynasm!(self.ops ; .arch x64 ; lea Rd(t), [Rq(y) + Rq(x) * 2]),
+            2 => dynasm!(self.ops ; .arch x64 ; lea Rd(t), [Rq(y) + Rq(x) * 4]),
+            _ => dynasm!(self.ops ; .arch x64 ; lea Rd(t), [Rq(y) + Rq(x) * 8]),
+        }
+        if t == EAX {
+            self.put(f.t, EAX);
+        }
+    }
+
     /// `jalr rd, offset(rs1)`: check the target, write rd, enter through the table.
     fn dynamic_jalr(&mut self, pc: u32, rd: Reg, rs1: Reg, offset: i32) {
         let link = pc.wrapping_add(4);
@@ -969,6 +1001,33 @@ fn rotate_at(program: &Program, i: usize) -> Option<Rotate> {
     Some(Rotate { right, k, a, x, b, d, write_a: write(a), write_b: write(b) })
 }
 
+/// `slli t, x, s; add t, y, t` (s = 1..3, either operand order): an array element's
+/// address, `y + (x << s)`, which x86 computes in one `lea`. The shifted value in t is
+/// overwritten by the very next instruction, which can't trap, so nothing observes it.
+#[derive(Clone, Copy)]
+struct ScaledIndex {
+    t: Reg,
+    x: Reg,
+    y: Reg,
+    shift: u32,
+}
+
+fn scaled_index_at(program: &Program, i: usize) -> Option<ScaledIndex> {
+    let insns = program.instructions();
+    if i + 1 >= insns.len() || program.is_block_start(i + 1) {
+        return None;
+    }
+    let (Instruction::OpImm { op: AluOp::Sll, rd: t, rs1: x, imm: shift }, Instruction::Op { op: AluOp::Add, rd, rs1, rs2 }) = (insns[i], insns[i + 1]) else {
+        return None;
+    };
+    let y = match (rs1 == t, rs2 == t) {
+        (true, false) => rs2,
+        (false, true) => rs1,
+        _ => return None,
+    };
+    ((1..=3).contains(&shift) && rd == t && t != Reg::ZERO).then_some(ScaledIndex { t, x, y, shift })
+}
+
 /// Whether the block, from instruction `from` on, overwrites `r` before reading it or
 /// reaching anything that lets the host see registers (a possible trap, an exit, the
 /// block's end). Looks a few instructions ahead only, so compiling stays linear.
@@ -1075,7 +1134,8 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
             e.aligned = 1;
         }
         if i < fused_until {
-            // Compiled with the rotate before it; entries here go to a checked copy.
+            // Compiled with the rotate or scaled index before it; entries here go to a
+            // checked copy.
         } else {
             if e.is_direct_call(i) {
                 // Its entry label goes on the full copy (`Stub::DynamicJalr`).
@@ -1089,6 +1149,9 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
             if let Some(rotate) = rotate_at(&program, i) {
                 e.rotate(rotate);
                 fused_until = i + 3;
+            } else if let Some(index) = scaled_index_at(&program, i) {
+                e.scaled_index(index);
+                fused_until = i + 2;
             } else {
                 e.instruction(i, insn);
             }

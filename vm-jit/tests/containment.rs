@@ -342,6 +342,43 @@ fn out_of_gas_entering_a_dynamic_target_stops_at_the_target() {
 }
 
 #[test]
+fn scaled_indexes_compiled_as_one_lea_agree() {
+    if !is_supported() {
+        return;
+    }
+    // `slli t, x, s; add t, y, t` (an array element's address) compiles to one lea:
+    // every placement of t, x and y (x0, host registers, rdx, the context; aliased),
+    // both operand orders, shifts 0-4 (only 1-3 fuse), entered at the slli or the add.
+    let place = [Reg::ZERO, x(5), x(6), x(13), x(15)];
+    let times = |r: u32| match r {
+        6 => 2,
+        12.. => 1,
+        _ => 4,
+    };
+    let preload: Vec<I> = (1..16u32).filter(|&r| r != 2).flat_map(|r| li(r, 0x9e37_79b9u32.wrapping_mul(r)).repeat(times(r))).collect();
+    let mut runs = 0;
+    for (t, xr, y) in (0..125).map(|n: usize| (place[n % 5], place[n / 5 % 5], place[n / 25])) {
+        for shift in 0..5 {
+            for (swap, enter) in [(false, 0), (true, 0), (false, 1)] {
+                let mut c = preload.clone();
+                let pair_at = c.len() as u32 + 3;
+                c.extend(li(9, CODE_BASE + 4 * (pair_at + enter)));
+                c.push(I::Jalr { rd: Reg::ZERO, rs1: x(9), offset: 0 });
+                c.push(I::OpImm { op: AluOp::Sll, rd: t, rs1: xr, imm: shift });
+                let (rs1, rs2) = if swap { (t, y) } else { (y, t) };
+                c.push(I::Op { op: AluOp::Add, rd: t, rs1, rs2 });
+                c.push(I::Ebreak);
+                let (r, l) = lockstep(&c, 10_000);
+                assert!(matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak), "{r:?}");
+                assert_eq!(l.checks, 1);
+                runs += 1;
+            }
+        }
+    }
+    assert_eq!(runs, 125 * 5 * 3);
+}
+
+#[test]
 fn gas_runs_out_inside_loops_at_the_same_place() {
     if !is_supported() {
         return;
