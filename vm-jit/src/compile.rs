@@ -723,17 +723,8 @@ impl Emitter<'_> {
         self.put_imm(rd, link);
         // The dispatch inline, not a jump to the shared copy: each jalr gets its own
         // indirect jump, which the branch predictor then tracks per call site.
-        let dyn_oog = self.dyn_oog;
-        dynasm!(self.ops
-            ; .arch x64
-            ; shr eax, 2
-            ; mov rcx, QWORD [r15 + COST_TABLE]
-            ; mov ecx, DWORD [rcx + rax * 4]
-            ; sub r14, rcx
-            ; jb =>dyn_oog
-            ; mov rcx, QWORD [r15 + JUMP_TABLE]
-            ; jmp QWORD [rcx + rax * 8]
-        );
+        dynasm!(self.ops ; .arch x64 ; shr eax, 2);
+        self.dispatch();
     }
 
     /// Whether the jalr at `i` will be compiled as a direct call (see `direct_call`).
@@ -780,8 +771,33 @@ impl Emitter<'_> {
 
     /// The block label of a static target (validated in range, and a block start).
     fn block_label(&mut self, i: usize, offset: i32) -> DynamicLabel {
-        let t = (i as i64 + (offset / 4) as i64) as usize;
+        self.block_start((i as i64 + (offset / 4) as i64) as usize)
+    }
+
+    /// The label of block start `t`, before its gas check.
+    fn block_start(&mut self, t: usize) -> DynamicLabel {
         *self.block[t].get_or_insert_with(|| self.ops.new_dynamic_label())
+    }
+
+    /// Falling through past the last instruction traps (SPEC.md §5).
+    fn fall_off_end(&mut self) {
+        let last = CODE_BASE + 4 * (self.program.instructions().len() as u32 - 1);
+        self.trap_now(TRAP_BAD_JUMP, last, last.wrapping_add(4));
+    }
+
+    /// eax = the index of a checked dynamic target: charge its entry cost, jump to
+    /// its code (out of gas: `dyn_oog`, with rcx = the cost).
+    fn dispatch(&mut self) {
+        let dyn_oog = self.dyn_oog;
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rcx, QWORD [r15 + COST_TABLE]
+            ; mov ecx, DWORD [rcx + rax * 4]
+            ; sub r14, rcx
+            ; jb =>dyn_oog
+            ; mov rcx, QWORD [r15 + JUMP_TABLE]
+            ; jmp QWORD [rcx + rax * 8]
+        );
     }
 
     fn stubs(&mut self) {
@@ -855,12 +871,11 @@ impl Emitter<'_> {
                     break;
                 }
                 if j == n {
-                    let last = CODE_BASE + 4 * (n as u32 - 1);
-                    self.trap_now(TRAP_BAD_JUMP, last, last.wrapping_add(4));
+                    self.fall_off_end();
                     break;
                 }
                 if self.program.is_block_start(j) {
-                    let next = *self.block[j].get_or_insert_with(|| self.ops.new_dynamic_label());
+                    let next = self.block_start(j);
                     dynasm!(self.ops ; .arch x64 ; jmp =>next);
                     break;
                 }
@@ -877,16 +892,10 @@ impl Emitter<'_> {
 
         // dyn_enter: ecx = target pc, eax = target - CODE_BASE (checked in range and
         // aligned). Charge the entry cost of that instruction, jump to its code.
+        dynasm!(self.ops ; .arch x64 ; =>dyn_enter ; shr eax, 2);
+        self.dispatch();
         dynasm!(self.ops
             ; .arch x64
-            ; =>dyn_enter
-            ; shr eax, 2
-            ; mov rcx, QWORD [r15 + COST_TABLE]
-            ; mov ecx, DWORD [rcx + rax * 4]
-            ; sub r14, rcx
-            ; jb =>dyn_oog
-            ; mov rcx, QWORD [r15 + JUMP_TABLE]
-            ; jmp QWORD [rcx + rax * 8]
             ; =>dyn_oog
             ; add r14, rcx
             ; lea ecx, [rax * 4 + CODE_BASE as i32]
@@ -976,14 +985,21 @@ struct Rotate {
     write_b: bool,
 }
 
-/// The rotate starting at instruction `i`, if one does and lies inside one block.
-fn rotate_at(program: &Program, i: usize) -> Option<Rotate> {
-    let insns = program.instructions();
-    if i + 2 >= insns.len() || program.is_block_start(i + 1) || program.is_block_start(i + 2) {
+/// The `N` instructions from `i` on, if they lie in one block: control reaches the
+/// later ones only by falling through (a dynamic entry goes to a checked copy), so
+/// they can be compiled as one.
+fn group<const N: usize>(program: &Program, i: usize) -> Option<[Instruction; N]> {
+    let insns = program.instructions().get(i..i + N)?;
+    if (i + 1..i + N).any(|j| program.is_block_start(j)) {
         return None;
     }
-    let (Instruction::OpImm { op: o0, rd: a, rs1: x, imm: k }, Instruction::OpImm { op: o1, rd: b, rs1: y, imm: k1 }, Instruction::Op { op: AluOp::Or, rd: d, rs1: p, rs2: q }) =
-        (insns[i], insns[i + 1], insns[i + 2])
+    insns.try_into().ok()
+}
+
+/// The rotate starting at instruction `i`, if one does and lies inside one block.
+fn rotate_at(program: &Program, i: usize) -> Option<Rotate> {
+    let [Instruction::OpImm { op: o0, rd: a, rs1: x, imm: k }, Instruction::OpImm { op: o1, rd: b, rs1: y, imm: k1 }, Instruction::Op { op: AluOp::Or, rd: d, rs1: p, rs2: q }] =
+        group(program, i)?
     else {
         return None;
     };
@@ -1013,11 +1029,7 @@ struct ScaledIndex {
 }
 
 fn scaled_index_at(program: &Program, i: usize) -> Option<ScaledIndex> {
-    let insns = program.instructions();
-    if i + 1 >= insns.len() || program.is_block_start(i + 1) {
-        return None;
-    }
-    let (Instruction::OpImm { op: AluOp::Sll, rd: t, rs1: x, imm: shift }, Instruction::Op { op: AluOp::Add, rd, rs1, rs2 }) = (insns[i], insns[i + 1]) else {
+    let [Instruction::OpImm { op: AluOp::Sll, rd: t, rs1: x, imm: shift }, Instruction::Op { op: AluOp::Add, rd, rs1, rs2 }] = group(program, i)? else {
         return None;
     };
     let y = match (rs1 == t, rs2 == t) {
@@ -1120,7 +1132,7 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     for (i, &insn) in insns.iter().enumerate() {
         let pc = CODE_BASE + 4 * i as u32;
         if program.is_block_start(i) {
-            let l = *e.block[i].get_or_insert_with(|| e.ops.new_dynamic_label());
+            let l = e.block_start(i);
             let cost = program.entry_cost(i);
             let oog = e.ops.new_dynamic_label();
             e.stubs.push(Stub::OutOfGas { label: oog, cost, pc });
@@ -1158,9 +1170,7 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         }
         e.aligned = aligned_after(e.aligned, insn);
     }
-    // Falling through past the last instruction.
-    let last = CODE_BASE + 4 * (n as u32 - 1);
-    e.trap_now(TRAP_BAD_JUMP, last, last.wrapping_add(4));
+    e.fall_off_end();
     e.checked_copies(&mut entry_bound);
     e.stubs();
     let (entry, fault_exit) = e.runtime();
