@@ -165,8 +165,13 @@ impl GuestInstance for JitInstance {
 
     fn sbrk(&mut self, increment: u32) -> Option<u32> {
         let new_top = self.module.program.layout().grown_heap_top(self.heap_top, increment)?;
-        // A failed mprotect leaves the heap as it was: the guest sees a refusal.
-        self.sandbox.map_rw(self.heap_top, new_top - self.heap_top).ok()?;
+        // The interpreter holds its whole data span from the start, so it never refuses
+        // a growth within the limit; a refusal here would be a different result (a
+        // consensus fork). The host is out of memory: stop as an allocation failure would,
+        // so the node fails this execution instead of committing a divergent one.
+        if let Err(e) = self.sandbox.map_rw(self.heap_top, new_top - self.heap_top) {
+            panic!("the host could not map guest heap memory ({e}); the execution cannot go on as the interpreter's would");
+        }
         let old = self.heap_top;
         self.heap_top = new_top;
         Some(old)
@@ -196,5 +201,35 @@ impl GuestInstance for JitInstance {
             unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.sandbox.base().add(addr as usize), data.len()) };
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rivet_vm::{BlobBuilder, Limits};
+
+    fn instance() -> JitInstance {
+        let mut b = BlobBuilder::new();
+        b.heap_max = 8192;
+        // `jalr x0, ra, 0`: return at once.
+        b.code_words(&[0x0000_8067]).entry("main", 0);
+        let program = Arc::new(rivet_vm::parse(&b.to_bytes(), &Limits::default()).unwrap());
+        JitInstance::new(Arc::new(crate::compile(program).unwrap())).unwrap()
+    }
+
+    #[test]
+    fn heap_growth_within_the_limit_never_reaches_the_guest_as_a_refusal() {
+        if !crate::is_supported() {
+            return;
+        }
+        let mut inst = instance();
+        let base = inst.heap_top();
+        assert_eq!(inst.sbrk(4096), Some(base));
+        crate::sandbox::tests::FAIL_NEXT_MPROTECT.with(|f| f.set(true));
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.sbrk(4096)));
+        let message = refused.expect_err("a failed mapping is the host's failure, not the guest's refusal");
+        let message = message.downcast_ref::<String>().expect("a message");
+        assert!(message.contains("could not map guest heap memory"), "{message}");
     }
 }

@@ -92,6 +92,10 @@ impl Sandbox {
         if len == 0 {
             return Ok(());
         }
+        #[cfg(test)]
+        if tests::FAIL_NEXT_MPROTECT.with(|f| f.replace(false)) {
+            return Err(io::Error::new(io::ErrorKind::OutOfMemory, "protecting guest memory: injected failure"));
+        }
         debug_assert!(addr % PAGE_SIZE == 0 && len % PAGE_SIZE == 0);
         // SAFETY: guest addresses plus page-aligned lengths stay inside the reservation.
         check(unsafe { libc::mprotect(self.base().add(addr as usize) as *mut _, len as usize, prot) }, "protecting guest memory")
@@ -102,5 +106,16 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         // SAFETY: the reservation is ours and nothing refers into it any more.
         unsafe { libc::munmap(self.reservation as *mut _, self.len) };
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Makes this thread's next `mprotect` fail, as the kernel's would when it is
+        /// out of memory or of mappings.
+        pub(crate) static FAIL_NEXT_MPROTECT: Cell<bool> = const { Cell::new(false) };
     }
 }
