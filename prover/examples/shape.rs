@@ -1,13 +1,16 @@
 //! Prints each table's shape: main and fixed columns, and the lookup columns
 //! (extension-field running sums after Plonky3 packs same-bus lookups) — what a row
-//! of each table costs to commit.
+//! of each table costs to commit — and each table's highest constraint degree (above
+//! 3 its quotient is evaluated on 4x the rows, not 2x) and constraint counts.
 //!
 //!     cargo run --release -p rivet-prover --example shape
 
-use p3_air::BaseAir;
+use p3_air::{AirLayout, BaseAir};
+use p3_batch_stark::symbolic::get_symbolic_constraints;
+use p3_lookup::LogUpGadget;
 use p3_batch_stark::ProverData;
 use rivet_prover::chips::Circuit;
-use rivet_prover::config::{config, Val};
+use rivet_prover::config::{config, Challenge, Val};
 
 fn main() {
     let blob = rivet_prover::samples::memory();
@@ -20,6 +23,13 @@ fn main() {
         let w = <_ as BaseAir<Val>>::width(a);
         let pw = <_ as BaseAir<Val>>::preprocessed_width(a);
         let tuples: usize = l.iter().map(|x| x.elements.len()).sum();
-        println!("{:16} main {:4} fixed {:3} lookup columns {:3} ({:3} lookups) = {:3} base-field columns", a.name(), w, pw, l.len(), tuples, 4 * (l.len() + 1));
+        let layout = AirLayout { preprocessed_width: pw, main_width: w, num_public_values: <_ as BaseAir<Val>>::num_public_values(a), num_periodic_columns: <_ as BaseAir<Val>>::num_periodic_columns(a), ..Default::default() };
+        let (base, ext) = get_symbolic_constraints::<Val, Challenge, _, _>(a, layout, l, &LogUpGadget::new());
+        let degree = |d: &mut dyn Iterator<Item = usize>| d.max().unwrap_or(0);
+        let (bd, ed) = (degree(&mut base.iter().map(|c| c.degree_multiple())), degree(&mut ext.iter().map(|c| c.degree_multiple())));
+        println!(
+            "{:16} main {:4} fixed {:3} lookup columns {:3} ({:3} lookups) = {:3} base-field columns; degree {bd} (lookups {ed}), {} + {} constraints",
+            a.name(), w, pw, l.len(), tuples, 4 * (l.len() + 1), base.len(), ext.len()
+        );
     }
 }

@@ -15,6 +15,9 @@
 //! - `JUMP`: a `jalr` that traps sends its target `(bytes, clk)` to the trap table.
 //! - `COST`: `(pc, entry cost, block start)` from the program table, for the row that
 //!   proves the next block can't be paid (out of gas).
+//! - `CONTINUE`: an execution's CPU rows in several tables (segments): the last row
+//!   of each segment but the last puts `(clk, pc, gas, heap top, entered by a
+//!   transfer)` for the row after it, the first row of the next segment takes it.
 //! - `ALU`: the CPU asks for `(op, a, b, result)`; the ALU tables answer.
 //! - `U16`: 16-bit range checks (a byte `b` is checked as `256·b < 2^16`).
 //! - `BITWISE`: byte-wise and/or/xor, from the byte table.
@@ -27,6 +30,7 @@ pub const MEMORY: &str = "memory";
 pub const HOSTCALL: &str = "hostcall";
 pub const JUMP: &str = "jump";
 pub const COST: &str = "cost";
+pub const CONTINUE: &str = "continue";
 pub const U16: &str = "u16";
 pub const BITWISE: &str = "bitwise";
 

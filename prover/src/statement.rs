@@ -192,9 +192,9 @@ impl Statement {
         cpu_pv.extend([e == Ending::Returned, e == Ending::EndedByHost, e.trap_code() != 0].map(Val::from_bool));
         cpu_pv.push(Val::from_u32(e.trap_code()));
         cpu_pv.push(Val::from_bool(e == Ending::OutOfGas));
-        // (the heap base and the code's end, the last CPU public values, come from the
-        // program: `Circuit`)
-        debug_assert_eq!(cpu_pv.len() + 2, cpu::public::WIDTH);
+        // (the heap base and the code's end come from the program, and which segment
+        // the table is from the proof's shape: `Circuit`)
+        debug_assert_eq!(cpu_pv.len() + 4, cpu::public::WIDTH);
         let bytes = |x: u32| (0..4).map(move |i| Val::from_u32((x >> (8 * i)) & 0xff));
         let regs_pv: Vec<Val> = bytes(self.a0).chain(bytes(self.a1)).collect();
         debug_assert_eq!(regs_pv.len(), registers::public::WIDTH);

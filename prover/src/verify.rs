@@ -11,7 +11,7 @@ use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 use rivet_vm::Limits;
 
-use crate::chips::{host::HostTables, Circuit, RivetAir};
+use crate::chips::{host::HostTables, Circuit, RivetAir, MAX_CPU_SEGMENTS};
 use crate::config::{config, Config};
 use crate::proof::{self, ProofBytesError};
 use crate::{chips::index, Statement, MAX_LOG_STEPS, MIN_LOG_HEIGHT};
@@ -119,16 +119,23 @@ impl VerifyingKey {
         };
         let host = HostTables::new(&statement.transcript, &clks, statement.ended_by_host())
             .ok_or_else(|| VerifyError::WrongShape("the host calls' steps don't fit the transcript".into()))?;
-        let circuit = self.circuit.with_host(host);
+        let tables = proof.degree_bits.len();
+        if tables != proof.opened_values.instances.len() || !(index::COUNT..index::COUNT + MAX_CPU_SEGMENTS).contains(&tables) {
+            return Err(VerifyError::WrongShape(format!("{tables} tables, expected {} to {}", index::COUNT, index::COUNT + MAX_CPU_SEGMENTS - 1)));
+        }
+        let circuit = Circuit { cpu_segments: tables - index::COUNT + 1, ..self.circuit.with_host(host) };
         let airs = circuit.airs();
-        check_shape(&airs, &proof.degree_bits, proof.opened_values.instances.len())?;
+        check_shape(&circuit, &airs, &proof.degree_bits)?;
         let config = config();
         // The lookup layout for these heights, without recommitting the fixed tables.
         let shapes: Vec<ShapeOnly<'_>> = airs.iter().map(ShapeOnly).collect();
         let mut common = ProverData::from_airs_and_degrees(&config, &shapes, &proof.degree_bits).map_err(|e| VerifyError::WrongShape(format!("{e:?}")))?.common;
+        // The CPU segments after the first have no fixed columns.
+        let mut instances = self.instances.clone();
+        instances.resize(airs.len(), None);
         common.preprocessed = Some(GlobalPreprocessed {
             commitment: self.commitment.clone(),
-            instances: self.instances.clone(),
+            instances,
             matrix_to_instance: self.matrix_to_instance.clone(),
         });
         verify_batch(&config, &airs, &proof, &circuit.public_values(statement), &common).map_err(|e| VerifyError::Rejected(format!("{e:?}")))
@@ -174,12 +181,10 @@ where
     }
 }
 
-/// Table count and heights, checked before the library sees them: fixed tables
-/// have their fixed height, the others one the AIR allows.
-fn check_shape(airs: &[RivetAir], degree_bits: &[usize], opened: usize) -> Result<(), VerifyError> {
-    if degree_bits.len() != index::COUNT || opened != index::COUNT {
-        return Err(VerifyError::WrongShape(format!("{} tables, expected {}", degree_bits.len(), index::COUNT)));
-    }
+/// Table heights, checked before the library sees them: fixed tables have their
+/// fixed height, the others one the AIR allows, and the CPU segments together at
+/// most one table's worth of rows (the clock stays below 2^25).
+fn check_shape(circuit: &Circuit, airs: &[RivetAir], degree_bits: &[usize]) -> Result<(), VerifyError> {
     let max = MAX_LOG_STEPS as usize + 1;
     let bad: Vec<String> = airs
         .iter()
@@ -190,9 +195,13 @@ fn check_shape(airs: &[RivetAir], degree_bits: &[usize], opened: usize) -> Resul
         })
         .map(|(air, bits)| format!("{} table of height 2^{bits}", air.name()))
         .collect();
-    if bad.is_empty() {
-        Ok(())
-    } else {
-        Err(VerifyError::WrongShape(bad.join(", ")))
+    if !bad.is_empty() {
+        return Err(VerifyError::WrongShape(bad.join(", ")));
     }
+    // (each height is at most 2^max now, so the sum can't overflow)
+    let cpu_rows: u64 = circuit.cpu_tables().map(|t| 1u64 << degree_bits[t]).sum();
+    if cpu_rows > 1 << max {
+        return Err(VerifyError::WrongShape(format!("{cpu_rows} CPU rows, more than 2^{max}")));
+    }
+    Ok(())
 }

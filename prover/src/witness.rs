@@ -510,6 +510,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             return Err(ProveError::Internal(format!("gas at {:#x}: the interpreter charged {} from {}, the AIR {cost} from {gas}", step.pc, step.gas_charged, step.gas_left + step.gas_charged as u64)));
         }
         row[cpu::CHARGE] = Val::from_bool(charge);
+        row[cpu::T_IN] = Val::from_bool(prev_transfer);
         let before = limbs16(gas);
         let after_value = gas - cost;
         let after = limbs16(after_value);
@@ -646,10 +647,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     }
 
     let step_count = cpu_rows.len();
-    let mut cpu_trace = cpu_rows.finish(true);
-    for (i, row) in cpu_trace.values.chunks_mut(cpu::WIDTH).enumerate().skip(step_count) {
-        row[cpu::CLK] = Val::from_u64(i as u64);
-    }
+    let mut cpu_segments = segment_cpu(cpu_rows.values, &cpu_segments_for(step_count));
     let mut program_trace = RowMajorMatrix::new(Val::zero_vec(2 << chip.log_height), 2);
     for (row, (m, c)) in program_trace.values.chunks_mut(2).zip(program_mult.iter().zip(&program_cost_mult)) {
         row[crate::chips::program::MULT] = Val::from_u32(*m);
@@ -708,7 +706,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     HostTables::copy_public(&host.call_columns, &mut host_call_trace.values, crate::chips::host::call::WIDTH);
     let mut host_memory_trace = host_memory_rows.finish_to(host.memory_log_height);
     HostTables::copy_public(&host.memory_columns, &mut host_memory_trace.values, crate::chips::host::memory::WIDTH);
-    let traces = vec![
+    let cpu_segment_count = cpu_segments.len();
+    let cpu_trace = cpu_segments.remove(0);
+    let mut traces = vec![
         program_trace,
         cpu_trace,
         registers_trace,
@@ -726,9 +726,79 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         host_memory_trace,
         trap_rows.finish_to(trap::LOG_HEIGHT),
     ];
-    debug_assert_eq!(traces.len(), index::COUNT);
-    let circuit = Circuit::new(&program).with_host(host);
+    traces.extend(cpu_segments);
+    let circuit = Circuit { cpu_segments: cpu_segment_count, ..Circuit::new(&program).with_host(host) };
+    debug_assert_eq!(traces.len(), circuit.airs().len());
     let public_values = circuit.public_values(&statement);
     Ok(Witness { traces, public_values, statement, steps: step_count, circuit })
+}
+
+/// The heights (log2) of the CPU tables for `steps` rows: one table, its last row
+/// padding — or, when that would be over a quarter padding, a full table of the
+/// largest power of two below `steps` and the rest in a second. (More segments would
+/// pad less, but each adds ~60 KiB to the proof.)
+pub fn cpu_segments_for(steps: usize) -> Vec<usize> {
+    let one = log_height_for(steps + 1);
+    if steps < 1 << 12 {
+        return vec![one];
+    }
+    // The last segment needs a real row, so the first holds at most steps - 1.
+    let head = (steps - 1).ilog2() as usize;
+    let tail = log_height_for(steps - (1 << head) + 1);
+    if (1usize << head) + (1 << tail) <= 3 << (one - 2) {
+        vec![head, tail]
+    } else {
+        vec![one]
+    }
+}
+
+/// Cuts the CPU rows (`values`, real rows only) into tables of the given heights, the
+/// last padded with rows that keep counting the clock; marks where each segment
+/// continues another and is continued.
+fn segment_cpu(mut values: Vec<Val>, log_heights: &[usize]) -> Vec<RowMajorMatrix<Val>> {
+    let steps = values.len() / cpu::WIDTH;
+    let total: usize = log_heights.iter().map(|&h| 1usize << h).sum();
+    debug_assert!(total > steps && total - (1 << log_heights[log_heights.len() - 1]) < steps);
+    values.resize(total * cpu::WIDTH, Val::ZERO);
+    for (i, row) in values.chunks_mut(cpu::WIDTH).enumerate().skip(steps) {
+        row[cpu::CLK] = Val::from_u64(i as u64);
+    }
+    let mut segments = Vec::with_capacity(log_heights.len());
+    for (k, &h) in log_heights.iter().enumerate() {
+        let rest = values.split_off((1 << h) * cpu::WIDTH);
+        let mut m = RowMajorMatrix::new(core::mem::replace(&mut values, rest), cpu::WIDTH);
+        if k > 0 {
+            m.values[cpu::SEG_IN] = Val::ONE;
+        }
+        if k + 1 < log_heights.len() {
+            let at = m.values.len() - cpu::WIDTH;
+            m.values[at + cpu::SEG_OUT] = Val::ONE;
+        }
+        segments.push(m);
+    }
+    segments
+}
+
+impl Witness {
+    /// Lays the CPU rows out again in segments of the given heights (log2), e.g. to
+    /// test segment boundaries on short executions.
+    pub fn resegment(&mut self, log_heights: &[usize]) {
+        let tables: Vec<usize> = self.circuit.cpu_tables().collect();
+        let mut values = Vec::new();
+        for &t in &tables {
+            values.extend_from_slice(&self.traces[t].values);
+        }
+        values.truncate(self.steps * cpu::WIDTH);
+        for row in values.chunks_mut(cpu::WIDTH) {
+            row[cpu::SEG_IN] = Val::ZERO;
+            row[cpu::SEG_OUT] = Val::ZERO;
+        }
+        self.traces.truncate(index::COUNT);
+        let mut segments = segment_cpu(values, log_heights).into_iter();
+        self.traces[index::CPU] = segments.next().expect("a segment");
+        self.traces.extend(segments);
+        self.circuit.cpu_segments = log_heights.len();
+        self.public_values = self.circuit.public_values(&self.statement);
+    }
 }
 

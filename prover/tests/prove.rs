@@ -291,13 +291,26 @@ fn assert_memory_rejected(what: &str, tamper: impl Fn(&mut [p3_matrix::dense::Ro
 /// The verifier's answer to a proof of tampered traces; `None` if the prover refused
 /// (or, in debug builds, its constraint check panicked).
 fn prove_tampered(blob: &[u8], tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement)) -> Option<Result<(), VerifyError>> {
+    prove_segmented(blob, |_| None, tamper)
+}
+
+/// `prove_tampered` with the CPU rows in the segments `plan` gives for the step count.
+fn prove_segmented(
+    blob: &[u8],
+    plan: impl Fn(usize) -> Option<Vec<usize>>,
+    tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement),
+) -> Option<Result<(), VerifyError>> {
     let p = Arc::new(rivet_vm::parse(blob, &Default::default()).unwrap());
-    let w = witness::generate(p.clone(), rivet_prover::code_hash(blob), "call", GAS).unwrap();
+    let mut w = witness::generate(p.clone(), rivet_prover::code_hash(blob), "call", GAS).unwrap();
+    if let Some(plan) = plan(w.steps) {
+        w.resegment(&plan);
+    }
     let mut traces = w.traces.clone();
     let mut statement = w.statement.clone();
     tamper(&mut traces, &mut statement);
     let circuit = w.circuit.clone();
     let pvs = circuit.public_values(&statement);
+    recount_range_checks(&circuit, &mut traces, &pvs);
     let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_witness(&circuit, &traces, &pvs)));
     match proved {
         Err(_) if cfg!(debug_assertions) => None,
@@ -402,3 +415,107 @@ fn tampered_traces_are_rejected() {
 }
 
 use p3_matrix::Matrix;
+
+/// Segments of 16, 16 and 32 rows, the rest in a last one.
+fn four_segments(steps: usize) -> Option<Vec<usize>> {
+    Some(vec![4, 4, 5, rivet_prover::log_height_for(steps - 64 + 1)])
+}
+
+#[test]
+fn an_execution_split_across_cpu_tables_proves_and_its_seams_hold() {
+    assert!(witness::cpu_segments_for(325_943) == [18, 16], "a long run is split where it saves padding");
+    assert!(witness::cpu_segments_for(256_468) == [18], "not where it doesn't");
+    let blob = program(20);
+    assert_eq!(prove_segmented(&blob, four_segments, |_, _| {}), Some(Ok(())));
+    // The seams: the segments are the CPU tables at index::CPU, then after the others.
+    let (s1, s2, s3) = (index::COUNT, index::COUNT + 1, index::COUNT + 2);
+    let rejected = |what: &str, tamper: &dyn Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement)| {
+        if let Some(Ok(())) = prove_segmented(&blob, four_segments, tamper) {
+            panic!("{what}: accepted");
+        }
+    };
+    // Every real row from segment `from` on, in order.
+    fn rows_from(t: &mut [p3_matrix::dense::RowMajorMatrix<Val>], from: usize, mut f: impl FnMut(&mut [Val])) {
+        for table in from..t.len() {
+            let w = t[table].width;
+            t[table].values.chunks_mut(w).filter(|r| cpu::real(r)).for_each(&mut f);
+        }
+    }
+    // Consistent everywhere but at the seam: the rest of the run with one more gas.
+    rejected("a segment starting with other gas", &|t, s| {
+        rows_from(t, s1, |r| {
+            r[cpu::GAS] += Val::ONE;
+            r[cpu::GAS_AFTER] += Val::ONE;
+        });
+        s.gas_left += 1;
+    });
+    rejected("a segment starting at another heap top", &|t, _| rows_from(t, s2, |r| r[cpu::HEAP] += Val::from_u32(4096)));
+    rejected("a segment starting at another pc", &|t, _| *cell(t, s2, 0, cpu::PC) += Val::from_u32(4));
+    rejected("a segment entered as if by a jump", &|t, _| {
+        let v = *cell(t, s2, 0, cpu::T_IN);
+        *cell(t, s2, 0, cpu::T_IN) = Val::ONE - v;
+    });
+    rejected("a segment whose clock doesn't continue", &|t, _| {
+        for row in 0..t[s1].height() {
+            *cell(t, s1, row, cpu::CLK) += Val::ONE;
+        }
+    });
+    rejected("a segment that doesn't hand on its state", &|t, _| *cell(t, index::CPU, 15, cpu::SEG_OUT) = Val::ZERO);
+    rejected("a segment that takes no state", &|t, _| *cell(t, s1, 0, cpu::SEG_IN) = Val::ZERO);
+    rejected("a segment with padding before the last", &|t, _| {
+        let w = t[s2].width;
+        t[s2].values[31 * w..].iter_mut().for_each(|v| *v = Val::ZERO);
+    });
+    rejected("segments in another order", &|t, _| t.swap(s2, s3));
+    rejected("a segment run twice", &|t, _| t[s2] = t[s1].clone());
+    // At most MAX_CPU_SEGMENTS tables, and it says so.
+    let five = |steps: usize| Some(vec![4, 4, 4, 4, rivet_prover::log_height_for(steps - 64 + 1)]);
+    assert!(matches!(prove_segmented(&blob, five, |_, _| {}), Some(Err(VerifyError::WrongShape(_)))));
+}
+
+/// What a cheating prover would do after tampering: recount the byte table's 16-bit
+/// range checks from the tampered tables, so a tamper is rejected for what it breaks,
+/// not for a stale count (values past 2^16 can't be counted and stay unbalanced).
+fn recount_range_checks(circuit: &rivet_prover::chips::Circuit, traces: &mut [p3_matrix::dense::RowMajorMatrix<Val>], pvs: &[Vec<Val>]) {
+    use p3_air::BaseAir;
+    use p3_field::PrimeField32;
+    use p3_matrix::dense::RowMajorMatrixView;
+    use p3_matrix::stack::VerticalPair;
+    use rivet_prover::chips::bytes;
+    let airs = circuit.airs();
+    let bits: Vec<usize> = traces.iter().map(|t| t.height().trailing_zeros() as usize).collect();
+    let config = rivet_prover::config::config();
+    let Ok(data) = p3_batch_stark::ProverData::from_airs_and_degrees(&config, &airs, &bits) else { return };
+    let mut counts = vec![Val::ZERO; 1 << 16];
+    for (i, lookups) in data.common.lookups.iter().enumerate() {
+        let t = &traces[i];
+        let h = t.height();
+        let pre = <_ as BaseAir<Val>>::preprocessed_trace(&airs[i]);
+        for l in lookups.iter().filter(|l| matches!(&l.kind, p3_lookup::Kind::Global(n) if n == "u16")) {
+            for row in 0..h {
+                let (now, next) = (t.row_slice(row).unwrap().to_vec(), t.row_slice((row + 1) % h).unwrap().to_vec());
+                let main = VerticalPair::new(RowMajorMatrixView::new_row(&now), RowMajorMatrixView::new_row(&next));
+                let (pre_now, pre_next) = match &pre {
+                    Some(p) => (p.row_slice(row).unwrap().to_vec(), p.row_slice((row + 1) % h).unwrap().to_vec()),
+                    None => (Vec::new(), Vec::new()),
+                };
+                let prep = VerticalPair::new(RowMajorMatrixView::new(&pre_now, pre_now.len().max(1)), RowMajorMatrixView::new(&pre_next, pre_next.len().max(1)));
+                let b = p3_lookup::traits::LookupTraceBuilder::<Val, rivet_prover::config::Challenge>::new(main, prep, &pvs[i], &[], h, row);
+                for (k, (tuple, m)) in l.elements.iter().zip(&l.multiplicities).enumerate() {
+                    let mut m = m.resolve(&b);
+                    if let Some(flags) = &l.flags {
+                        m *= flags[k].resolve(&b);
+                    }
+                    let x = tuple[0].resolve(&b).as_canonical_u32() as usize;
+                    if m != Val::ZERO && i != index::BYTES && x < counts.len() {
+                        counts[x] -= m;
+                    }
+                }
+            }
+        }
+    }
+    let w = traces[index::BYTES].width;
+    for (row, c) in traces[index::BYTES].values.chunks_mut(w).zip(counts) {
+        row[bytes::main::M_U16] = c;
+    }
+}

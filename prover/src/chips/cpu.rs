@@ -25,18 +25,30 @@ columns!(@acc decoded::WIDTH;
     CHARGE, GAS[3], GAS_AFTER[3], GAS_BORROW[2],
     MTRAP, TCODE, JTRAP, FALLOFF,
     CLK,
+    // Whether control entered this row by a transfer (a jump, branch or host call
+    // before it, or the call's start): with BLOCK_START, whether the row is charged.
+    T_IN,
+    // 1 on the first row of a segment that continues another (it takes its state off
+    // `CONTINUE`) and on the last row of one that another continues (it puts it).
+    SEG_IN, SEG_OUT,
 );
 
 /// Public values: the entry pc, the gas limit and the gas left, in 16-bit limbs.
 pub mod public {
     use crate::columns::columns;
     // The ending: returned, ended by the host, trapped, and the trap's code
-    // (`chips::trap::code`), then the heap base and the code's end (from the program).
-    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3], RETURNED, HOST_ENDED, TRAPPED, TRAP_CODE, OUT_OF_GAS, HEAP_BASE, CODE_END }
+    // (`chips::trap::code`), then the heap base and the code's end (from the program),
+    // then whether this table is the execution's first segment and its last.
+    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3], RETURNED, HOST_ENDED, TRAPPED, TRAP_CODE, OUT_OF_GAS, HEAP_BASE, CODE_END, FIRST_SEGMENT, LAST_SEGMENT }
 }
 
 /// Register accesses per row: rs1, rs2, rd.
 pub const ACCESSES: usize = 3;
+
+/// Whether a CPU row is a step, not padding.
+pub fn real<F: PrimeCharacteristicRing + PartialEq>(row: &[F]) -> bool {
+    decoded::FLAGS.iter().any(|&f| row[f] == F::ONE)
+}
 
 #[derive(Clone, Debug)]
 pub struct CpuChip;
@@ -60,21 +72,33 @@ impl CpuChip {
         let statics = e(r[F_LUI]) + e(r[F_AUIPC]) + e(r[F_JAL]) + e(r[F_JALR]);
         let transfer = e(r[F_BRANCH]) + e(r[F_JAL]) + e(r[F_JALR]) + e(r[F_ECALL]);
 
-        // Start: a real row at the entry with the whole gas limit, charged on entry.
+        // An execution's rows may span several tables (segments, so that each is a
+        // power of two with little padding): each but the last is all real rows and
+        // puts its successor's starting state on `CONTINUE`, each but the first takes
+        // its own off it. The verifier says which table is first and which last.
+        let (first, last_segment) = (pv[public::FIRST_SEGMENT].clone(), pv[public::LAST_SEGMENT].clone());
+        // Start: a real row; the execution's first at the entry with the whole gas
+        // limit, charged on entry.
         {
             let mut b = builder.when_first_row();
             b.assert_one(real.clone());
-            b.assert_zero(r[CLK]);
-            b.assert_eq(r[PC], pv[public::ENTRY_PC].clone());
-            b.assert_one(r[CHARGE]);
-            b.assert_eq(r[HEAP], pv[public::HEAP_BASE].clone());
+            b.assert_zero(first.clone() * e(r[CLK]));
+            b.assert_zero(first.clone() * (e(r[PC]) - pv[public::ENTRY_PC].clone()));
+            b.assert_zero(first.clone() * (e(r[T_IN]) - AB::Expr::ONE));
+            b.assert_zero(first.clone() * (e(r[HEAP]) - pv[public::HEAP_BASE].clone()));
             for i in 0..3 {
-                b.assert_eq(r[GAS + i], pv[public::GAS_LIMIT + i].clone());
+                b.assert_zero(first.clone() * (e(r[GAS + i]) - pv[public::GAS_LIMIT + i].clone()));
             }
+            b.assert_eq(r[SEG_IN], AB::Expr::ONE - first);
         }
-        // Real rows come first; the last row is always padding.
+        builder.when_transition().assert_zero(n[SEG_IN]);
+        builder.when_transition().assert_zero(r[SEG_OUT]);
+        builder.when_last_row().assert_eq(r[SEG_OUT], AB::Expr::ONE - last_segment.clone());
+        // Real rows come first; the last segment's last row is padding, the other
+        // segments have no padding.
         builder.when_transition().assert_zero(next_real.clone() * (AB::Expr::ONE - real.clone()));
-        builder.when_last_row().assert_zero(real.clone());
+        builder.when_last_row().assert_zero(last_segment.clone() * real.clone());
+        builder.assert_zero((AB::Expr::ONE - last_segment.clone()) * (AB::Expr::ONE - real.clone()));
         builder.when_transition().assert_eq(n[CLK], e(r[CLK]) + AB::Expr::ONE);
 
         // Fetch: the decoded instruction at pc, from the committed program.
@@ -178,7 +202,9 @@ impl CpuChip {
         let ends = e(r[HALT]) + e(r[END]) + traps.clone() + e(r[OOG]);
         let last = real.clone() - next_real.clone();
         builder.when_transition().assert_zero(last.clone() * (AB::Expr::ONE - ends.clone()));
-        builder.when_transition().assert_zero(ends * next_real.clone());
+        builder.when_transition().assert_zero(ends.clone() * next_real.clone());
+        // A segment another continues doesn't end the run.
+        builder.when_last_row().assert_zero((AB::Expr::ONE - last_segment) * ends);
         builder.when_transition().assert_zero(last.clone() * (e(r[HALT]) - pv[public::RETURNED].clone()));
         builder.when_transition().assert_zero(last.clone() * (e(r[END]) - pv[public::HOST_ENDED].clone()));
         builder.when_transition().assert_zero(last.clone() * (traps - pv[public::TRAPPED].clone()));
@@ -196,14 +222,16 @@ impl CpuChip {
         host.push(e(r[END]));
         builder.push_interaction(buses::HOSTCALL, host, bool_count(-e(r[F_ECALL])));
         let ecall = e(r[F_ECALL]);
-        builder.when_transition().assert_zero(next_real.clone() * (e(n[HEAP]) - e(r[HEAP]) - ecall.clone() * (e(r[HOST_HEAP]) - e(r[HEAP]))));
+        let heap_next = e(r[HEAP]) + ecall.clone() * (e(r[HOST_HEAP]) - e(r[HEAP]));
+        builder.when_transition().assert_zero(next_real.clone() * (e(n[HEAP]) - heap_next.clone()));
 
-        // Gas: charged on entering a block start or after a jump or branch.
+        // Gas: charged on entering a block start or after a jump, branch or host call.
         builder.assert_bool(r[CHARGE]);
+        let (bs, t_in) = (e(r[BLOCK_START]), e(r[T_IN]));
+        builder.assert_zero(real.clone() * (e(r[CHARGE]) - (bs.clone() + t_in.clone() - bs * t_in)));
+        builder.when_transition().assert_zero(next_real.clone() * (e(n[T_IN]) - transfer.clone()));
         let transfer_for_oog = transfer.clone();
         let mut gas_next: alloc::vec::Vec<AB::Expr> = alloc::vec::Vec::new();
-        let (bs, t) = (e(n[BLOCK_START]), transfer);
-        builder.when_transition().assert_zero(next_real.clone() * (e(n[CHARGE]) - (bs.clone() + t.clone() - bs * t)));
         // gas_after = gas - charge·cost in 16-bit limbs, never below zero.
         let borrow = |i: usize| e(r[GAS_BORROW + i]);
         builder.assert_bool(r[GAS_BORROW]);
@@ -234,5 +262,16 @@ impl CpuChip {
         let cost = e(r[NEXT_COST_LO]) + e(r[NEXT_COST_HI]) * c(1 << 16);
         let left = gas_next[0].clone() + gas_next[1].clone() * c(1 << 16);
         limbs_below(builder, cost - left - AB::Expr::ONE, r[OOG_LO], r[OOG_HI], 11, oog);
+
+        // Between segments: what the next row's transition constraints would check.
+        let state = |clk: AB::Expr, pc: AB::Expr, gas: [AB::Expr; 3], heap: AB::Expr, t: AB::Expr| {
+            let [g0, g1, g2] = gas;
+            [clk, pc, g0, g1, g2, heap, t]
+        };
+        let [g0, g1, g2] = [0, 1, 2].map(|i| gas_next[i].clone());
+        let out = state(e(r[CLK]) + AB::Expr::ONE, e(r[NEXT_PC]), [g0, g1, g2], heap_next, transfer);
+        builder.push_interaction(buses::CONTINUE, out, bool_count(e(r[SEG_OUT])));
+        let into = state(e(r[CLK]), e(r[PC]), [0, 1, 2].map(|i| e(r[GAS + i])), e(r[HEAP]), e(r[T_IN]));
+        builder.push_interaction(buses::CONTINUE, into, bool_count(-e(r[SEG_IN])));
     }
 }

@@ -70,12 +70,15 @@ pub struct Circuit {
     pub image: memory::ImageChip,
     pub bounds: memory::Bounds,
     pub host: host::HostTables,
+    /// How many tables the execution's CPU rows span (segments): the first at
+    /// `index::CPU`, the others after every other table, in order.
+    pub cpu_segments: usize,
 }
 
 impl Circuit {
     pub fn new(p: &rivet_vm::Program) -> Circuit {
         let empty = host::HostTables::new(&Default::default(), &[], false).unwrap_or_default();
-        Circuit { program: program::ProgramChip::new(p), image: memory::ImageChip::new(p), bounds: memory::Bounds::of(p), host: empty }
+        Circuit { program: program::ProgramChip::new(p), image: memory::ImageChip::new(p), bounds: memory::Bounds::of(p), host: empty, cpu_segments: 1 }
     }
 
     /// The same program with these host tables.
@@ -88,7 +91,13 @@ impl Circuit {
         airs.push(RivetAir::HostCall(host::HostCallChip { columns: self.host.call_columns.clone(), log_height: self.host.call_log_height }));
         airs.push(RivetAir::HostMemory(host::HostMemoryChip { columns: self.host.memory_columns.clone(), log_height: self.host.memory_log_height }));
         airs.push(RivetAir::Trap(trap::TrapChip));
+        airs.extend((1..self.cpu_segments).map(|_| RivetAir::Cpu(cpu::CpuChip)));
         airs
+    }
+
+    /// The tables' positions of the CPU segments, in execution order.
+    pub fn cpu_tables(&self) -> impl Iterator<Item = usize> {
+        core::iter::once(index::CPU).chain(index::COUNT..index::COUNT + self.cpu_segments - 1)
     }
 
     /// Each table's public values, in `index` order.
@@ -98,6 +107,14 @@ impl Circuit {
         let b = &self.bounds;
         pvs[index::CPU].push(Val::from_u32(b.heap_base));
         pvs[index::CPU].push(Val::from_u32(rivet_vm::memory_map::CODE_BASE + b.code_size));
+        let cpu = core::mem::take(&mut pvs[index::CPU]);
+        pvs.resize(index::COUNT + self.cpu_segments - 1, Vec::new());
+        for (k, table) in self.cpu_tables().enumerate() {
+            let mut segment = cpu.clone();
+            segment.push(Val::from_bool(k == 0));
+            segment.push(Val::from_bool(k + 1 == self.cpu_segments));
+            pvs[table] = segment;
+        }
         pvs[index::MEMORY] = [b.stack_bottom, b.ro_base, b.ro_end].map(Val::from_u32).to_vec();
         pvs[index::ZERO_INIT] = [b.image_lo, b.image_hi].map(Val::from_u32).to_vec();
         pvs[index::HOST_CALL] = self.host.public_values(&statement.transcript);
@@ -159,8 +176,12 @@ pub mod index {
     pub const HOST_CALL: usize = 13;
     pub const HOST_MEMORY: usize = 14;
     pub const TRAP: usize = 15;
+    /// Tables in every proof; an execution's further CPU segments follow them.
     pub const COUNT: usize = 16;
 }
+
+/// At most this many CPU segments in a proof (each adds ~60 KiB to it).
+pub const MAX_CPU_SEGMENTS: usize = 4;
 
 impl RivetAir {
     /// The tables for one program, but the host's.
