@@ -20,5 +20,5 @@ fn main() {
     let start = std::time::Instant::now();
     let proved = rivet_prover::prove_with_host(blob, "call", 1 << 40, |vm| drop(DevHost::default().drive(vm, &input, |_| None)), |_| {}).expect("provable");
     let t = start.elapsed().as_secs_f64();
-    println!("{name}: {} steps in {t:.2} s ({:.0} steps/s); tables (log2 rows): {:?}", proved.steps, proved.steps as f64 / t, proved.tables);
+    println!("{name}: {} steps in {t:.2} s ({:.0} steps/s), proof {} KiB; tables (log2 rows): {:?}", proved.steps, proved.steps as f64 / t, proved.proof.len() / 1024, proved.tables);
 }
