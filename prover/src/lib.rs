@@ -7,11 +7,9 @@
 //!
 //! The verifier (`verify`) is `no_std` and returns an error, never panics, on any
 //! proof bytes. The prover (`prove`, feature `std`) runs the interpreter with its
-//! trace on and proves what it did, multi-threaded.
-//!
-//! Not yet in the AIR (executions that use them are refused with a clear error):
-//! loads and stores, shifts, multiplication and division, host calls, traps and
-//! out-of-gas endings.
+//! trace on and proves what it did, multi-threaded. The AIR covers all of RV32EM,
+//! host calls, traps and out-of-gas endings (README).
+
 #![no_std]
 
 extern crate alloc;
