@@ -434,11 +434,12 @@ fn an_execution_split_across_cpu_tables_proves_and_its_seams_hold() {
             panic!("{what}: accepted");
         }
     };
-    // Every real row from segment `from` on, in order.
+    // Every real row of the segment at table `from` and the segments after it (the
+    // last tables).
     fn rows_from(t: &mut [p3_matrix::dense::RowMajorMatrix<Val>], from: usize, mut f: impl FnMut(&mut [Val])) {
-        for table in from..t.len() {
-            let w = t[table].width;
-            t[table].values.chunks_mut(w).filter(|r| cpu::real(r)).for_each(&mut f);
+        for table in t.iter_mut().skip(from) {
+            let w = table.width;
+            table.values.chunks_mut(w).filter(|r| cpu::real(r)).for_each(&mut f);
         }
     }
     // Consistent everywhere but at the seam: the rest of the run with one more gas.
