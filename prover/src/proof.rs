@@ -1,6 +1,7 @@
 //! Proof bytes: `"RVPF"`, a format version, a kind, then for a STARK the steps at
-//! which the host calls happened (u32 count, u64 each) and the Plonky3 batch proof
-//! in postcard; for "nothing ran" (out of gas before the first instruction, which
+//! which the host calls happened (u32 count, u64 each), which tables the tables after
+//! the 16 continue (u8 count, u8 each: `Circuit::extra_tables`) and the Plonky3 batch
+//! proof in postcard; for "nothing ran" (out of gas before the first instruction, which
 //! the verifier checks against the program itself) nothing more.
 
 use alloc::vec::Vec;
@@ -20,8 +21,8 @@ const KIND_NOTHING_RAN: u8 = 1;
 
 /// What proof bytes hold.
 pub enum Decoded {
-    /// A STARK, with the steps its host calls happened at.
-    Stark { host_clks: Vec<u64>, proof: alloc::boxed::Box<Proof> },
+    /// A STARK, with the steps its host calls happened at and its extra tables.
+    Stark { host_clks: Vec<u64>, extra_tables: Vec<usize>, proof: alloc::boxed::Box<Proof> },
     /// The entry block costs more than the gas limit: no instruction ran.
     NothingRan,
 }
@@ -45,8 +46,9 @@ impl core::fmt::Display for ProofBytesError {
     }
 }
 
-/// The bytes of `proof`, whose host calls happened at steps `host_clks`.
-pub fn encode(proof: &Proof, host_clks: &[u64]) -> Vec<u8> {
+/// The bytes of `proof`, whose host calls happened at steps `host_clks`, with these
+/// extra tables (at most 255, each a table index below 256: `Circuit` keeps far fewer).
+pub fn encode(proof: &Proof, host_clks: &[u64], extra_tables: &[usize]) -> Vec<u8> {
     let mut out = Vec::from(&MAGIC[..]);
     out.push(VERSION);
     out.push(KIND_STARK);
@@ -54,6 +56,8 @@ pub fn encode(proof: &Proof, host_clks: &[u64]) -> Vec<u8> {
     for c in host_clks {
         out.extend_from_slice(&c.to_le_bytes());
     }
+    out.push(extra_tables.len() as u8);
+    out.extend(extra_tables.iter().map(|&t| t as u8));
     // Serializing an in-memory proof into a vector can't fail.
     out.extend(postcard::to_allocvec(proof).unwrap_or_default());
     out
@@ -84,8 +88,11 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, ProofBytesError> {
     let count = rest.get(..4).and_then(|c| c.try_into().ok()).map(u32::from_le_bytes).ok_or(ProofBytesError::Malformed)? as usize;
     let clk_bytes = count.checked_mul(8).filter(|&n| n + 4 <= rest.len()).ok_or(ProofBytesError::Malformed)?;
     let clks = rest[4..4 + clk_bytes].chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
-    match postcard::take_from_bytes::<Proof>(&rest[4 + clk_bytes..]) {
-        Ok((proof, [])) => Ok(Decoded::Stark { host_clks: clks, proof: alloc::boxed::Box::new(proof) }),
+    let rest = &rest[4 + clk_bytes..];
+    let extra = *rest.first().ok_or(ProofBytesError::Malformed)? as usize;
+    let extra_tables = rest.get(1..1 + extra).ok_or(ProofBytesError::Malformed)?.iter().map(|&t| t as usize).collect();
+    match postcard::take_from_bytes::<Proof>(&rest[1 + extra..]) {
+        Ok((proof, [])) => Ok(Decoded::Stark { host_clks: clks, extra_tables, proof: alloc::boxed::Box::new(proof) }),
         _ => Err(ProofBytesError::Malformed),
     }
 }

@@ -11,7 +11,7 @@ use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 use rivet_vm::Limits;
 
-use crate::chips::{host::HostTables, Circuit, RivetAir, MAX_CPU_SEGMENTS};
+use crate::chips::{host::HostTables, Circuit, RivetAir};
 use crate::config::{config, Config};
 use crate::proof::{self, ProofBytesError};
 use crate::{chips::index, Statement, MAX_LOG_STEPS, MIN_LOG_HEIGHT};
@@ -105,8 +105,8 @@ impl VerifyingKey {
         if !statement.is_well_formed() {
             return Err(VerifyError::BadStatement);
         }
-        let (clks, proof) = match proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)? {
-            proof::Decoded::Stark { host_clks, proof } => (host_clks, proof),
+        let (clks, extra_tables, proof) = match proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)? {
+            proof::Decoded::Stark { host_clks, extra_tables, proof } => (host_clks, extra_tables, proof),
             // SPEC.md §6: the entry block is charged before anything runs; if it
             // can't be paid, the instance stays as the call started it.
             proof::Decoded::NothingRan => {
@@ -119,11 +119,14 @@ impl VerifyingKey {
         };
         let host = HostTables::new(&statement.transcript, &clks, statement.ended_by_host())
             .ok_or_else(|| VerifyError::WrongShape("the host calls' steps don't fit the transcript".into()))?;
-        let tables = proof.degree_bits.len();
-        if tables != proof.opened_values.instances.len() || !(index::COUNT..index::COUNT + MAX_CPU_SEGMENTS).contains(&tables) {
-            return Err(VerifyError::WrongShape(format!("{tables} tables, expected {} to {}", index::COUNT, index::COUNT + MAX_CPU_SEGMENTS - 1)));
+        if !Circuit::extra_tables_allowed(&extra_tables) {
+            return Err(VerifyError::WrongShape(format!("extra tables {extra_tables:?}")));
         }
-        let circuit = Circuit { cpu_segments: tables - index::COUNT + 1, ..self.circuit.with_host(host) };
+        let tables = index::COUNT + extra_tables.len();
+        if proof.degree_bits.len() != tables || proof.opened_values.instances.len() != tables {
+            return Err(VerifyError::WrongShape(format!("{} tables, expected {tables}", proof.degree_bits.len())));
+        }
+        let circuit = Circuit { extra_tables, ..self.circuit.with_host(host) };
         let airs = circuit.airs();
         check_shape(&circuit, &airs, &proof.degree_bits)?;
         let config = config();
@@ -183,7 +186,8 @@ where
 
 /// Table heights, checked before the library sees them: fixed tables have their
 /// fixed height, the others one the AIR allows, and the CPU segments together at
-/// most one table's worth of rows (the clock stays below 2^25).
+/// most one table's worth of rows (the clock stays below 2^25). (The table count is
+/// checked against the extra tables before.)
 fn check_shape(circuit: &Circuit, airs: &[RivetAir], degree_bits: &[usize]) -> Result<(), VerifyError> {
     let max = MAX_LOG_STEPS as usize + 1;
     let bad: Vec<String> = airs

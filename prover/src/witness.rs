@@ -29,6 +29,8 @@ pub struct Witness {
     pub public_values: Vec<Vec<Val>>,
     pub statement: Statement,
     pub steps: usize,
+    /// Each of the 16 tables' rows before padding (what `split` lays out again).
+    pub rows: Vec<usize>,
     /// The tables, the host's laid out for this transcript.
     pub circuit: Circuit,
 }
@@ -647,7 +649,6 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     }
 
     let step_count = cpu_rows.len();
-    let mut cpu_segments = segment_cpu(cpu_rows.values, &cpu_segments_for(step_count));
     let mut program_trace = RowMajorMatrix::new(Val::zero_vec(2 << chip.log_height), 2);
     for (row, (m, c)) in program_trace.values.chunks_mut(2).zip(program_mult.iter().zip(&program_cost_mult)) {
         row[crate::chips::program::MULT] = Val::from_u32(*m);
@@ -706,31 +707,95 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     HostTables::copy_public(&host.call_columns, &mut host_call_trace.values, crate::chips::host::call::WIDTH);
     let mut host_memory_trace = host_memory_rows.finish_to(host.memory_log_height);
     HostTables::copy_public(&host.memory_columns, &mut host_memory_trace.values, crate::chips::host::memory::WIDTH);
-    let cpu_segment_count = cpu_segments.len();
-    let cpu_trace = cpu_segments.remove(0);
+    let mut rows = vec![0; index::COUNT];
+    // The splittable tables in parts; the first part in the table's place, the others
+    // after the 16 tables.
+    let mut extra_tables = Vec::new();
+    let mut extra_traces = Vec::new();
+    let mut split = |table: usize, r: Rows| {
+        rows[table] = r.len();
+        let mut parts = if table == index::CPU {
+            segment_cpu(r.values, &cpu_segments_for(rows[table]))
+        } else {
+            split_rows(r.values, r.width, &padding_row(table), &table_parts_for(rows[table]))
+        };
+        let first = parts.remove(0);
+        extra_tables.extend(parts.iter().map(|_| table));
+        extra_traces.extend(parts);
+        first
+    };
     let mut traces = vec![
         program_trace,
-        cpu_trace,
+        split(index::CPU, cpu_rows),
         registers_trace,
         bytes_trace,
-        alu.add_sub.finish(false),
-        alu.bitwise.finish(false),
-        alu.lt.finish(false),
-        memory_rows.finish(false),
+        split(index::ADD_SUB, alu.add_sub),
+        split(index::BITWISE, alu.bitwise),
+        split(index::LT, alu.lt),
+        split(index::MEMORY, memory_rows),
         image_trace,
         zero_rows.finish(true),
-        alu.mul.finish(false),
-        alu.shift.finish_with(false, &shift::padding_row()),
-        alu.div.finish(false),
+        split(index::MUL, alu.mul),
+        split(index::SHIFT, alu.shift),
+        split(index::DIV, alu.div),
         host_call_trace,
         host_memory_trace,
         trap_rows.finish_to(trap::LOG_HEIGHT),
     ];
-    traces.extend(cpu_segments);
-    let circuit = Circuit { cpu_segments: cpu_segment_count, ..Circuit::new(&program).with_host(host) };
+    traces.extend(extra_traces);
+    let circuit = Circuit { extra_tables, ..Circuit::new(&program).with_host(host) };
     debug_assert_eq!(traces.len(), circuit.airs().len());
     let public_values = circuit.public_values(&statement);
-    Ok(Witness { traces, public_values, statement, steps: step_count, circuit })
+    Ok(Witness { traces, public_values, statement, steps: step_count, rows, circuit })
+}
+
+/// What a splittable table's padding rows hold.
+fn padding_row(table: usize) -> Vec<Val> {
+    match table {
+        index::SHIFT => shift::padding_row(),
+        index::ADD_SUB => vec![Val::ZERO; crate::chips::add_sub::WIDTH],
+        index::BITWISE => vec![Val::ZERO; crate::chips::bitwise::WIDTH],
+        index::LT => vec![Val::ZERO; crate::chips::lt::WIDTH],
+        index::MEMORY => vec![Val::ZERO; memory::WIDTH],
+        index::MUL => vec![Val::ZERO; crate::chips::mul::WIDTH],
+        index::DIV => vec![Val::ZERO; crate::chips::div::WIDTH],
+        _ => vec![Val::ZERO; cpu::WIDTH],
+    }
+}
+
+/// One table's worth of rows, or two when that pads a quarter less: `one`, or a
+/// full `head` and the rest in `tail`. Short tables stay whole: each part costs proof
+/// size and verifying time.
+fn one_or_two(rows: usize, one: usize, head: usize, tail: usize) -> Vec<usize> {
+    if rows >= 1 << 12 && (1usize << head) + (1 << tail) <= 3 << (one - 2) {
+        vec![head, tail]
+    } else {
+        vec![one]
+    }
+}
+
+/// The heights (log2) of the parts of a table whose rows are independent.
+pub fn table_parts_for(rows: usize) -> Vec<usize> {
+    let one = log_height_for(rows);
+    if rows < 2 || rows.is_power_of_two() {
+        return vec![one];
+    }
+    let head = rows.ilog2() as usize;
+    one_or_two(rows, one, head, log_height_for(rows - (1 << head)))
+}
+
+/// Pads `values` (real rows) with `padding` to the parts' total and cuts it into them.
+fn split_rows(mut values: Vec<Val>, width: usize, padding: &[Val], log_heights: &[usize]) -> Vec<RowMajorMatrix<Val>> {
+    let total: usize = log_heights.iter().map(|&h| 1usize << h).sum();
+    while values.len() < total * width {
+        values.extend_from_slice(padding);
+    }
+    let mut parts = Vec::with_capacity(log_heights.len());
+    for &h in log_heights {
+        let rest = values.split_off((1 << h) * width);
+        parts.push(RowMajorMatrix::new(core::mem::replace(&mut values, rest), width));
+    }
+    parts
 }
 
 /// The heights (log2) of the CPU tables for `steps` rows: one table, its last row
@@ -739,17 +804,12 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
 /// pad less, but each adds ~60 KiB to the proof.)
 pub fn cpu_segments_for(steps: usize) -> Vec<usize> {
     let one = log_height_for(steps + 1);
-    if steps < 1 << 12 {
+    if steps < 2 {
         return vec![one];
     }
     // The last segment needs a real row, so the first holds at most steps - 1.
     let head = (steps - 1).ilog2() as usize;
-    let tail = log_height_for(steps - (1 << head) + 1);
-    if (1usize << head) + (1 << tail) <= 3 << (one - 2) {
-        vec![head, tail]
-    } else {
-        vec![one]
-    }
+    one_or_two(steps, one, head, log_height_for(steps - (1 << head) + 1))
 }
 
 /// Cuts the CPU rows (`values`, real rows only) into tables of the given heights, the
@@ -780,24 +840,36 @@ fn segment_cpu(mut values: Vec<Val>, log_heights: &[usize]) -> Vec<RowMajorMatri
 }
 
 impl Witness {
-    /// Lays the CPU rows out again in segments of the given heights (log2), e.g. to
-    /// test segment boundaries on short executions.
-    pub fn resegment(&mut self, log_heights: &[usize]) {
-        let tables: Vec<usize> = self.circuit.cpu_tables().collect();
+    /// Lays a splittable table's rows out again in parts of the given heights (log2),
+    /// e.g. to test the seams on short executions. The heights must hold the rows (and,
+    /// for the CPU, leave the last segment a real row and a padding row).
+    pub fn split(&mut self, table: usize, log_heights: &[usize]) {
+        let parts: Vec<usize> = self.circuit.parts_of(table).collect();
+        let width = self.traces[table].width;
         let mut values = Vec::new();
-        for &t in &tables {
-            values.extend_from_slice(&self.traces[t].values);
+        for &p in &parts {
+            values.extend_from_slice(&self.traces[p].values);
         }
-        values.truncate(self.steps * cpu::WIDTH);
-        for row in values.chunks_mut(cpu::WIDTH) {
-            row[cpu::SEG_IN] = Val::ZERO;
-            row[cpu::SEG_OUT] = Val::ZERO;
+        values.truncate(self.rows[table] * width);
+        for &p in parts.iter().skip(1).rev() {
+            self.traces.remove(p);
+            self.circuit.extra_tables.remove(p - index::COUNT);
         }
-        self.traces.truncate(index::COUNT);
-        let mut segments = segment_cpu(values, log_heights).into_iter();
-        self.traces[index::CPU] = segments.next().expect("a segment");
-        self.traces.extend(segments);
-        self.circuit.cpu_segments = log_heights.len();
+        let mut new_parts = if table == index::CPU {
+            for row in values.chunks_mut(width) {
+                row[cpu::SEG_IN] = Val::ZERO;
+                row[cpu::SEG_OUT] = Val::ZERO;
+            }
+            segment_cpu(values, log_heights)
+        } else {
+            split_rows(values, width, &padding_row(table), log_heights)
+        }
+        .into_iter();
+        self.traces[table] = new_parts.next().expect("a part");
+        for part in new_parts {
+            self.traces.push(part);
+            self.circuit.extra_tables.push(table);
+        }
         self.public_values = self.circuit.public_values(&self.statement);
     }
 }

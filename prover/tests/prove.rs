@@ -300,11 +300,26 @@ fn prove_segmented(
     plan: impl Fn(usize) -> Option<Vec<usize>>,
     tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement),
 ) -> Option<Result<(), VerifyError>> {
+    prove_laid_out(
+        blob,
+        |w| {
+            if let Some(plan) = plan(w.steps) {
+                w.split(index::CPU, &plan);
+            }
+        },
+        tamper,
+    )
+}
+
+/// `prove_tampered` with the tables laid out by `layout` first.
+fn prove_laid_out(
+    blob: &[u8],
+    layout: impl Fn(&mut witness::Witness),
+    tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement),
+) -> Option<Result<(), VerifyError>> {
     let p = Arc::new(rivet_vm::parse(blob, &Default::default()).unwrap());
     let mut w = witness::generate(p.clone(), rivet_prover::code_hash(blob), "call", GAS).unwrap();
-    if let Some(plan) = plan(w.steps) {
-        w.resegment(&plan);
-    }
+    layout(&mut w);
     let mut traces = w.traces.clone();
     let mut statement = w.statement.clone();
     tamper(&mut traces, &mut statement);
@@ -518,5 +533,56 @@ fn recount_range_checks(circuit: &rivet_prover::chips::Circuit, traces: &mut [p3
     let w = traces[index::BYTES].width;
     for (row, c) in traces[index::BYTES].values.chunks_mut(w).zip(counts) {
         row[bytes::main::M_U16] = c;
+    }
+}
+
+#[test]
+fn tables_split_in_parts_prove_and_each_part_is_checked() {
+    use rivet_prover::chips::add_sub;
+    assert_eq!(witness::table_parts_for(142_233), [17, 14], "add/sub at 54% of 2^18: split");
+    assert_eq!(witness::table_parts_for(97_822), [16, 15]);
+    assert_eq!(witness::table_parts_for(1 << 17), [17], "a full table stays whole");
+    assert_eq!(witness::table_parts_for(234_810), [18], "90% full: whole");
+    let blob = program(20);
+    // The CPU in four segments, then add/sub in three parts: tables 16-18 are CPU
+    // segments, 19 and 20 add/sub parts.
+    let layout = |w: &mut witness::Witness| {
+        w.split(index::CPU, &four_segments(w.steps).unwrap());
+        let rows = w.rows[index::ADD_SUB];
+        assert!(rows > 40, "{rows} add/sub rows");
+        w.split(index::ADD_SUB, &[4, 4, rivet_prover::log_height_for(rows - 32)]);
+        assert_eq!(w.circuit.extra_tables, [index::CPU, index::CPU, index::CPU, index::ADD_SUB, index::ADD_SUB]);
+    };
+    assert_eq!(prove_laid_out(&blob, layout, |_, _| {}), Some(Ok(())));
+    let rejected = |what: &str, tamper: &dyn Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>])| {
+        if let Some(Ok(())) = prove_laid_out(&blob, layout, |t, _| tamper(t)) {
+            panic!("{what}: accepted");
+        }
+    };
+    rejected("a byte out of range in a later part", &|t| {
+        *cell(t, index::COUNT + 3, 2, add_sub::C) += Val::from_u32(256);
+        *cell(t, index::COUNT + 3, 2, add_sub::CARRY) -= Val::ONE;
+    });
+    rejected("a wrong sum in the last part", &|t| *cell(t, index::COUNT + 4, 0, add_sub::C) += Val::ONE);
+    rejected("a part's rows dropped", &|t| t[index::COUNT + 3].values.iter_mut().for_each(|v| *v = Val::ZERO));
+}
+
+#[test]
+fn proofs_naming_extra_tables_the_verifier_does_not_allow_are_the_wrong_shape() {
+    let blob = program(20);
+    let proved = prove(&blob, "call", GAS, |_| {}).expect("provable");
+    // No host calls: the extra-table count is byte 10, right after the empty clock list.
+    assert_eq!(proved.proof[10], 0);
+    let with_extra = |extra: &[u8]| {
+        let mut bytes = proved.proof[..10].to_vec();
+        bytes.push(extra.len() as u8);
+        bytes.extend_from_slice(extra);
+        bytes.extend_from_slice(&proved.proof[11..]);
+        verify(&blob, &proved.statement, &bytes)
+    };
+    assert_eq!(with_extra(&[]), Ok(()));
+    let cpu = index::CPU as u8;
+    for extra in [&[index::REGISTERS as u8][..], &[index::BYTES as u8], &[index::ZERO_INIT as u8], &[200], &[cpu; 4], &[cpu], &[index::ADD_SUB as u8; 9]] {
+        assert!(matches!(with_extra(extra), Err(VerifyError::WrongShape(_))), "{extra:?}");
     }
 }

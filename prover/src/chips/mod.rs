@@ -70,15 +70,17 @@ pub struct Circuit {
     pub image: memory::ImageChip,
     pub bounds: memory::Bounds,
     pub host: host::HostTables,
-    /// How many tables the execution's CPU rows span (segments): the first at
-    /// `index::CPU`, the others after every other table, in order.
-    pub cpu_segments: usize,
+    /// The tables after the 16 every proof has, each the index of the table it
+    /// continues: an execution's further CPU segments (in execution order) and further
+    /// parts of the tables whose rows are independent (`index::SPLITTABLE`), so that
+    /// each table is a power of two with little padding.
+    pub extra_tables: Vec<usize>,
 }
 
 impl Circuit {
     pub fn new(p: &rivet_vm::Program) -> Circuit {
         let empty = host::HostTables::new(&Default::default(), &[], false).unwrap_or_default();
-        Circuit { program: program::ProgramChip::new(p), image: memory::ImageChip::new(p), bounds: memory::Bounds::of(p), host: empty, cpu_segments: 1 }
+        Circuit { program: program::ProgramChip::new(p), image: memory::ImageChip::new(p), bounds: memory::Bounds::of(p), host: empty, extra_tables: Vec::new() }
     }
 
     /// The same program with these host tables.
@@ -91,13 +93,33 @@ impl Circuit {
         airs.push(RivetAir::HostCall(host::HostCallChip { columns: self.host.call_columns.clone(), log_height: self.host.call_log_height }));
         airs.push(RivetAir::HostMemory(host::HostMemoryChip { columns: self.host.memory_columns.clone(), log_height: self.host.memory_log_height }));
         airs.push(RivetAir::Trap(trap::TrapChip));
-        airs.extend((1..self.cpu_segments).map(|_| RivetAir::Cpu(cpu::CpuChip)));
+        for &t in &self.extra_tables {
+            airs.push(airs[t].clone());
+        }
         airs
     }
 
-    /// The tables' positions of the CPU segments, in execution order.
-    pub fn cpu_tables(&self) -> impl Iterator<Item = usize> {
-        core::iter::once(index::CPU).chain(index::COUNT..index::COUNT + self.cpu_segments - 1)
+    /// The positions of the tables holding table `t`'s rows: `t`, then its extra parts.
+    pub fn parts_of(&self, t: usize) -> impl Iterator<Item = usize> + '_ {
+        let extra = self.extra_tables.iter().enumerate().filter(move |&(_, &e)| e == t).map(|(k, _)| index::COUNT + k);
+        core::iter::once(t).chain(extra)
+    }
+
+    /// The positions of the CPU segments, in execution order.
+    pub fn cpu_tables(&self) -> impl Iterator<Item = usize> + '_ {
+        self.parts_of(index::CPU)
+    }
+
+    pub fn cpu_segments(&self) -> usize {
+        self.cpu_tables().count()
+    }
+
+    /// Whether a proof may have these extra tables: parts of splittable tables, at
+    /// most `MAX_EXTRA_TABLES` of them and `MAX_CPU_SEGMENTS` CPU segments in all.
+    pub fn extra_tables_allowed(extra: &[usize]) -> bool {
+        extra.len() <= MAX_EXTRA_TABLES
+            && extra.iter().all(|t| index::SPLITTABLE.contains(t))
+            && extra.iter().filter(|&&t| t == index::CPU).count() < MAX_CPU_SEGMENTS
     }
 
     /// Each table's public values, in `index` order.
@@ -107,18 +129,19 @@ impl Circuit {
         let b = &self.bounds;
         pvs[index::CPU].push(Val::from_u32(b.heap_base));
         pvs[index::CPU].push(Val::from_u32(rivet_vm::memory_map::CODE_BASE + b.code_size));
-        let cpu = core::mem::take(&mut pvs[index::CPU]);
-        pvs.resize(index::COUNT + self.cpu_segments - 1, Vec::new());
-        for (k, table) in self.cpu_tables().enumerate() {
-            let mut segment = cpu.clone();
-            segment.push(Val::from_bool(k == 0));
-            segment.push(Val::from_bool(k + 1 == self.cpu_segments));
-            pvs[table] = segment;
-        }
         pvs[index::MEMORY] = [b.stack_bottom, b.ro_base, b.ro_end].map(Val::from_u32).to_vec();
         pvs[index::ZERO_INIT] = [b.image_lo, b.image_hi].map(Val::from_u32).to_vec();
         pvs[index::HOST_CALL] = self.host.public_values(&statement.transcript);
         pvs[index::TRAP] = [b.stack_bottom, b.ro_base, b.ro_end, b.code_size].map(Val::from_u32).to_vec();
+        // A table's parts share its public values; CPU segments add which is first and last.
+        for &t in &self.extra_tables {
+            pvs.push(pvs[t].clone());
+        }
+        let segments = self.cpu_segments();
+        for (k, table) in self.cpu_tables().enumerate() {
+            pvs[table].push(Val::from_bool(k == 0));
+            pvs[table].push(Val::from_bool(k + 1 == segments));
+        }
         pvs
     }
 }
@@ -176,12 +199,18 @@ pub mod index {
     pub const HOST_CALL: usize = 13;
     pub const HOST_MEMORY: usize = 14;
     pub const TRAP: usize = 15;
-    /// Tables in every proof; an execution's further CPU segments follow them.
+    /// Tables in every proof; further parts of the splittable ones follow them.
     pub const COUNT: usize = 16;
+    /// The tables whose rows may span several tables: the CPU (its segments joined
+    /// over `CONTINUE`) and those whose rows are independent of each other.
+    pub const SPLITTABLE: [usize; 8] = [CPU, ADD_SUB, BITWISE, LT, MEMORY, MUL, SHIFT, DIV];
 }
 
-/// At most this many CPU segments in a proof (each adds ~60 KiB to it).
+/// At most this many CPU segments in a proof.
 pub const MAX_CPU_SEGMENTS: usize = 4;
+/// At most this many tables beyond the 16 (each adds its width's share of every
+/// query's openings to the proof: ~25 KiB for a CPU segment, 5–12 KiB for others).
+pub const MAX_EXTRA_TABLES: usize = 8;
 
 impl RivetAir {
     /// The tables for one program, but the host's.
