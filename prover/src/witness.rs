@@ -708,6 +708,23 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     let mut host_memory_trace = host_memory_rows.finish_to(host.memory_log_height);
     HostTables::copy_public(&host.memory_columns, &mut host_memory_trace.values, crate::chips::host::memory::WIDTH);
     let mut rows = vec![0; index::COUNT];
+    // Of the row-independent tables, only the one whose split saves the most cells is
+    // split: every part adds its width to each query's openings, and proofs stay
+    // under 1 MB.
+    let saved = |r: &Rows| {
+        let total: usize = table_parts_for(r.len()).iter().map(|&h| 1usize << h).sum();
+        ((1usize << log_height_for(r.len())) - total) * r.width
+    };
+    let candidates = [
+        (index::ADD_SUB, saved(&alu.add_sub)),
+        (index::BITWISE, saved(&alu.bitwise)),
+        (index::LT, saved(&alu.lt)),
+        (index::MEMORY, saved(&memory_rows)),
+        (index::MUL, saved(&alu.mul)),
+        (index::SHIFT, saved(&alu.shift)),
+        (index::DIV, saved(&alu.div)),
+    ];
+    let best = candidates.iter().filter(|c| c.1 > 0).max_by_key(|c| c.1).map(|c| c.0);
     // The splittable tables in parts; the first part in the table's place, the others
     // after the 16 tables.
     let mut extra_tables = Vec::new();
@@ -716,8 +733,10 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         rows[table] = r.len();
         let mut parts = if table == index::CPU {
             segment_cpu(r.values, &cpu_segments_for(rows[table]))
-        } else {
+        } else if Some(table) == best {
             split_rows(r.values, r.width, &padding_row(table), &table_parts_for(rows[table]))
+        } else {
+            split_rows(r.values, r.width, &padding_row(table), &[log_height_for(rows[table])])
         };
         let first = parts.remove(0);
         extra_tables.extend(parts.iter().map(|_| table));
