@@ -133,7 +133,7 @@ impl VerifyingKey {
         // The lookup layout for these heights, without recommitting the fixed tables.
         let shapes: Vec<ShapeOnly<'_>> = airs.iter().map(ShapeOnly).collect();
         let mut common = ProverData::from_airs_and_degrees(&config, &shapes, &proof.degree_bits).map_err(|e| VerifyError::WrongShape(format!("{e:?}")))?.common;
-        // The CPU segments after the first have no fixed columns.
+        // Extra parts (CPU segments, split tables) have no fixed columns.
         let mut instances = self.instances.clone();
         instances.resize(airs.len(), None);
         common.preprocessed = Some(GlobalPreprocessed {
