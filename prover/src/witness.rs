@@ -56,24 +56,15 @@ impl Rows {
         let at = self.values.len().checked_sub(self.width)?;
         Some(&mut self.values[at..])
     }
-    /// Padded with zero rows to a power of two, at least `min_rows + 1` rows when
-    /// `spare_row` (the CPU's last row must be padding).
-    fn finish(self, spare_row: bool) -> RowMajorMatrix<Val> {
-        let padding = vec![Val::ZERO; self.width];
-        self.finish_with(spare_row, &padding)
+    /// Padded with zero rows to a power of two, at least one of them (the zero-init
+    /// table's last row must be padding).
+    fn finish_with_spare_row(self) -> RowMajorMatrix<Val> {
+        let log_height = log_height_for(self.len() + 1);
+        self.finish_to(log_height)
     }
     /// Padded with zero rows to exactly `2^log_height` rows.
     fn finish_to(mut self, log_height: usize) -> RowMajorMatrix<Val> {
         self.values.resize((1 << log_height) * self.width, Val::ZERO);
-        RowMajorMatrix::new(self.values, self.width)
-    }
-    /// Padded with copies of `padding`.
-    fn finish_with(mut self, spare_row: bool, padding: &[Val]) -> RowMajorMatrix<Val> {
-        let rows = self.len() + spare_row as usize;
-        let height = 1 << log_height_for(rows);
-        while self.len() < height {
-            self.values.extend_from_slice(padding);
-        }
         RowMajorMatrix::new(self.values, self.width)
     }
 }
@@ -733,10 +724,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         rows[table] = r.len();
         let mut parts = if table == index::CPU {
             segment_cpu(r.values, &cpu_segments_for(rows[table]))
-        } else if Some(table) == best {
-            split_rows(r.values, r.width, &padding_row(table), &table_parts_for(rows[table]))
         } else {
-            split_rows(r.values, r.width, &padding_row(table), &[log_height_for(rows[table])])
+            let plan = if Some(table) == best { table_parts_for(rows[table]) } else { vec![log_height_for(rows[table])] };
+            split_rows(r.values, r.width, &padding_row(table, r.width), &plan)
         };
         let first = parts.remove(0);
         extra_tables.extend(parts.iter().map(|_| table));
@@ -753,7 +743,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         split(index::LT, alu.lt),
         split(index::MEMORY, memory_rows),
         image_trace,
-        zero_rows.finish(true),
+        zero_rows.finish_with_spare_row(),
         split(index::MUL, alu.mul),
         split(index::SHIFT, alu.shift),
         split(index::DIV, alu.div),
@@ -768,17 +758,12 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     Ok(Witness { traces, public_values, statement, steps: step_count, rows, circuit })
 }
 
-/// What a splittable table's padding rows hold.
-fn padding_row(table: usize) -> Vec<Val> {
-    match table {
-        index::SHIFT => shift::padding_row(),
-        index::ADD_SUB => vec![Val::ZERO; crate::chips::add_sub::WIDTH],
-        index::BITWISE => vec![Val::ZERO; crate::chips::bitwise::WIDTH],
-        index::LT => vec![Val::ZERO; crate::chips::lt::WIDTH],
-        index::MEMORY => vec![Val::ZERO; memory::WIDTH],
-        index::MUL => vec![Val::ZERO; crate::chips::mul::WIDTH],
-        index::DIV => vec![Val::ZERO; crate::chips::div::WIDTH],
-        _ => vec![Val::ZERO; cpu::WIDTH],
+/// What the padding rows of a row-independent table of `width` columns hold.
+fn padding_row(table: usize, width: usize) -> Vec<Val> {
+    if table == index::SHIFT {
+        shift::padding_row()
+    } else {
+        vec![Val::ZERO; width]
     }
 }
 
@@ -881,7 +866,7 @@ impl Witness {
             }
             segment_cpu(values, log_heights)
         } else {
-            split_rows(values, width, &padding_row(table), log_heights)
+            split_rows(values, width, &padding_row(table, width), log_heights)
         }
         .into_iter();
         self.traces[table] = new_parts.next().expect("a part");
