@@ -6,26 +6,58 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rivet/target}"
+mkdir -p "$CARGO_TARGET_DIR"
+CARGO_TARGET_DIR="$(cd "$CARGO_TARGET_DIR" && pwd)"
 FUZZ_SECONDS="${RIVET_FUZZ_SECONDS:-45}"
 
+# Cargo keys what it built by absolute path (build scripts' watched files, the
+# runtime's wasm project), so a clone at a new path rebuilds every workspace crate
+# even with a warm target directory. A clean checkout is therefore tested from a
+# mirror at a fixed path beside the build output, moved to this commit by git (which
+# leaves unchanged files, and their times, alone). A checkout with local changes, or
+# one git can't mirror, is tested where it is.
+mirror="$CARGO_TARGET_DIR/rivet-src"
+if [[ -z "${RIVET_TEST_IN_PLACE:-}" && "$PWD" != "$mirror" ]] \
+    && git rev-parse --is-inside-work-tree >/dev/null 2>&1 && [[ -z "$(git status --porcelain 2>/dev/null)" ]]; then
+    commit="$(git rev-parse HEAD)"
+    if { [[ -d "$mirror/.git" ]] || git clone -q --no-checkout "$PWD" "$mirror"; } \
+        && git -C "$mirror" fetch -q "$PWD" HEAD \
+        && [[ "$(git -C "$mirror" rev-parse FETCH_HEAD)" == "$commit" ]] \
+        && git -C "$mirror" checkout -q -f --detach "$commit" \
+        && git -C "$mirror" clean -q -ffd; then
+        echo "== testing $commit from $mirror (a fixed path keeps warm builds warm)"
+        exec "$mirror/scripts/test.sh" "$@"
+    fi
+    echo "== could not mirror the checkout to $mirror; testing in place"
+fi
+
+# Each section's time, for keeping the run short.
+section_end() { [[ -z "${section_name:-}" ]] || echo "   ($section_name: $((SECONDS - section_start)) s)"; }
+section() {
+    section_end
+    section_name="$1"; section_start=$SECONDS
+    echo "== $1"
+}
+trap 'section_end; echo "== $((SECONDS / 60)) min $((SECONDS % 60)) s in all"' EXIT
+
+section "setup"
 scripts/setup.sh --test
 export RIVET_REQUIRE_C_TOOLCHAIN=1
-mkdir -p "$CARGO_TARGET_DIR"
 python3 scripts/keep-file-times.py . "$CARGO_TARGET_DIR/rivet-file-times.json"
 
-echo "== cargo test (release: the guest programs run real workloads)"
+section "cargo test (release: the guest programs run real workloads)"
 cargo test --workspace --release
 
-echo "== the proof verifier builds no_std for the runtime's wasm target"
+section "the proof verifier builds no_std for the runtime's wasm target"
 cargo build --release -q -p rivet-prover --no-default-features --target wasm32v1-none
 
-echo "== zombienet: three validators (network, contracts across nodes, a validator lost and restarted)"
+section "zombienet: three validators (network, contracts across nodes, a validator lost and restarted)"
 scripts/zombienet.sh --no-build
 
-echo "== contracts pallet: the FRAME benchmarks, run as tests"
+section "contracts pallet: the FRAME benchmarks, run as tests"
 cargo test --release -p pallet-rivet-contracts --features runtime-benchmarks benchmarking
 
-echo "== fuzz: ${FUZZ_SECONDS}s per target"
+section "fuzz: ${FUZZ_SECONDS}s per target"
 # Own target dir and RUSTC_BOOTSTRAP only here: sanitizer flags must not touch the main build.
 # Seed the corpora with the real guest blobs so the fuzzers start from valid programs.
 mkdir -p fuzz/corpus/blob_parse fuzz/corpus/interpret
@@ -44,7 +76,7 @@ for target in blob_parse interpret jit_vs_interpreter; do
     echo "$target: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') inputs, no failure, peak RSS $(grep -E '^stat::peak_rss_mb' "$log" | awk '{print $2}') MB"
 done
 
-echo "== benchmark (quick inputs)"
+section "benchmark (quick inputs)"
 cargo run --release -q -p rivet-vm-bench -- --quick
 cargo run --release -q -p rivet-prover-bench -- --quick
 cargo bench -q -p pallet-rivet-contracts --features mock --bench calls_per_second -- --quick
