@@ -523,7 +523,10 @@ impl Emitter<'_> {
                 }
                 if rd != Reg::ZERO {
                     self.get(EAX, rs1);
-                    self.alu_imm(op, imm);
+                    // `mv` into a spilled register is the copy alone.
+                    if !(op == AluOp::Add && imm == 0) {
+                        self.alu_imm(op, imm);
+                    }
                     self.put(rd, EAX);
                 }
             }
@@ -533,8 +536,19 @@ impl Emitter<'_> {
                 }
                 if rd != Reg::ZERO {
                     self.get(EAX, rs1);
-                    self.get(ECX, rs2);
-                    self.alu(op);
+                    // A spilled rd: the second operand straight from its host register.
+                    match (op, self.loc(rs2)) {
+                        (AluOp::Add, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; add eax, Rd(m)),
+                        (AluOp::Sub, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; sub eax, Rd(m)),
+                        (AluOp::Xor, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; xor eax, Rd(m)),
+                        (AluOp::Or, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; or eax, Rd(m)),
+                        (AluOp::And, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; and eax, Rd(m)),
+                        (AluOp::Mul, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; imul eax, Rd(m)),
+                        _ => {
+                            self.get(ECX, rs2);
+                            self.alu(op);
+                        }
+                    }
                     self.put(rd, EAX);
                 }
             }
