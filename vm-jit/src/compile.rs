@@ -26,6 +26,7 @@ use rivet_vm::memory_map::{CODE_BASE, RETURN_ADDRESS};
 use rivet_vm::Program;
 
 use crate::context::*;
+use crate::sandbox::SandboxPool;
 use crate::signals::FaultSite;
 
 const NONE: u8 = 0xff;
@@ -111,6 +112,8 @@ pub struct JitModule {
     pub(crate) sites: Vec<FaultSite>,
     pub(crate) jump_table: Vec<u64>,
     pub(crate) cost_table: Vec<u32>,
+    /// Sandboxes of finished instances, reset for the next ones.
+    pub(crate) sandboxes: SandboxPool,
 }
 
 impl JitModule {
@@ -1199,5 +1202,5 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     sites.sort_by_key(|s| s.offset);
     let jump_table = entry_offsets.iter().map(|&o| code.ptr(o) as u64).collect();
     let cost_table = (0..n).map(|i| program.entry_cost(i)).collect();
-    Ok(JitModule { program, code, entry, fault_exit, sites, jump_table, cost_table })
+    Ok(JitModule { program, code, entry, fault_exit, sites, jump_table, cost_table, sandboxes: SandboxPool::default() })
 }

@@ -35,7 +35,10 @@ impl JitInstance {
         }
         let p = &module.program;
         let layout = p.layout();
-        let sandbox = Sandbox::new(layout, p.ro_data(), p.rw_data())?;
+        let sandbox = match module.sandboxes.take() {
+            Some(sandbox) => sandbox,
+            None => Sandbox::new(layout, p.ro_data(), p.rw_data())?,
+        };
         let ctx = Ctx {
             regs: [0; 16],
             gas: 0,
@@ -75,6 +78,18 @@ impl JitInstance {
         // SAFETY: [stack bottom, heap top) is mapped readable (read-only data included).
         let s = unsafe { std::slice::from_raw_parts(self.sandbox.base().add(bottom as usize), (self.heap_top - bottom) as usize) };
         (bottom, s)
+    }
+}
+
+impl Drop for JitInstance {
+    fn drop(&mut self) {
+        // An empty placeholder (no mapping) takes the sandbox's place while it goes
+        // back to the module, reset; one that can't be reset is unmapped.
+        let sandbox = std::mem::replace(&mut self.sandbox, Sandbox::empty());
+        let p = &self.module.program;
+        if sandbox.reset(p.layout(), p.rw_data(), self.heap_top).is_ok() {
+            self.module.sandboxes.keep(sandbox);
+        }
     }
 }
 
@@ -209,13 +224,56 @@ mod tests {
     use super::*;
     use rivet_vm::{BlobBuilder, Limits};
 
-    fn instance() -> JitInstance {
+    fn module() -> Arc<JitModule> {
         let mut b = BlobBuilder::new();
         b.heap_max = 8192;
-        // `jalr x0, ra, 0`: return at once.
-        b.code_words(&[0x0000_8067]).entry("main", 0);
+        b.bss_size = 100;
+        b.ro_data = vec![7; 10];
+        b.rw_data = (1..=40).collect();
+        // `sw ra, -4(sp)` (the stack gets written by compiled code too), then
+        // `jalr x0, ra, 0`: return.
+        b.code_words(&[0xfe11_2e23, 0x0000_8067]).entry("main", 0);
         let program = Arc::new(rivet_vm::parse(&b.to_bytes(), &Limits::default()).unwrap());
-        JitInstance::new(Arc::new(crate::compile(program).unwrap())).unwrap()
+        Arc::new(crate::compile(program).unwrap())
+    }
+
+    fn instance() -> JitInstance {
+        JitInstance::new(module()).unwrap()
+    }
+
+    #[test]
+    fn a_reused_sandbox_is_a_fresh_one() {
+        if !crate::is_supported() {
+            return;
+        }
+        let module = module();
+        let layout = *module.program.layout();
+        let fresh = JitInstance::new(module.clone()).unwrap();
+        let (bottom, memory) = fresh.mapped_memory();
+        let (memory, heap_top) = (memory.to_vec(), fresh.heap_top());
+        let base = fresh.sandbox.base();
+        drop(fresh);
+
+        // Dirty everything writable: the stack (from compiled code and the host), the
+        // read-write data, the bss and a grown heap.
+        let mut used = JitInstance::new(module.clone()).unwrap();
+        assert_eq!(used.sandbox.base(), base, "the sandbox was kept and reused");
+        used.prepare_call("main", 1000).unwrap();
+        assert_eq!(used.run(), Interrupt::Finished);
+        let grown = used.sbrk(8192).unwrap();
+        for (addr, len) in [(layout.stack_bottom(), 64), (rivet_vm::memory_map::STACK_TOP - 64, 64), (layout.rw_base(), 140), (grown, 8192)] {
+            used.write_memory(addr, &vec![0xab; len]).unwrap();
+        }
+        assert!(used.write_memory(layout.ro_base(), &[0]).is_err());
+        drop(used);
+
+        let again = JitInstance::new(module.clone()).unwrap();
+        assert_eq!(again.sandbox.base(), base, "the sandbox was kept and reused");
+        assert_eq!(again.heap_top(), heap_top);
+        let (b, m) = again.mapped_memory();
+        assert_eq!((b, m), (bottom, &memory[..]), "a reused sandbox holds what a fresh one does");
+        let mut byte = [0];
+        assert!(again.read_memory(grown, &mut byte).is_err(), "the heap grown before is unmapped again");
     }
 
     #[test]
