@@ -97,7 +97,7 @@ impl Sandbox {
         if len == 0 {
             return Ok(());
         }
-        debug_assert!(addr % PAGE_SIZE == 0 && len % PAGE_SIZE == 0);
+        debug_assert!(addr.is_multiple_of(PAGE_SIZE) && len.is_multiple_of(PAGE_SIZE));
         // SAFETY: guest addresses plus page-aligned lengths stay inside the reservation.
         check(unsafe { libc::madvise(self.base().add(addr as usize) as *mut _, len as usize, libc::MADV_DONTNEED) }, "discarding guest memory")
     }
@@ -131,7 +131,7 @@ impl Sandbox {
         if tests::FAIL_NEXT_MPROTECT.with(|f| f.replace(false)) {
             return Err(io::Error::new(io::ErrorKind::OutOfMemory, "protecting guest memory: injected failure"));
         }
-        debug_assert!(addr % PAGE_SIZE == 0 && len % PAGE_SIZE == 0);
+        debug_assert!(addr.is_multiple_of(PAGE_SIZE) && len.is_multiple_of(PAGE_SIZE));
         // SAFETY: guest addresses plus page-aligned lengths stay inside the reservation.
         check(unsafe { libc::mprotect(self.base().add(addr as usize) as *mut _, len as usize, prot) }, "protecting guest memory")
     }
