@@ -3,9 +3,9 @@
 //! regions accessible, and the context page below it (out of any guest address's
 //! reach, at a fixed offset from the base register) behind a guard page.
 //!
-//! A finished instance's sandbox is reset and kept by its module (`recycle`), so the
-//! next instance of the same program skips reserving, protecting and unmapping 4 GiB
-//! of address space (most of a short call's cost). A reset sandbox is the fresh one's
+//! A finished instance's sandbox is reset (`reset`) and kept by its module
+//! (`SandboxPool`), so the next instance of the same program skips reserving,
+//! protecting and unmapping 4 GiB of address space (most of creating an instance). A reset sandbox is the fresh one's
 //! equal: every writable page is discarded (zero on next touch), the heap is unmapped
 //! again and the read-write data copied anew; the read-only data, never writable,
 //! is as it was.
