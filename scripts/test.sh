@@ -14,14 +14,15 @@ FUZZ_SECONDS="${RIVET_FUZZ_SECONDS:-45}"
 # runtime's wasm project), so a clone at a new path rebuilds every workspace crate
 # even with a warm target directory. A clean checkout is therefore tested from a
 # mirror at a fixed path beside the build output, moved to this commit by git (which
-# leaves unchanged files, and their times, alone). A checkout with local changes, or
-# one git can't mirror, is tested where it is.
+# leaves unchanged files, and their times, alone; --update-shallow: CI clones are
+# often shallow). A checkout with local changes, one git can't mirror, or any with
+# RIVET_TEST_IN_PLACE set, is tested where it is.
 mirror="$CARGO_TARGET_DIR/rivet-src"
 if [[ -z "${RIVET_TEST_IN_PLACE:-}" && "$PWD" != "$mirror" ]] \
     && git rev-parse --is-inside-work-tree >/dev/null 2>&1 && [[ -z "$(git status --porcelain 2>/dev/null)" ]]; then
     commit="$(git rev-parse HEAD)"
     if { [[ -d "$mirror/.git" ]] || git clone -q --no-checkout "$PWD" "$mirror"; } \
-        && git -C "$mirror" fetch -q "$PWD" HEAD \
+        && git -C "$mirror" fetch -q --update-shallow "$PWD" HEAD \
         && [[ "$(git -C "$mirror" rev-parse FETCH_HEAD)" == "$commit" ]] \
         && git -C "$mirror" checkout -q -f --detach "$commit" \
         && git -C "$mirror" clean -q -ffd; then
