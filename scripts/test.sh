@@ -27,7 +27,8 @@ if [[ -z "${RIVET_TEST_IN_PLACE:-}" && "$PWD" != "$mirror" ]] \
         && git -C "$mirror" checkout -q -f --detach "$commit" \
         && git -C "$mirror" clean -q -ffd; then
         echo "== testing $commit from $mirror (a fixed path keeps warm builds warm)"
-        exec "$mirror/scripts/test.sh" "$@"
+        # (In place there: the mirror never mirrors itself, whatever its path looks like.)
+        RIVET_TEST_IN_PLACE=1 exec "$mirror/scripts/test.sh" "$@"
     fi
     echo "== could not mirror the checkout to $mirror; testing in place"
 fi
