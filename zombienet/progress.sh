@@ -8,7 +8,7 @@ set -euo pipefail
 step="$1"
 port="$2"
 number() {
-    # $1: chain_getHeader's argument ("" for the best block); prints the block number.
+    # $1: "best" or "finalized"; prints that block's number as the node sees it.
     python3 - "$port" "$1" <<'PY'
 import json, sys, urllib.request
 port, which = sys.argv[1], sys.argv[2]

@@ -5,10 +5,10 @@
 //!
 //! A finished instance's sandbox is reset (`reset`) and kept by its module
 //! (`SandboxPool`), so the next instance of the same program skips reserving,
-//! protecting and unmapping 4 GiB of address space (most of creating an instance). A reset sandbox is the fresh one's
-//! equal: every writable page is discarded (zero on next touch), the heap is unmapped
-//! again and the read-write data copied anew; the read-only data, never writable,
-//! is as it was.
+//! protecting and unmapping 4 GiB of address space (most of creating an instance).
+//! A reset sandbox is the fresh one's equal: every writable page is discarded (zero
+//! on next touch), the heap is unmapped again and the read-write data copied anew;
+//! the read-only data, never writable, is as it was.
 //!
 //! The guard page and the tail guard let compiled code address `[base + reg + offset]`
 //! without wrapping the sum to 32 bits first: a sum that leaves 0..2^32 (offsets are
