@@ -18,7 +18,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (code, entries) = module.native_code();
     std::fs::write(out, code)?;
     for (i, offset) in entries.iter().enumerate() {
-        println!("{:08x} {offset:#x}", rivet_vm::memory_map::CODE_BASE + 4 * i as u32);
+        println!(
+            "{:08x} {offset:#x}",
+            rivet_vm::memory_map::CODE_BASE + 4 * i as u32
+        );
     }
     Ok(())
 }

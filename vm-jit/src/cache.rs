@@ -34,7 +34,16 @@ impl ModuleCache {
     /// A cache holding at most `max_bytes` of native code (a module bigger than that
     /// is compiled but not kept).
     pub fn new(max_bytes: usize) -> ModuleCache {
-        ModuleCache { inner: Mutex::new(Inner { entries: HashMap::new(), bytes: 0, clock: 0, hits: 0, misses: 0 }), max_bytes }
+        ModuleCache {
+            inner: Mutex::new(Inner {
+                entries: HashMap::new(),
+                bytes: 0,
+                clock: 0,
+                hits: 0,
+                misses: 0,
+            }),
+            max_bytes,
+        }
     }
 
     /// The module for `hash` if it is cached.
@@ -53,7 +62,11 @@ impl ModuleCache {
     /// collision-resistant hash of the *whole* validated blob: a module fixes the code,
     /// its block structure (which depends on the entry table), the memory layout and
     /// the data, so two blobs sharing only their code section must not share a key.
-    pub fn get_or_compile(&self, hash: CodeHash, program: impl FnOnce() -> Arc<Program>) -> Result<Arc<JitModule>, CompileError> {
+    pub fn get_or_compile(
+        &self,
+        hash: CodeHash,
+        program: impl FnOnce() -> Arc<Program>,
+    ) -> Result<Arc<JitModule>, CompileError> {
         {
             let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             inner.clock += 1;
@@ -72,13 +85,27 @@ impl ModuleCache {
         if size <= self.max_bytes {
             let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             while inner.bytes + size > self.max_bytes {
-                let Some((&oldest, _)) = inner.entries.iter().min_by_key(|(_, e)| e.last_used) else { break };
+                let Some((&oldest, _)) = inner.entries.iter().min_by_key(|(_, e)| e.last_used)
+                else {
+                    break;
+                };
                 if let Some(e) = inner.entries.remove(&oldest) {
                     inner.bytes -= e.size;
                 }
             }
             let now = inner.clock;
-            if inner.entries.insert(hash, Entry { module: module.clone(), size, last_used: now }).is_none() {
+            if inner
+                .entries
+                .insert(
+                    hash,
+                    Entry {
+                        module: module.clone(),
+                        size,
+                        last_used: now,
+                    },
+                )
+                .is_none()
+            {
                 inner.bytes += size;
             } else {
                 // Another thread compiled it meanwhile: the size is counted once.

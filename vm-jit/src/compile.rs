@@ -2,13 +2,14 @@
 //! emitted as x86-64 with its semantics from SPEC.md, block gas checks at block
 //! starts, and out-of-line stubs for the rare paths (out of gas, traps).
 //!
-//! Register use: r15 = guest memory base (context at r15 - CTX_SIZE); r14 = gas left
-//! (written back to the context at every exit); rax and rcx are scratch; the eleven
-//! guest registers a program uses most live in host registers (`allocate`), the rest
-//! in the context. Guest memory is addressed as `[r15 + rcx]` (rcx = the wrapped,
-//! checked 32-bit guest address) or, where no check is needed, as
-//! `[r15 + reg + offset]` (a host register's zero-extended guest value plus an offset
-//! of at most ±2 KiB); either way only the reservation and its guards are reachable.
+//! Register use: the GS segment base = guest memory base (`segment`; the context at
+//! gs:-CTX_SIZE); r14 = gas left (written back to the context at every exit); rax and
+//! rcx are scratch; the twelve guest registers a program uses most live in host
+//! registers (`allocate`), the rest in the context. Guest memory is addressed as
+//! `gs:[rcx]` (rcx = the wrapped, checked 32-bit guest address) or, where no check is
+//! needed, as `gs:[reg + offset]` (a host register's zero-extended guest value plus
+//! an offset of at most ±2 KiB); either way only the reservation and its guards are
+//! reachable.
 //!
 //! Alignment: a block that has checked a word access at `reg + 4k` knows `reg` is a
 //! multiple of 4 (`aligned_after`) and leaves out later checks on it; entries into the
@@ -31,13 +32,14 @@ use crate::signals::FaultSite;
 
 const NONE: u8 = 0xff;
 /// Host registers available to guest registers (x86 numbering: rbx, rbp, rsi, rdi,
-/// r8-r13, rdx last: divisions save it around `idiv`). r14 holds the gas counter (a
-/// memory counter would chain every block's check through store-to-load forwarding),
-/// r15 the base; rax and rcx are scratch.
-const POOL: [u8; 11] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 2];
+/// r8-r13, r15, rdx last: divisions save it around `idiv`). r14 holds the gas counter
+/// (a memory counter would chain every block's check through store-to-load
+/// forwarding); rax and rcx are scratch. Rust-compiled RV32E code uses thirteen
+/// registers (never gp or tp), so at most one of them lives in memory.
+const POOL: [u8; 12] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 2];
 
 /// Which host register holds each guest register, or NONE (it lives in the context):
-/// the eleven registers with the most uses get the eleven host registers, each use weighted
+/// the twelve registers with the most uses get the twelve host registers, each use weighted
 /// by how hot its code looks: the product, over the loops (backward static jumps)
 /// around it, of 1 + 32 / the loop's length. Small loops are where programs spend
 /// their time; a plain nesting depth let long loops of cold code (a sort routine's
@@ -81,16 +83,31 @@ fn allocate(program: &Program) -> [u8; 16] {
 const EAX: u8 = 0;
 const ECX: u8 = 1;
 
+/// Where a guest register without a host register lives while compiled code runs:
+/// `[rsp + slot]`, in the frame the entry trampoline makes (copied from and back to the
+/// context at entry and exit). Stack slots, not context fields: AMD cores rename
+/// `[rsp + offset]` stores and loads to registers, and the hot loops that keep a guest
+/// register in memory store and reload it every iteration.
 fn slot(r: Reg) -> i32 {
+    4 * r.index() as i32
+}
+
+/// The trampoline's frame: the sixteen slots, then the context's table pointers
+/// (`dispatch` reads them on every dynamic jump).
+const FRAME: i32 = 80;
+const FRAME_COST_TABLE: i32 = 64;
+const FRAME_JUMP_TABLE: i32 = 72;
+
+fn context_slot(r: Reg) -> i32 {
     REGS + 4 * r.index() as i32
 }
 
 /// How a load or store addresses guest memory.
 #[derive(Clone, Copy)]
 enum Addr {
-    /// `[r15 + rcx]`, rcx = the guest address (wrapped to 32 bits, checked).
+    /// `gs:[rcx]`, rcx = the guest address (wrapped to 32 bits, checked).
     Ecx,
-    /// `[r15 + reg + offset]`: the guest register in host register `reg` plus the
+    /// `gs:[reg + offset]`: the guest register in host register `reg` plus the
     /// offset, not wrapped; needs no alignment check.
     Direct(u8, i32),
 }
@@ -126,7 +143,13 @@ impl JitModule {
     /// dynamic jump (for disassembling what the compiler made of a program).
     pub fn native_code(&self) -> (&[u8], Vec<usize>) {
         let start = self.code.ptr(AssemblyOffset(0)) as u64;
-        (&self.code, self.jump_table.iter().map(|&p| (p - start) as usize).collect())
+        (
+            &self.code,
+            self.jump_table
+                .iter()
+                .map(|&p| (p - start) as usize)
+                .collect(),
+        )
     }
 
     pub fn program(&self) -> &Arc<Program> {
@@ -150,12 +173,30 @@ impl std::fmt::Display for CompileError {
 impl std::error::Error for CompileError {}
 
 enum Stub {
-    OutOfGas { label: DynamicLabel, cost: u32, pc: u32 },
+    OutOfGas {
+        label: DynamicLabel,
+        cost: u32,
+        pc: u32,
+    },
     /// Trap whose argument is in ecx (misaligned address, bad jump target).
-    TrapEcx { label: DynamicLabel, trap: u32, pc: u32 },
-    Finish { label: DynamicLabel, rd: Reg, link: u32 },
+    TrapEcx {
+        label: DynamicLabel,
+        trap: u32,
+        pc: u32,
+    },
+    Finish {
+        label: DynamicLabel,
+        rd: Reg,
+        link: u32,
+    },
     /// Out-of-line full `jalr` for dynamic entries onto a fused call.
-    DynamicJalr { label: DynamicLabel, pc: u32, rd: Reg, rs1: Reg, offset: i32 },
+    DynamicJalr {
+        label: DynamicLabel,
+        pc: u32,
+        rd: Reg,
+        rs1: Reg,
+        offset: i32,
+    },
 }
 
 struct Emitter<'p> {
@@ -197,7 +238,7 @@ impl Emitter<'_> {
         } else if m != NONE {
             dynasm!(self.ops ; .arch x64 ; mov Rd(h), Rd(m));
         } else {
-            dynasm!(self.ops ; .arch x64 ; mov Rd(h), DWORD [r15 + slot(g)]);
+            dynasm!(self.ops ; .arch x64 ; mov Rd(h), DWORD [rsp + slot(g)]);
         }
     }
 
@@ -208,7 +249,7 @@ impl Emitter<'_> {
         } else if m != NONE {
             dynasm!(self.ops ; .arch x64 ; mov Rd(m), Rd(h));
         } else {
-            dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + slot(g)], Rd(h));
+            dynasm!(self.ops ; .arch x64 ; mov DWORD [rsp + slot(g)], Rd(h));
         }
     }
 
@@ -219,7 +260,7 @@ impl Emitter<'_> {
         } else if m != NONE {
             dynasm!(self.ops ; .arch x64 ; mov Rd(m), v);
         } else {
-            dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + slot(g)], v);
+            dynasm!(self.ops ; .arch x64 ; mov DWORD [rsp + slot(g)], v);
         }
     }
 
@@ -234,10 +275,10 @@ impl Emitter<'_> {
         let exit = self.exit;
         dynasm!(self.ops
             ; .arch x64
-            ; mov DWORD [r15 + TRAP_CODE], trap as i32
-            ; mov DWORD [r15 + EXIT_PC], pc as i32
-            ; mov DWORD [r15 + EXIT_ARG], arg as i32
-            ; mov DWORD [r15 + EXIT_KIND], EXIT_TRAP as i32
+            ; gs mov DWORD [TRAP_CODE], trap as i32
+            ; gs mov DWORD [EXIT_PC], pc as i32
+            ; gs mov DWORD [EXIT_ARG], arg as i32
+            ; gs mov DWORD [EXIT_KIND], EXIT_TRAP as i32
             ; jmp =>exit
         );
     }
@@ -250,7 +291,8 @@ impl Emitter<'_> {
     /// The host address of a `size`-byte access at rs1 + offset, trapping first if
     /// the guest address isn't a multiple of `size`.
     fn access(&mut self, rs1: Reg, offset: i32, size: u32, pc: u32) -> Addr {
-        let known_aligned = size == 1 || self.aligned & (1 << rs1.index()) != 0 && offset % size as i32 == 0;
+        let known_aligned =
+            size == 1 || self.aligned & (1 << rs1.index()) != 0 && offset % size as i32 == 0;
         match self.loc(rs1) {
             // No check to make: the unwrapped sum is as good as the wrapped one (see
             // `sandbox`), and the instruction itself is the fault site.
@@ -295,16 +337,26 @@ impl Emitter<'_> {
             AluOp::Slt => dynasm!(self.ops ; .arch x64 ; cmp eax, ecx ; setl al ; movzx eax, al),
             AluOp::Sltu => dynasm!(self.ops ; .arch x64 ; cmp eax, ecx ; setb al ; movzx eax, al),
             AluOp::Mul => dynasm!(self.ops ; .arch x64 ; imul eax, ecx),
-            AluOp::Mulh => dynasm!(self.ops ; .arch x64 ; movsxd rax, eax ; movsxd rcx, ecx ; imul rax, rcx ; shr rax, 32),
+            AluOp::Mulh => {
+                dynasm!(self.ops ; .arch x64 ; movsxd rax, eax ; movsxd rcx, ecx ; imul rax, rcx ; shr rax, 32)
+            }
             // `mov r32, r32` clears the upper half: unsigned 64-bit operands.
-            AluOp::Mulhu => dynasm!(self.ops ; .arch x64 ; mov eax, eax ; mov ecx, ecx ; imul rax, rcx ; shr rax, 32),
-            AluOp::Mulhsu => dynasm!(self.ops ; .arch x64 ; movsxd rax, eax ; mov ecx, ecx ; imul rax, rcx ; shr rax, 32),
+            AluOp::Mulhu => {
+                dynasm!(self.ops ; .arch x64 ; mov eax, eax ; mov ecx, ecx ; imul rax, rcx ; shr rax, 32)
+            }
+            AluOp::Mulhsu => {
+                dynasm!(self.ops ; .arch x64 ; movsxd rax, eax ; mov ecx, ecx ; imul rax, rcx ; shr rax, 32)
+            }
             // x86 divides edx:eax; rdx holds a guest register, so it's saved around
             // the division (nothing between can fault).
             AluOp::Div | AluOp::Rem => {
                 // Never fault: x/0 and MIN/-1 take the RISC-V results (SPEC.md §2).
-                let (zero, doit, ovf, done) =
-                    (self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+                let (zero, doit, ovf, done) = (
+                    self.ops.new_dynamic_label(),
+                    self.ops.new_dynamic_label(),
+                    self.ops.new_dynamic_label(),
+                    self.ops.new_dynamic_label(),
+                );
                 dynasm!(self.ops
                     ; .arch x64
                     ; test ecx, ecx
@@ -376,7 +428,9 @@ impl Emitter<'_> {
     /// `rd = rs1 op rs2` without scratch registers, for the common ops when rd lives in
     /// a host register. False when the general path must be used.
     fn alu_direct(&mut self, op: AluOp, rd: Reg, rs1: Reg, rs2: Reg) -> bool {
-        let (Loc::Host(d), a, b) = (self.loc(rd), self.loc(rs1), self.loc(rs2)) else { return false };
+        let (Loc::Host(d), a, b) = (self.loc(rd), self.loc(rs1), self.loc(rs2)) else {
+            return false;
+        };
         match op {
             AluOp::Slt | AluOp::Sltu => {
                 let first = match a {
@@ -388,7 +442,7 @@ impl Emitter<'_> {
                 };
                 match b {
                     Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; cmp Rd(first), Rd(m)),
-                    Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; cmp Rd(first), DWORD [r15 + x]),
+                    Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; cmp Rd(first), DWORD [rsp + x]),
                     Loc::Zero => dynasm!(self.ops ; .arch x64 ; cmp Rd(first), 0),
                 }
                 self.set_flag(op, d);
@@ -411,14 +465,20 @@ impl Emitter<'_> {
                 dynasm!(self.ops ; .arch x64 ; neg Rd(d));
                 match a {
                     Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; add Rd(d), Rd(m)),
-                    Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; add Rd(d), DWORD [r15 + x]),
+                    Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; add Rd(d), DWORD [rsp + x]),
                     Loc::Zero => {}
                 }
                 return true;
             }
             _ => {}
         }
-        if a == Loc::Zero || b == Loc::Zero || !matches!(op, AluOp::Add | AluOp::Sub | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Mul) {
+        if a == Loc::Zero
+            || b == Loc::Zero
+            || !matches!(
+                op,
+                AluOp::Add | AluOp::Sub | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Mul
+            )
+        {
             return false;
         }
         let commutative = op != AluOp::Sub;
@@ -434,7 +494,7 @@ impl Emitter<'_> {
         match first {
             Loc::Host(m) if m == d => {}
             Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(m)),
-            Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [r15 + x]),
+            Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [rsp + x]),
             Loc::Zero => unreachable!(),
         }
         match (op, second) {
@@ -444,12 +504,14 @@ impl Emitter<'_> {
             (AluOp::Or, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; or Rd(d), Rd(m)),
             (AluOp::And, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; and Rd(d), Rd(m)),
             (AluOp::Mul, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; imul Rd(d), Rd(m)),
-            (AluOp::Add, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; add Rd(d), DWORD [r15 + x]),
-            (AluOp::Sub, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; sub Rd(d), DWORD [r15 + x]),
-            (AluOp::Xor, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; xor Rd(d), DWORD [r15 + x]),
-            (AluOp::Or, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; or Rd(d), DWORD [r15 + x]),
-            (AluOp::And, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; and Rd(d), DWORD [r15 + x]),
-            (AluOp::Mul, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; imul Rd(d), DWORD [r15 + x]),
+            (AluOp::Add, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; add Rd(d), DWORD [rsp + x]),
+            (AluOp::Sub, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; sub Rd(d), DWORD [rsp + x]),
+            (AluOp::Xor, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; xor Rd(d), DWORD [rsp + x]),
+            (AluOp::Or, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; or Rd(d), DWORD [rsp + x]),
+            (AluOp::And, Loc::Mem(x)) => dynasm!(self.ops ; .arch x64 ; and Rd(d), DWORD [rsp + x]),
+            (AluOp::Mul, Loc::Mem(x)) => {
+                dynasm!(self.ops ; .arch x64 ; imul Rd(d), DWORD [rsp + x])
+            }
             _ => unreachable!(),
         }
         true
@@ -466,24 +528,29 @@ impl Emitter<'_> {
 
     /// `rd = rs1 op imm` without scratch registers when rd lives in a host register.
     fn alu_imm_direct(&mut self, op: AluOp, rd: Reg, rs1: Reg, imm: u32) -> bool {
-        let Loc::Host(d) = self.loc(rd) else { return false };
+        let Loc::Host(d) = self.loc(rd) else {
+            return false;
+        };
         if matches!(op, AluOp::Slt | AluOp::Sltu) && rs1 != Reg::ZERO {
             let i = imm as i32;
             match self.loc(rs1) {
                 Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; cmp Rd(m), i),
-                Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; cmp DWORD [r15 + x], i),
+                Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; cmp DWORD [rsp + x], i),
                 Loc::Zero => unreachable!(),
             }
             self.set_flag(op, d);
             return true;
         }
-        if !matches!(op, AluOp::Add | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Sll | AluOp::Srl | AluOp::Sra) {
+        if !matches!(
+            op,
+            AluOp::Add | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Sll | AluOp::Srl | AluOp::Sra
+        ) {
             return false;
         }
         match self.loc(rs1) {
             Loc::Host(m) if m == d => {}
             Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(m)),
-            Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [r15 + x]),
+            Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [rsp + x]),
             // li: addi rd, zero, imm (the others of zero are constants too)
             Loc::Zero => {
                 let v = op.eval(0, imm);
@@ -541,12 +608,22 @@ impl Emitter<'_> {
                     self.get(EAX, rs1);
                     // A spilled rd: the second operand straight from its host register.
                     match (op, self.loc(rs2)) {
-                        (AluOp::Add, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; add eax, Rd(m)),
-                        (AluOp::Sub, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; sub eax, Rd(m)),
-                        (AluOp::Xor, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; xor eax, Rd(m)),
+                        (AluOp::Add, Loc::Host(m)) => {
+                            dynasm!(self.ops ; .arch x64 ; add eax, Rd(m))
+                        }
+                        (AluOp::Sub, Loc::Host(m)) => {
+                            dynasm!(self.ops ; .arch x64 ; sub eax, Rd(m))
+                        }
+                        (AluOp::Xor, Loc::Host(m)) => {
+                            dynasm!(self.ops ; .arch x64 ; xor eax, Rd(m))
+                        }
                         (AluOp::Or, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; or eax, Rd(m)),
-                        (AluOp::And, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; and eax, Rd(m)),
-                        (AluOp::Mul, Loc::Host(m)) => dynasm!(self.ops ; .arch x64 ; imul eax, Rd(m)),
+                        (AluOp::And, Loc::Host(m)) => {
+                            dynasm!(self.ops ; .arch x64 ; and eax, Rd(m))
+                        }
+                        (AluOp::Mul, Loc::Host(m)) => {
+                            dynasm!(self.ops ; .arch x64 ; imul eax, Rd(m))
+                        }
                         _ => {
                             self.get(ECX, rs2);
                             self.alu(op);
@@ -555,7 +632,12 @@ impl Emitter<'_> {
                     self.put(rd, EAX);
                 }
             }
-            Instruction::Load { kind, rd, rs1, offset } => {
+            Instruction::Load {
+                kind,
+                rd,
+                rs1,
+                offset,
+            } => {
                 // Loads into x0 still access memory: they may trap.
                 let at = self.access(rs1, offset, kind.size(), pc);
                 // Straight into rd's host register when it has one: a faulting load
@@ -566,22 +648,47 @@ impl Emitter<'_> {
                 };
                 self.site(pc, false);
                 match (kind, at) {
-                    (LoadKind::Byte, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), BYTE [r15 + rcx]),
-                    (LoadKind::ByteU, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), BYTE [r15 + rcx]),
-                    (LoadKind::Half, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), WORD [r15 + rcx]),
-                    (LoadKind::HalfU, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), WORD [r15 + rcx]),
-                    (LoadKind::Word, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov Rd(h), DWORD [r15 + rcx]),
-                    (LoadKind::Byte, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), BYTE [r15 + Rq(b) + o]),
-                    (LoadKind::ByteU, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), BYTE [r15 + Rq(b) + o]),
-                    (LoadKind::Half, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; movsx Rd(h), WORD [r15 + Rq(b) + o]),
-                    (LoadKind::HalfU, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; movzx Rd(h), WORD [r15 + Rq(b) + o]),
-                    (LoadKind::Word, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov Rd(h), DWORD [r15 + Rq(b) + o]),
+                    (LoadKind::Byte, Addr::Ecx) => {
+                        dynasm!(self.ops ; .arch x64 ; gs movsx Rd(h), BYTE [rcx])
+                    }
+                    (LoadKind::ByteU, Addr::Ecx) => {
+                        dynasm!(self.ops ; .arch x64 ; gs movzx Rd(h), BYTE [rcx])
+                    }
+                    (LoadKind::Half, Addr::Ecx) => {
+                        dynasm!(self.ops ; .arch x64 ; gs movsx Rd(h), WORD [rcx])
+                    }
+                    (LoadKind::HalfU, Addr::Ecx) => {
+                        dynasm!(self.ops ; .arch x64 ; gs movzx Rd(h), WORD [rcx])
+                    }
+                    (LoadKind::Word, Addr::Ecx) => {
+                        dynasm!(self.ops ; .arch x64 ; gs mov Rd(h), DWORD [rcx])
+                    }
+                    (LoadKind::Byte, Addr::Direct(b, o)) => {
+                        dynasm!(self.ops ; .arch x64 ; gs movsx Rd(h), BYTE [Rq(b) + o])
+                    }
+                    (LoadKind::ByteU, Addr::Direct(b, o)) => {
+                        dynasm!(self.ops ; .arch x64 ; gs movzx Rd(h), BYTE [Rq(b) + o])
+                    }
+                    (LoadKind::Half, Addr::Direct(b, o)) => {
+                        dynasm!(self.ops ; .arch x64 ; gs movsx Rd(h), WORD [Rq(b) + o])
+                    }
+                    (LoadKind::HalfU, Addr::Direct(b, o)) => {
+                        dynasm!(self.ops ; .arch x64 ; gs movzx Rd(h), WORD [Rq(b) + o])
+                    }
+                    (LoadKind::Word, Addr::Direct(b, o)) => {
+                        dynasm!(self.ops ; .arch x64 ; gs mov Rd(h), DWORD [Rq(b) + o])
+                    }
                 }
                 if h == EAX {
                     self.put(rd, EAX);
                 }
             }
-            Instruction::Store { kind, rs1, rs2, offset } => {
+            Instruction::Store {
+                kind,
+                rs1,
+                rs2,
+                offset,
+            } => {
                 let at = self.access(rs1, offset, kind.size(), pc);
                 // ecx may hold the address: the value goes through eax.
                 let v = match self.loc(rs2) {
@@ -593,15 +700,32 @@ impl Emitter<'_> {
                 };
                 self.site(pc, true);
                 match (kind, at) {
-                    (StoreKind::Byte, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + rcx], Rb(v)),
-                    (StoreKind::Half, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + rcx], Rw(v)),
-                    (StoreKind::Word, Addr::Ecx) => dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + rcx], Rd(v)),
-                    (StoreKind::Byte, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov BYTE [r15 + Rq(b) + o], Rb(v)),
-                    (StoreKind::Half, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov WORD [r15 + Rq(b) + o], Rw(v)),
-                    (StoreKind::Word, Addr::Direct(b, o)) => dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + Rq(b) + o], Rd(v)),
+                    (StoreKind::Byte, Addr::Ecx) => {
+                        dynasm!(self.ops ; .arch x64 ; gs mov BYTE [rcx], Rb(v))
+                    }
+                    (StoreKind::Half, Addr::Ecx) => {
+                        dynasm!(self.ops ; .arch x64 ; gs mov WORD [rcx], Rw(v))
+                    }
+                    (StoreKind::Word, Addr::Ecx) => {
+                        dynasm!(self.ops ; .arch x64 ; gs mov DWORD [rcx], Rd(v))
+                    }
+                    (StoreKind::Byte, Addr::Direct(b, o)) => {
+                        dynasm!(self.ops ; .arch x64 ; gs mov BYTE [Rq(b) + o], Rb(v))
+                    }
+                    (StoreKind::Half, Addr::Direct(b, o)) => {
+                        dynasm!(self.ops ; .arch x64 ; gs mov WORD [Rq(b) + o], Rw(v))
+                    }
+                    (StoreKind::Word, Addr::Direct(b, o)) => {
+                        dynasm!(self.ops ; .arch x64 ; gs mov DWORD [Rq(b) + o], Rd(v))
+                    }
                 }
             }
-            Instruction::Branch { kind, rs1, rs2, offset } => {
+            Instruction::Branch {
+                kind,
+                rs1,
+                rs2,
+                offset,
+            } => {
                 let t = self.block_label(i, offset);
                 let a = match self.loc(rs1) {
                     Loc::Host(m) => m,
@@ -612,7 +736,7 @@ impl Emitter<'_> {
                 };
                 match self.loc(rs2) {
                     Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), Rd(m)),
-                    Loc::Mem(d) => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), DWORD [r15 + d]),
+                    Loc::Mem(d) => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), DWORD [rsp + d]),
                     Loc::Zero => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), 0),
                 }
                 match kind {
@@ -634,7 +758,13 @@ impl Emitter<'_> {
                     // Dynamic entries onto this jalr (and resumes at it) must use the
                     // real register value: its table entry points at a full copy.
                     let label = self.entry[i];
-                    self.stubs.push(Stub::DynamicJalr { label, pc, rd, rs1, offset });
+                    self.stubs.push(Stub::DynamicJalr {
+                        label,
+                        pc,
+                        rd,
+                        rs1,
+                        offset,
+                    });
                     return;
                 }
                 self.dynamic_jalr(pc, rd, rs1, offset);
@@ -644,8 +774,8 @@ impl Emitter<'_> {
                 let exit = self.exit;
                 dynasm!(self.ops
                     ; .arch x64
-                    ; mov DWORD [r15 + EXIT_PC], pc.wrapping_add(4) as i32
-                    ; mov DWORD [r15 + EXIT_KIND], EXIT_HOST_CALL as i32
+                    ; gs mov DWORD [EXIT_PC], pc.wrapping_add(4) as i32
+                    ; gs mov DWORD [EXIT_KIND], EXIT_HOST_CALL as i32
                     ; jmp =>exit
                 );
             }
@@ -669,7 +799,10 @@ impl Emitter<'_> {
         }
         // The shifts' results, one at a time through ecx: writing a can't change x
         // (a != x), and x isn't needed after b.
-        for (write, t, left, shift) in [(f.write_a, f.a, !f.right, k), (f.write_b, f.b, f.right, 32 - k)] {
+        for (write, t, left, shift) in [
+            (f.write_a, f.a, !f.right, k),
+            (f.write_b, f.b, f.right, 32 - k),
+        ] {
             if write {
                 self.get(ECX, f.x);
                 match left {
@@ -720,7 +853,11 @@ impl Emitter<'_> {
     fn dynamic_jalr(&mut self, pc: u32, rd: Reg, rs1: Reg, offset: i32) {
         let link = pc.wrapping_add(4);
         let finish = self.ops.new_dynamic_label();
-        self.stubs.push(Stub::Finish { label: finish, rd, link });
+        self.stubs.push(Stub::Finish {
+            label: finish,
+            rd,
+            link,
+        });
         let bad = self.stub_trap_ecx(TRAP_BAD_JUMP, pc);
         let code_size = self.program.layout().code_size as i32;
         self.address(rs1, offset, 1, pc);
@@ -746,7 +883,9 @@ impl Emitter<'_> {
 
     /// Whether the jalr at `i` will be compiled as a direct call (see `direct_call`).
     fn is_direct_call(&self, i: usize) -> bool {
-        let Instruction::Jalr { rs1, offset, .. } = self.program.instructions()[i] else { return false };
+        let Instruction::Jalr { rs1, offset, .. } = self.program.instructions()[i] else {
+            return false;
+        };
         self.direct_call_target(i, rs1, offset).is_some()
     }
 
@@ -754,12 +893,15 @@ impl Emitter<'_> {
         if i == 0 || self.program.is_block_start(i) {
             return None;
         }
-        let Instruction::Auipc { rd: r, imm } = self.program.instructions()[i - 1] else { return None };
+        let Instruction::Auipc { rd: r, imm } = self.program.instructions()[i - 1] else {
+            return None;
+        };
         if r != rs1 || r == Reg::ZERO {
             return None;
         }
         let auipc_pc = CODE_BASE + 4 * (i as u32 - 1);
-        self.program.index_of_pc(auipc_pc.wrapping_add(imm).wrapping_add(offset as u32) & !1)
+        self.program
+            .index_of_pc(auipc_pc.wrapping_add(imm).wrapping_add(offset as u32) & !1)
     }
 
     /// `auipc r, X; jalr rd, off(r)` is a call to a constant target (how compilers
@@ -769,12 +911,18 @@ impl Emitter<'_> {
     /// control flow reaches it only from the auipc, and dynamic entries go to the full
     /// copy (`Stub::DynamicJalr`).
     fn direct_call(&mut self, i: usize, rd: Reg, rs1: Reg, offset: i32) -> bool {
-        let Some(t) = self.direct_call_target(i, rs1, offset) else { return false };
+        let Some(t) = self.direct_call_target(i, rs1, offset) else {
+            return false;
+        };
         let pc = CODE_BASE + 4 * i as u32;
         let target = CODE_BASE + 4 * t as u32;
         let cost = self.program.entry_cost(t);
         let oog = self.ops.new_dynamic_label();
-        self.stubs.push(Stub::OutOfGas { label: oog, cost, pc: target });
+        self.stubs.push(Stub::OutOfGas {
+            label: oog,
+            cost,
+            pc: target,
+        });
         self.put_imm(rd, pc.wrapping_add(4));
         let l = self.entry[t];
         dynasm!(self.ops
@@ -808,11 +956,11 @@ impl Emitter<'_> {
         let dyn_oog = self.dyn_oog;
         dynasm!(self.ops
             ; .arch x64
-            ; mov rcx, QWORD [r15 + COST_TABLE]
+            ; mov rcx, QWORD [rsp + FRAME_COST_TABLE]
             ; mov ecx, DWORD [rcx + rax * 4]
             ; sub r14, rcx
             ; jb =>dyn_oog
-            ; mov rcx, QWORD [r15 + JUMP_TABLE]
+            ; mov rcx, QWORD [rsp + FRAME_JUMP_TABLE]
             ; jmp QWORD [rcx + rax * 8]
         );
     }
@@ -823,7 +971,13 @@ impl Emitter<'_> {
         while !self.stubs.is_empty() {
             for stub in std::mem::take(&mut self.stubs) {
                 match stub {
-                    Stub::DynamicJalr { label, pc, rd, rs1, offset } => {
+                    Stub::DynamicJalr {
+                        label,
+                        pc,
+                        rd,
+                        rs1,
+                        offset,
+                    } => {
                         dynasm!(self.ops ; .arch x64 ; =>label);
                         self.dynamic_jalr(pc, rd, rs1, offset);
                     }
@@ -831,17 +985,17 @@ impl Emitter<'_> {
                         ; .arch x64
                         ; =>label
                         ; add r14, cost as i32
-                        ; mov DWORD [r15 + EXIT_PC], pc as i32
-                        ; mov DWORD [r15 + EXIT_KIND], EXIT_OUT_OF_GAS as i32
+                        ; gs mov DWORD [EXIT_PC], pc as i32
+                        ; gs mov DWORD [EXIT_KIND], EXIT_OUT_OF_GAS as i32
                         ; jmp =>exit
                     ),
                     Stub::TrapEcx { label, trap, pc } => dynasm!(self.ops
                         ; .arch x64
                         ; =>label
-                        ; mov DWORD [r15 + TRAP_CODE], trap as i32
-                        ; mov DWORD [r15 + EXIT_PC], pc as i32
-                        ; mov DWORD [r15 + EXIT_ARG], ecx
-                        ; mov DWORD [r15 + EXIT_KIND], EXIT_TRAP as i32
+                        ; gs mov DWORD [TRAP_CODE], trap as i32
+                        ; gs mov DWORD [EXIT_PC], pc as i32
+                        ; gs mov DWORD [EXIT_ARG], ecx
+                        ; gs mov DWORD [EXIT_KIND], EXIT_TRAP as i32
                         ; jmp =>exit
                     ),
                     Stub::Finish { label, rd, link } => {
@@ -849,7 +1003,7 @@ impl Emitter<'_> {
                         self.put_imm(rd, link);
                         dynasm!(self.ops
                             ; .arch x64
-                            ; mov DWORD [r15 + EXIT_KIND], EXIT_FINISHED as i32
+                            ; gs mov DWORD [EXIT_KIND], EXIT_FINISHED as i32
                             ; jmp =>exit
                         );
                     }
@@ -884,7 +1038,9 @@ impl Emitter<'_> {
                 }
                 self.instruction(j, insns[j]);
                 j += 1;
-                if insns[j - 1].is_terminator() && !matches!(insns[j - 1], Instruction::Branch { .. }) {
+                if insns[j - 1].is_terminator()
+                    && !matches!(insns[j - 1], Instruction::Branch { .. })
+                {
                     break;
                 }
                 if j == n {
@@ -903,7 +1059,11 @@ impl Emitter<'_> {
 
     /// Entry trampoline, dynamic-jump routine and exit sequence.
     fn runtime(&mut self) -> (DynamicLabel, DynamicLabel) {
-        let (entry, fault_exit, bad_start) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let (entry, fault_exit, bad_start) = (
+            self.ops.new_dynamic_label(),
+            self.ops.new_dynamic_label(),
+            self.ops.new_dynamic_label(),
+        );
         let (exit, dyn_enter, dyn_oog) = (self.exit, self.dyn_enter, self.dyn_oog);
         let code_size = self.program.layout().code_size as i32;
 
@@ -916,12 +1076,13 @@ impl Emitter<'_> {
             ; =>dyn_oog
             ; add r14, rcx
             ; lea ecx, [rax * 4 + CODE_BASE as i32]
-            ; mov DWORD [r15 + EXIT_PC], ecx
-            ; mov DWORD [r15 + EXIT_KIND], EXIT_OUT_OF_GAS as i32
+            ; gs mov DWORD [EXIT_PC], ecx
+            ; gs mov DWORD [EXIT_KIND], EXIT_OUT_OF_GAS as i32
             ; jmp =>exit
         );
 
-        // entry(base): extern "sysv64"; saves the callee-saved registers it uses.
+        // entry(): extern "sysv64", with GS at the guest base; saves the callee-saved
+        // registers it uses.
         dynasm!(self.ops
             ; .arch x64
             ; =>entry
@@ -931,18 +1092,24 @@ impl Emitter<'_> {
             ; push r13
             ; push r14
             ; push r15
-            ; mov r15, rdi
-            ; mov r14, QWORD [r15 + GAS]
+            ; sub rsp, FRAME
+            ; gs mov r14, QWORD [GAS]
+            ; gs mov rax, QWORD [COST_TABLE]
+            ; mov QWORD [rsp + FRAME_COST_TABLE], rax
+            ; gs mov rax, QWORD [JUMP_TABLE]
+            ; mov QWORD [rsp + FRAME_JUMP_TABLE], rax
         );
         for g in Reg::all() {
-            let m = self.host[g.index()];
-            if m != NONE {
-                dynasm!(self.ops ; .arch x64 ; mov Rd(m), DWORD [r15 + slot(g)]);
+            match self.host[g.index()] {
+                NONE => {
+                    dynasm!(self.ops ; .arch x64 ; gs mov eax, DWORD [context_slot(g)] ; mov DWORD [rsp + slot(g)], eax)
+                }
+                m => dynasm!(self.ops ; .arch x64 ; gs mov Rd(m), DWORD [context_slot(g)]),
             }
         }
         dynasm!(self.ops
             ; .arch x64
-            ; mov ecx, DWORD [r15 + START_PC]
+            ; gs mov ecx, DWORD [START_PC]
             ; mov eax, ecx
             ; sub eax, CODE_BASE as i32
             ; cmp eax, code_size
@@ -953,24 +1120,27 @@ impl Emitter<'_> {
             // Continuing after an ecall that ends the code: falling off the end,
             // reported at that ecall.
             ; =>bad_start
-            ; mov DWORD [r15 + TRAP_CODE], TRAP_BAD_JUMP as i32
-            ; mov DWORD [r15 + EXIT_ARG], ecx
+            ; gs mov DWORD [TRAP_CODE], TRAP_BAD_JUMP as i32
+            ; gs mov DWORD [EXIT_ARG], ecx
             ; sub ecx, 4
-            ; mov DWORD [r15 + EXIT_PC], ecx
-            ; mov DWORD [r15 + EXIT_KIND], EXIT_TRAP as i32
+            ; gs mov DWORD [EXIT_PC], ecx
+            ; gs mov DWORD [EXIT_KIND], EXIT_TRAP as i32
             // The fault handler resumes here with the trap already in the context.
             ; =>fault_exit
             ; =>exit
-            ; mov QWORD [r15 + GAS], r14
+            ; gs mov QWORD [GAS], r14
         );
         for g in Reg::all() {
-            let m = self.host[g.index()];
-            if m != NONE {
-                dynasm!(self.ops ; .arch x64 ; mov DWORD [r15 + slot(g)], Rd(m));
+            match self.host[g.index()] {
+                NONE => {
+                    dynasm!(self.ops ; .arch x64 ; mov eax, DWORD [rsp + slot(g)] ; gs mov DWORD [context_slot(g)], eax)
+                }
+                m => dynasm!(self.ops ; .arch x64 ; gs mov DWORD [context_slot(g)], Rd(m)),
             }
         }
         dynasm!(self.ops
             ; .arch x64
+            ; add rsp, FRAME
             ; pop r15
             ; pop r14
             ; pop r13
@@ -1015,8 +1185,22 @@ fn group<const N: usize>(program: &Program, i: usize) -> Option<[Instruction; N]
 
 /// The rotate starting at instruction `i`, if one does and lies inside one block.
 fn rotate_at(program: &Program, i: usize) -> Option<Rotate> {
-    let [Instruction::OpImm { op: o0, rd: a, rs1: x, imm: k }, Instruction::OpImm { op: o1, rd: b, rs1: y, imm: k1 }, Instruction::Op { op: AluOp::Or, rd: d, rs1: p, rs2: q }] =
-        group(program, i)?
+    let [Instruction::OpImm {
+        op: o0,
+        rd: a,
+        rs1: x,
+        imm: k,
+    }, Instruction::OpImm {
+        op: o1,
+        rd: b,
+        rs1: y,
+        imm: k1,
+    }, Instruction::Op {
+        op: AluOp::Or,
+        rd: d,
+        rs1: p,
+        rs2: q,
+    }] = group(program, i)?
     else {
         return None;
     };
@@ -1026,12 +1210,27 @@ fn rotate_at(program: &Program, i: usize) -> Option<Rotate> {
         _ => return None,
     };
     // `a != x`: the second shift reads x after the first wrote a.
-    let shape = (1..32).contains(&k) && k + k1 == 32 && x == y && a != b && a != x && a != Reg::ZERO && b != Reg::ZERO;
+    let shape = (1..32).contains(&k)
+        && k + k1 == 32
+        && x == y
+        && a != b
+        && a != x
+        && a != Reg::ZERO
+        && b != Reg::ZERO;
     if !shape || !((p, q) == (a, b) || (p, q) == (b, a)) {
         return None;
     }
     let write = |t: Reg| t != d && !overwritten_unobserved(program, i + 3, t);
-    Some(Rotate { right, k, a, x, b, d, write_a: write(a), write_b: write(b) })
+    Some(Rotate {
+        right,
+        k,
+        a,
+        x,
+        b,
+        d,
+        write_a: write(a),
+        write_b: write(b),
+    })
 }
 
 /// `slli t, x, s; add t, y, t` (s = 1..3, either operand order): an array element's
@@ -1046,7 +1245,18 @@ struct ScaledIndex {
 }
 
 fn scaled_index_at(program: &Program, i: usize) -> Option<ScaledIndex> {
-    let [Instruction::OpImm { op: AluOp::Sll, rd: t, rs1: x, imm: shift }, Instruction::Op { op: AluOp::Add, rd, rs1, rs2 }] = group(program, i)? else {
+    let [Instruction::OpImm {
+        op: AluOp::Sll,
+        rd: t,
+        rs1: x,
+        imm: shift,
+    }, Instruction::Op {
+        op: AluOp::Add,
+        rd,
+        rs1,
+        rs2,
+    }] = group(program, i)?
+    else {
         return None;
     };
     let y = match (rs1 == t, rs2 == t) {
@@ -1054,7 +1264,12 @@ fn scaled_index_at(program: &Program, i: usize) -> Option<ScaledIndex> {
         (false, true) => rs1,
         _ => return None,
     };
-    ((1..=3).contains(&shift) && rd == t && t != Reg::ZERO).then_some(ScaledIndex { t, x, y, shift })
+    ((1..=3).contains(&shift) && rd == t && t != Reg::ZERO).then_some(ScaledIndex {
+        t,
+        x,
+        y,
+        shift,
+    })
 }
 
 /// Whether the block, from instruction `from` on, overwrites `r` before reading it or
@@ -1067,9 +1282,20 @@ fn overwritten_unobserved(program: &Program, from: usize, r: Reg) -> bool {
             return false;
         }
         match *insn {
-            Instruction::OpImm { rd, .. } | Instruction::Op { rd, .. } | Instruction::Lui { rd, .. } | Instruction::Auipc { rd, .. } if rd == r => return true,
+            Instruction::OpImm { rd, .. }
+            | Instruction::Op { rd, .. }
+            | Instruction::Lui { rd, .. }
+            | Instruction::Auipc { rd, .. }
+                if rd == r =>
+            {
+                return true
+            }
             // Division included: it never traps.
-            Instruction::OpImm { .. } | Instruction::Op { .. } | Instruction::Lui { .. } | Instruction::Auipc { .. } | Instruction::Fence => {}
+            Instruction::OpImm { .. }
+            | Instruction::Op { .. }
+            | Instruction::Lui { .. }
+            | Instruction::Auipc { .. }
+            | Instruction::Fence => {}
             _ => return false,
         }
     }
@@ -1088,10 +1314,23 @@ fn aligned_after(known: u16, insn: Instruction) -> u16 {
     };
     // A word access that passed its check at an offset that is a multiple of 4 proves
     // its base is one too.
-    let checked_base = |size: u32, rs1: Reg, offset: i32| if size == 4 && offset % 4 == 0 { known | 1 << rs1.index() } else { known };
+    let checked_base = |size: u32, rs1: Reg, offset: i32| {
+        if size == 4 && offset % 4 == 0 {
+            known | 1 << rs1.index()
+        } else {
+            known
+        }
+    };
     match insn {
-        Instruction::Load { kind, rd, rs1, offset } => set(checked_base(kind.size(), rs1, offset), rd, false),
-        Instruction::Store { kind, rs1, offset, .. } => checked_base(kind.size(), rs1, offset),
+        Instruction::Load {
+            kind,
+            rd,
+            rs1,
+            offset,
+        } => set(checked_base(kind.size(), rs1, offset), rd, false),
+        Instruction::Store {
+            kind, rs1, offset, ..
+        } => checked_base(kind.size(), rs1, offset),
         // Both leave the low 12 bits of an aligned value (CODE_BASE, the pc) as they were.
         Instruction::Lui { rd, .. } | Instruction::Auipc { rd, .. } => set(known, rd, true),
         Instruction::OpImm { op, rd, rs1, imm } => set(
@@ -1115,7 +1354,11 @@ fn aligned_after(known: u16, insn: Instruction) -> u16 {
             },
         ),
         Instruction::Jal { rd, .. } | Instruction::Jalr { rd, .. } => set(known, rd, false),
-        Instruction::Branch { .. } | Instruction::Fence | Instruction::Ecall | Instruction::Ebreak | Instruction::Unimp => known,
+        Instruction::Branch { .. }
+        | Instruction::Fence
+        | Instruction::Ecall
+        | Instruction::Ebreak
+        | Instruction::Unimp => known,
     }
 }
 
@@ -1127,7 +1370,11 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     let n = insns.len();
     let mut ops = Assembler::new().map_err(|e| err(&e))?;
     let entry: Vec<DynamicLabel> = (0..n).map(|_| ops.new_dynamic_label()).collect();
-    let (exit, dyn_enter, dyn_oog) = (ops.new_dynamic_label(), ops.new_dynamic_label(), ops.new_dynamic_label());
+    let (exit, dyn_enter, dyn_oog) = (
+        ops.new_dynamic_label(),
+        ops.new_dynamic_label(),
+        ops.new_dynamic_label(),
+    );
     let host = allocate(&program);
     let mut e = Emitter {
         ops,
@@ -1152,7 +1399,11 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
             let l = e.block_start(i);
             let cost = program.entry_cost(i);
             let oog = e.ops.new_dynamic_label();
-            e.stubs.push(Stub::OutOfGas { label: oog, cost, pc });
+            e.stubs.push(Stub::OutOfGas {
+                label: oog,
+                cost,
+                pc,
+            });
             dynasm!(e.ops
                 ; .arch x64
                 ; =>l
@@ -1193,14 +1444,31 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     let (entry, fault_exit) = e.runtime();
 
     e.ops.commit().map_err(|x| err(&x))?;
-    let resolve = |ops: &Assembler, l: DynamicLabel| ops.labels().resolve_dynamic(l).map_err(|x| err(&x));
+    let resolve =
+        |ops: &Assembler, l: DynamicLabel| ops.labels().resolve_dynamic(l).map_err(|x| err(&x));
     let entry = resolve(&e.ops, entry)?;
     let fault_exit = resolve(&e.ops, fault_exit)?;
-    let entry_offsets: Vec<AssemblyOffset> = e.entry.iter().map(|&l| resolve(&e.ops, l)).collect::<Result<_, _>>()?;
+    let entry_offsets: Vec<AssemblyOffset> = e
+        .entry
+        .iter()
+        .map(|&l| resolve(&e.ops, l))
+        .collect::<Result<_, _>>()?;
     let mut sites = e.sites;
-    let code = e.ops.finalize().map_err(|_| CompileError("finalising the code buffer".into()))?;
+    let code = e
+        .ops
+        .finalize()
+        .map_err(|_| CompileError("finalising the code buffer".into()))?;
     sites.sort_by_key(|s| s.offset);
     let jump_table = entry_offsets.iter().map(|&o| code.ptr(o) as u64).collect();
     let cost_table = (0..n).map(|i| program.entry_cost(i)).collect();
-    Ok(JitModule { program, code, entry, fault_exit, sites, jump_table, cost_table, sandboxes: SandboxPool::default() })
+    Ok(JitModule {
+        program,
+        code,
+        entry,
+        fault_exit,
+        sites,
+        jump_table,
+        cost_table,
+        sandboxes: SandboxPool::default(),
+    })
 }

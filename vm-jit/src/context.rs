@@ -1,6 +1,6 @@
 //! The context block compiled code shares with the host: guest registers that live
 //! in memory, gas, and why the code exited. It sits at `base - CTX_SIZE`, so code
-//! reaches it as `[r15 + offset - CTX_SIZE]`.
+//! reaches it as `gs:[offset - CTX_SIZE]` (see `segment`).
 
 use crate::sandbox::CTX_SIZE;
 
@@ -43,7 +43,7 @@ pub const TRAP_READ_ONLY: u32 = 5;
 pub const TRAP_MISALIGNED: u32 = 6;
 pub const TRAP_BAD_JUMP: u32 = 7;
 
-/// Displacement from the base register (r15) of a context field.
+/// Displacement from the guest memory base (GS) of a context field.
 pub const fn disp(field_offset: usize) -> i32 {
     field_offset as i32 - CTX_SIZE as i32
 }

@@ -23,12 +23,14 @@ mod lockstep;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod sandbox;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod segment;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod signals;
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-pub use compile::{compile, CompileError, JitModule};
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub use cache::{CodeHash, ModuleCache};
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub use compile::{compile, CompileError, JitModule};
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub use instance::JitInstance;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
@@ -55,7 +57,10 @@ pub enum Backend {
 
 /// A fresh instance of `program` on `backend`; the JIT falls back to the interpreter
 /// where it can't run. Returns the backend actually used.
-pub fn instantiate(program: &Arc<Program>, backend: Backend) -> (Box<dyn GuestInstance + Send>, Backend) {
+pub fn instantiate(
+    program: &Arc<Program>,
+    backend: Backend,
+) -> (Box<dyn GuestInstance + Send>, Backend) {
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     if backend == Backend::Jit && is_supported() {
         if let Ok(module) = compile(program.clone()) {
@@ -65,5 +70,8 @@ pub fn instantiate(program: &Arc<Program>, backend: Backend) -> (Box<dyn GuestIn
         }
     }
     let _ = backend;
-    (Box::new(Instance::new(Arc::new(Module::new(program.clone())))), Backend::Interpreter)
+    (
+        Box::new(Instance::new(Arc::new(Module::new(program.clone())))),
+        Backend::Interpreter,
+    )
 }

@@ -44,14 +44,20 @@ fn check(r: libc::c_int, what: &str) -> io::Result<()> {
     if r == 0 {
         Ok(())
     } else {
-        Err(io::Error::new(io::Error::last_os_error().kind(), format!("{what}: {}", io::Error::last_os_error())))
+        Err(io::Error::new(
+            io::Error::last_os_error().kind(),
+            format!("{what}: {}", io::Error::last_os_error()),
+        ))
     }
 }
 
 impl Sandbox {
     /// A sandbox with no memory, standing in for one that has been handed on.
     pub fn empty() -> Sandbox {
-        Sandbox { reservation: ptr::null_mut(), len: 0 }
+        Sandbox {
+            reservation: ptr::null_mut(),
+            len: 0,
+        }
     }
 
     /// Reserves the space and lays out `layout`'s data: stack, read-only data (made
@@ -60,21 +66,54 @@ impl Sandbox {
         let len = CTX_SIZE + GUEST_SPACE + TAIL_GUARD;
         // SAFETY: a fresh anonymous mapping; nothing else refers to it.
         let reservation = unsafe {
-            libc::mmap(ptr::null_mut(), len, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
+            libc::mmap(
+                ptr::null_mut(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
         };
         if reservation == libc::MAP_FAILED {
-            return Err(io::Error::new(io::ErrorKind::OutOfMemory, format!("reserving guest address space: {}", io::Error::last_os_error())));
+            return Err(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                format!(
+                    "reserving guest address space: {}",
+                    io::Error::last_os_error()
+                ),
+            ));
         }
-        let sb = Sandbox { reservation: reservation as *mut u8, len };
+        let sb = Sandbox {
+            reservation: reservation as *mut u8,
+            len,
+        };
         // SAFETY: the context page lies inside the reservation.
-        check(unsafe { libc::mprotect(sb.reservation as *mut _, CTX_PAGE, libc::PROT_READ | libc::PROT_WRITE) }, "mapping the context page")?;
+        check(
+            unsafe {
+                libc::mprotect(
+                    sb.reservation as *mut _,
+                    CTX_PAGE,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                )
+            },
+            "mapping the context page",
+        )?;
         sb.map_rw(layout.stack_bottom(), STACK_TOP - layout.stack_bottom())?;
         sb.map_rw(layout.ro_base(), layout.ro_end() - layout.ro_base())?;
         sb.map_rw(layout.rw_base(), layout.heap_base() - layout.rw_base())?;
         // SAFETY: both ranges were just made writable and lie inside the reservation.
         unsafe {
-            ptr::copy_nonoverlapping(ro.as_ptr(), sb.base().add(layout.ro_base() as usize), ro.len());
-            ptr::copy_nonoverlapping(rw.as_ptr(), sb.base().add(layout.rw_base() as usize), rw.len());
+            ptr::copy_nonoverlapping(
+                ro.as_ptr(),
+                sb.base().add(layout.ro_base() as usize),
+                ro.len(),
+            );
+            ptr::copy_nonoverlapping(
+                rw.as_ptr(),
+                sb.base().add(layout.rw_base() as usize),
+                rw.len(),
+            );
         }
         sb.map_ro(layout.ro_base(), layout.ro_end() - layout.ro_base())?;
         Ok(sb)
@@ -87,9 +126,19 @@ impl Sandbox {
         // Discarded private anonymous pages read as zero when next touched.
         self.discard(layout.stack_bottom(), STACK_TOP - layout.stack_bottom())?;
         self.discard(layout.rw_base(), heap_top - layout.rw_base())?;
-        self.mprotect(layout.heap_base(), heap_top - layout.heap_base(), libc::PROT_NONE)?;
+        self.mprotect(
+            layout.heap_base(),
+            heap_top - layout.heap_base(),
+            libc::PROT_NONE,
+        )?;
         // SAFETY: the read-write data is mapped writable and lies inside the reservation.
-        unsafe { ptr::copy_nonoverlapping(rw.as_ptr(), self.base().add(layout.rw_base() as usize), rw.len()) };
+        unsafe {
+            ptr::copy_nonoverlapping(
+                rw.as_ptr(),
+                self.base().add(layout.rw_base() as usize),
+                rw.len(),
+            )
+        };
         Ok(())
     }
 
@@ -99,7 +148,16 @@ impl Sandbox {
         }
         debug_assert!(addr.is_multiple_of(PAGE_SIZE) && len.is_multiple_of(PAGE_SIZE));
         // SAFETY: guest addresses plus page-aligned lengths stay inside the reservation.
-        check(unsafe { libc::madvise(self.base().add(addr as usize) as *mut _, len as usize, libc::MADV_DONTNEED) }, "discarding guest memory")
+        check(
+            unsafe {
+                libc::madvise(
+                    self.base().add(addr as usize) as *mut _,
+                    len as usize,
+                    libc::MADV_DONTNEED,
+                )
+            },
+            "discarding guest memory",
+        )
     }
 
     /// Address of guest address 0.
@@ -129,11 +187,17 @@ impl Sandbox {
         }
         #[cfg(test)]
         if tests::FAIL_NEXT_MPROTECT.with(|f| f.replace(false)) {
-            return Err(io::Error::new(io::ErrorKind::OutOfMemory, "protecting guest memory: injected failure"));
+            return Err(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "protecting guest memory: injected failure",
+            ));
         }
         debug_assert!(addr.is_multiple_of(PAGE_SIZE) && len.is_multiple_of(PAGE_SIZE));
         // SAFETY: guest addresses plus page-aligned lengths stay inside the reservation.
-        check(unsafe { libc::mprotect(self.base().add(addr as usize) as *mut _, len as usize, prot) }, "protecting guest memory")
+        check(
+            unsafe { libc::mprotect(self.base().add(addr as usize) as *mut _, len as usize, prot) },
+            "protecting guest memory",
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! Turns memory faults inside compiled guest code into guest traps.
 //!
-//! Compiled code touches guest memory only through `[r15 + rcx]` and
-//! `[r15 + reg + offset]` instructions, each recorded as a fault site. When one faults (unmapped page, or a store to read-only
+//! Compiled code touches guest memory only through `gs:[rcx]` and
+//! `gs:[reg + offset]` instructions, each recorded as a fault site. When one faults (unmapped page, or a store to read-only
 //! data), the handler finds the site, writes the trap into the context and resumes at
 //! the module's exit stub. Any other fault — outside compiled code, or on a thread not
 //! running guest code — goes to the handler that was installed before ours.
@@ -31,6 +31,8 @@ pub struct Activation {
     pub sites: *const FaultSite,
     pub sites_len: usize,
     pub fault_exit: usize,
+    /// The guest memory base (compiled code reaches it through GS).
+    pub base: usize,
 }
 
 thread_local! {
@@ -70,10 +72,20 @@ pub fn with_activation<R>(activation: &Activation, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
+unsafe extern "C" fn handler(
+    sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    uctx: *mut libc::c_void,
+) {
     // A const-initialised, destructor-free thread local: a plain TLS read, safe here.
     let active = ACTIVE.with(|a| a.get());
-    if !active.is_null() && handle_guest_fault(&*active, (*info).si_addr() as usize, &mut *(uctx as *mut libc::ucontext_t)) {
+    if !active.is_null()
+        && handle_guest_fault(
+            &*active,
+            (*info).si_addr() as usize,
+            &mut *(uctx as *mut libc::ucontext_t),
+        )
+    {
         return;
     }
     chain(sig, info, uctx);
@@ -90,7 +102,7 @@ unsafe fn handle_guest_fault(a: &Activation, fault_addr: usize, uc: &mut libc::u
         return false; // a fault in compiled code that isn't a guest access: a bug, not a trap
     };
     let site = sites[k];
-    let base = gregs[libc::REG_R15 as usize] as usize;
+    let base = a.base;
     let ctx = (base - CTX_SIZE) as *mut Ctx;
     // The faulting byte is the access's first: guest accesses are aligned, so none
     // spans two pages. An unwrapped sum outside the guest space (in a guard) wraps
@@ -112,9 +124,14 @@ unsafe fn handle_guest_fault(a: &Activation, fault_addr: usize, uc: &mut libc::u
 }
 
 unsafe fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
-    let prev = if sig == libc::SIGSEGV { (*(&raw const PREV_SEGV)).assume_init_ref() } else { (*(&raw const PREV_BUS)).assume_init_ref() };
+    let prev = if sig == libc::SIGSEGV {
+        (*(&raw const PREV_SEGV)).assume_init_ref()
+    } else {
+        (*(&raw const PREV_BUS)).assume_init_ref()
+    };
     if prev.sa_flags & libc::SA_SIGINFO != 0 {
-        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = std::mem::transmute(prev.sa_sigaction);
+        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+            std::mem::transmute(prev.sa_sigaction);
         f(sig, info, uctx);
     } else if prev.sa_sigaction == libc::SIG_DFL || prev.sa_sigaction == libc::SIG_IGN {
         // Restore the default action; returning re-executes the faulting instruction,
