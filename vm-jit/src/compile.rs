@@ -26,59 +26,10 @@ use rivet_vm::isa::{AluOp, BranchKind, Instruction, LoadKind, Reg, StoreKind};
 use rivet_vm::memory_map::{CODE_BASE, RETURN_ADDRESS};
 use rivet_vm::Program;
 
+use crate::allocation::{allocate, loop_regions, RegMap, Region, NONE};
 use crate::context::*;
 use crate::sandbox::SandboxPool;
 use crate::signals::FaultSite;
-
-const NONE: u8 = 0xff;
-/// Host registers available to guest registers (x86 numbering: rbx, rbp, rsi, rdi,
-/// r8-r13, r15, rdx last: divisions save it around `idiv`). r14 holds the gas counter
-/// (a memory counter would chain every block's check through store-to-load
-/// forwarding); rax and rcx are scratch. Rust-compiled RV32E code uses thirteen
-/// registers (never gp or tp), so at most one of them lives in memory.
-const POOL: [u8; 12] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 2];
-
-/// Which host register holds each guest register, or NONE (it lives in the context):
-/// the twelve registers with the most uses get the twelve host registers, each use weighted
-/// by how hot its code looks: the product, over the loops (backward static jumps)
-/// around it, of 1 + 32 / the loop's length. Small loops are where programs spend
-/// their time; a plain nesting depth let long loops of cold code (a sort routine's
-/// dozens of overlapping back edges) outweigh the one tight loop that runs. Linear: a
-/// difference array over the jump spans (of logarithms, so products become sums).
-fn allocate(program: &Program) -> [u8; 16] {
-    let insns = program.instructions();
-    let mut span = vec![0f64; insns.len() + 1];
-    for (i, insn) in insns.iter().enumerate() {
-        if let Some(off) = insn.static_target_offset() {
-            if off <= 0 {
-                let t = (i as i64 + off as i64 / 4) as usize;
-                let heat = (1.0 + 32.0 / (i - t + 1) as f64).ln();
-                span[t] += heat;
-                span[i + 1] -= heat;
-            }
-        }
-    }
-    let mut uses = [0f64; 16];
-    let mut heat = 0f64;
-    for (i, insn) in insns.iter().enumerate() {
-        heat += span[i];
-        let weight = heat.clamp(0.0, 60.0).exp();
-        let [s1, s2] = insn.sources();
-        for r in [insn.dest(), s1, s2].into_iter().flatten() {
-            uses[r.index()] += weight;
-        }
-    }
-    // sp always gets a host register: every function's prologue and epilogue use it.
-    uses[Reg::SP.index()] = f64::INFINITY;
-    let mut order: Vec<usize> = (1..16).collect();
-    // Most used first; ties by register number, so the allocation is deterministic.
-    order.sort_by(|&g, &h| uses[h].total_cmp(&uses[g]).then(g.cmp(&h)));
-    let mut map = [NONE; 16];
-    for (&g, &h) in order.iter().zip(POOL.iter()) {
-        map[g] = h;
-    }
-    map
-}
 
 const EAX: u8 = 0;
 const ECX: u8 = 1;
@@ -125,7 +76,6 @@ pub struct JitModule {
     pub(crate) program: Arc<Program>,
     pub(crate) code: ExecutableBuffer,
     pub(crate) entry: AssemblyOffset,
-    pub(crate) fault_exit: AssemblyOffset,
     pub(crate) sites: Vec<FaultSite>,
     pub(crate) jump_table: Vec<u64>,
     pub(crate) cost_table: Vec<u32>,
@@ -172,17 +122,28 @@ impl std::fmt::Display for CompileError {
 
 impl std::error::Error for CompileError {}
 
+/// Out-of-line code. Those entered from a loop with its own mapping (`map`) switch
+/// back to the program's mapping before exiting.
 enum Stub {
     OutOfGas {
         label: DynamicLabel,
         cost: u32,
         pc: u32,
+        map: RegMap,
     },
     /// Trap whose argument is in ecx (misaligned address, bad jump target).
     TrapEcx {
         label: DynamicLabel,
         trap: u32,
         pc: u32,
+        map: RegMap,
+    },
+    /// A jump between code compiled with different mappings: the moves, then the jump.
+    Edge {
+        label: DynamicLabel,
+        from: RegMap,
+        to: RegMap,
+        target: DynamicLabel,
     },
     Finish {
         label: DynamicLabel,
@@ -202,7 +163,19 @@ enum Stub {
 struct Emitter<'p> {
     ops: Assembler,
     program: &'p Program,
-    host: [u8; 16],
+    /// The mapping of the code being emitted: `global`, or a loop's.
+    host: RegMap,
+    global: RegMap,
+    regions: Vec<Region>,
+    /// Per instruction, the index of the loop region it is in, if any.
+    region_of: Vec<Option<u32>>,
+    /// Per region: where a memory fault inside it resumes (moves back, then the exit).
+    fault_pads: Vec<DynamicLabel>,
+    /// Per fault site, the region its code is in.
+    site_regions: Vec<Option<u32>>,
+    fault_exit: DynamicLabel,
+    /// The region being emitted (its mapping is `host`).
+    current_region: Option<u32>,
     block: Vec<Option<DynamicLabel>>,
     /// Where control entering each instruction other than by falling through goes: a
     /// dynamic jump, a resume, a direct call (`entry` labels back the jump table).
@@ -266,13 +239,86 @@ impl Emitter<'_> {
 
     fn stub_trap_ecx(&mut self, trap: u32, pc: u32) -> DynamicLabel {
         let label = self.ops.new_dynamic_label();
-        self.stubs.push(Stub::TrapEcx { label, trap, pc });
+        self.stubs.push(Stub::TrapEcx {
+            label,
+            trap,
+            pc,
+            map: self.host,
+        });
+        label
+    }
+
+    fn stub_out_of_gas(&mut self, cost: u32, pc: u32) -> DynamicLabel {
+        let label = self.ops.new_dynamic_label();
+        self.stubs.push(Stub::OutOfGas {
+            label,
+            cost,
+            pc,
+            map: self.host,
+        });
+        label
+    }
+
+    /// Moves guest registers from where `from` keeps them to where `to` does, through
+    /// the program's mapping. Touches no flags and no scratch register (trap stubs
+    /// carry their argument in ecx).
+    fn moves(&mut self, from: RegMap, to: RegMap) {
+        let global = self.global;
+        if from != global {
+            self.moves_between(from, global);
+        }
+        if to != global {
+            self.moves_between(global, to);
+        }
+    }
+
+    /// One of the two maps is the program's, the other a loop's, which differs from it
+    /// only by guest registers swapped between a host register and their slot: save
+    /// those leaving host registers first, then load those entering.
+    fn moves_between(&mut self, from: RegMap, to: RegMap) {
+        for g in Reg::all() {
+            let (f, t) = (from[g.index()], to[g.index()]);
+            if f != NONE && f != t {
+                debug_assert_eq!(t, NONE);
+                dynasm!(self.ops ; .arch x64 ; mov DWORD [rsp + slot(g)], Rd(f));
+            }
+        }
+        for g in Reg::all() {
+            let (f, t) = (from[g.index()], to[g.index()]);
+            if t != NONE && f != t {
+                debug_assert_eq!(f, NONE);
+                dynasm!(self.ops ; .arch x64 ; mov Rd(t), DWORD [rsp + slot(g)]);
+            }
+        }
+    }
+
+    /// The mapping code at instruction `i` is compiled with (inline, not in a copy).
+    fn map_at(&self, i: usize) -> RegMap {
+        self.region_of[i].map_or(self.global, |r| self.regions[r as usize].map)
+    }
+
+    /// Where a jump from the code being emitted to block start `t` goes: its label, or
+    /// an edge stub making the moves when `t` is compiled with another mapping.
+    fn jump_to(&mut self, t: usize) -> DynamicLabel {
+        let target = self.block_start(t);
+        let to = self.map_at(t);
+        if to == self.host {
+            return target;
+        }
+        let label = self.ops.new_dynamic_label();
+        self.stubs.push(Stub::Edge {
+            label,
+            from: self.host,
+            to,
+            target,
+        });
         label
     }
 
     /// Exits with a trap whose argument is a constant.
     fn trap_now(&mut self, trap: u32, pc: u32, arg: u32) {
         let exit = self.exit;
+        self.moves(self.host, self.global);
         dynasm!(self.ops
             ; .arch x64
             ; gs mov DWORD [TRAP_CODE], trap as i32
@@ -283,9 +329,17 @@ impl Emitter<'_> {
         );
     }
 
+    /// Records the next instruction as a guest memory access (its resume point is
+    /// filled in once the code is laid out).
     fn site(&mut self, pc: u32, store: bool) {
         let offset = self.ops.offset().0 as u32;
-        self.sites.push(FaultSite { offset, pc, store });
+        self.sites.push(FaultSite {
+            offset,
+            pc,
+            store,
+            resume: 0,
+        });
+        self.site_regions.push(self.current_region);
     }
 
     /// The host address of a `size`-byte access at rs1 + offset, trapping first if
@@ -917,12 +971,7 @@ impl Emitter<'_> {
         let pc = CODE_BASE + 4 * i as u32;
         let target = CODE_BASE + 4 * t as u32;
         let cost = self.program.entry_cost(t);
-        let oog = self.ops.new_dynamic_label();
-        self.stubs.push(Stub::OutOfGas {
-            label: oog,
-            cost,
-            pc: target,
-        });
+        let oog = self.stub_out_of_gas(cost, target);
         self.put_imm(rd, pc.wrapping_add(4));
         let l = self.entry[t];
         dynasm!(self.ops
@@ -934,9 +983,10 @@ impl Emitter<'_> {
         true
     }
 
-    /// The block label of a static target (validated in range, and a block start).
+    /// Where a static jump from instruction `i` goes (the target is validated in
+    /// range, and a block start).
     fn block_label(&mut self, i: usize, offset: i32) -> DynamicLabel {
-        self.block_start((i as i64 + (offset / 4) as i64) as usize)
+        self.jump_to((i as i64 + (offset / 4) as i64) as usize)
     }
 
     /// The label of block start `t`, before its gas check.
@@ -981,23 +1031,49 @@ impl Emitter<'_> {
                         dynasm!(self.ops ; .arch x64 ; =>label);
                         self.dynamic_jalr(pc, rd, rs1, offset);
                     }
-                    Stub::OutOfGas { label, cost, pc } => dynasm!(self.ops
-                        ; .arch x64
-                        ; =>label
-                        ; add r14, cost as i32
-                        ; gs mov DWORD [EXIT_PC], pc as i32
-                        ; gs mov DWORD [EXIT_KIND], EXIT_OUT_OF_GAS as i32
-                        ; jmp =>exit
-                    ),
-                    Stub::TrapEcx { label, trap, pc } => dynasm!(self.ops
-                        ; .arch x64
-                        ; =>label
-                        ; gs mov DWORD [TRAP_CODE], trap as i32
-                        ; gs mov DWORD [EXIT_PC], pc as i32
-                        ; gs mov DWORD [EXIT_ARG], ecx
-                        ; gs mov DWORD [EXIT_KIND], EXIT_TRAP as i32
-                        ; jmp =>exit
-                    ),
+                    Stub::OutOfGas {
+                        label,
+                        cost,
+                        pc,
+                        map,
+                    } => {
+                        dynasm!(self.ops ; .arch x64 ; =>label);
+                        self.moves(map, self.global);
+                        dynasm!(self.ops
+                            ; .arch x64
+                            ; add r14, cost as i32
+                            ; gs mov DWORD [EXIT_PC], pc as i32
+                            ; gs mov DWORD [EXIT_KIND], EXIT_OUT_OF_GAS as i32
+                            ; jmp =>exit
+                        );
+                    }
+                    Stub::TrapEcx {
+                        label,
+                        trap,
+                        pc,
+                        map,
+                    } => {
+                        dynasm!(self.ops ; .arch x64 ; =>label);
+                        self.moves(map, self.global);
+                        dynasm!(self.ops
+                            ; .arch x64
+                            ; gs mov DWORD [TRAP_CODE], trap as i32
+                            ; gs mov DWORD [EXIT_PC], pc as i32
+                            ; gs mov DWORD [EXIT_ARG], ecx
+                            ; gs mov DWORD [EXIT_KIND], EXIT_TRAP as i32
+                            ; jmp =>exit
+                        );
+                    }
+                    Stub::Edge {
+                        label,
+                        from,
+                        to,
+                        target,
+                    } => {
+                        dynasm!(self.ops ; .arch x64 ; =>label);
+                        self.moves(from, to);
+                        dynasm!(self.ops ; .arch x64 ; jmp =>target);
+                    }
                     Stub::Finish { label, rd, link } => {
                         dynasm!(self.ops ; .arch x64 ; =>label);
                         self.put_imm(rd, link);
@@ -1048,7 +1124,7 @@ impl Emitter<'_> {
                     break;
                 }
                 if self.program.is_block_start(j) {
-                    let next = self.block_start(j);
+                    let next = self.jump_to(j);
                     dynasm!(self.ops ; .arch x64 ; jmp =>next);
                     break;
                 }
@@ -1058,13 +1134,18 @@ impl Emitter<'_> {
     }
 
     /// Entry trampoline, dynamic-jump routine and exit sequence.
-    fn runtime(&mut self) -> (DynamicLabel, DynamicLabel) {
-        let (entry, fault_exit, bad_start) = (
-            self.ops.new_dynamic_label(),
-            self.ops.new_dynamic_label(),
-            self.ops.new_dynamic_label(),
-        );
-        let (exit, dyn_enter, dyn_oog) = (self.exit, self.dyn_enter, self.dyn_oog);
+    fn runtime(&mut self) -> DynamicLabel {
+        let (entry, bad_start) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        let (exit, dyn_enter, dyn_oog, fault_exit) =
+            (self.exit, self.dyn_enter, self.dyn_oog, self.fault_exit);
+
+        // A memory fault inside a loop with its own mapping resumes at the loop's pad.
+        for r in 0..self.regions.len() {
+            let pad = self.fault_pads[r];
+            dynasm!(self.ops ; .arch x64 ; =>pad);
+            self.moves(self.regions[r].map, self.global);
+            dynasm!(self.ops ; .arch x64 ; jmp =>fault_exit);
+        }
         let code_size = self.program.layout().code_size as i32;
 
         // dyn_enter: ecx = target pc, eax = target - CODE_BASE (checked in range and
@@ -1149,7 +1230,7 @@ impl Emitter<'_> {
             ; pop rbx
             ; ret
         );
-        (entry, fault_exit)
+        entry
     }
 }
 
@@ -1370,16 +1451,27 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     let n = insns.len();
     let mut ops = Assembler::new().map_err(|e| err(&e))?;
     let entry: Vec<DynamicLabel> = (0..n).map(|_| ops.new_dynamic_label()).collect();
-    let (exit, dyn_enter, dyn_oog) = (
-        ops.new_dynamic_label(),
-        ops.new_dynamic_label(),
-        ops.new_dynamic_label(),
-    );
-    let host = allocate(&program);
+    let [exit, dyn_enter, dyn_oog, fault_exit] = [(); 4].map(|_| ops.new_dynamic_label());
+    let global = allocate(&program);
+    let regions = loop_regions(&program, &global);
+    let mut region_of = vec![None; n];
+    for (k, r) in regions.iter().enumerate() {
+        region_of[r.start..=r.end]
+            .iter_mut()
+            .for_each(|x| *x = Some(k as u32));
+    }
+    let fault_pads = regions.iter().map(|_| ops.new_dynamic_label()).collect();
     let mut e = Emitter {
         ops,
         program: &program,
-        host,
+        host: global,
+        global,
+        regions,
+        region_of,
+        fault_pads,
+        site_regions: Vec::new(),
+        fault_exit,
+        current_region: None,
         block: vec![None; n],
         entry,
         aligned: 1,
@@ -1395,19 +1487,21 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
 
     for (i, &insn) in insns.iter().enumerate() {
         let pc = CODE_BASE + 4 * i as u32;
+        // Falling into a loop with its own mapping: switch to it (its first
+        // instruction is a block start, whose label jumps from inside the loop use).
+        if let Some(r) = e.region_of[i].filter(|&r| e.regions[r as usize].start == i) {
+            let map = e.regions[r as usize].map;
+            e.moves(e.host, map);
+            e.host = map;
+            e.current_region = Some(r);
+        }
         if program.is_block_start(i) {
             let l = e.block_start(i);
-            let cost = program.entry_cost(i);
-            let oog = e.ops.new_dynamic_label();
-            e.stubs.push(Stub::OutOfGas {
-                label: oog,
-                cost,
-                pc,
-            });
+            let oog = e.stub_out_of_gas(program.entry_cost(i), pc);
             dynasm!(e.ops
                 ; .arch x64
                 ; =>l
-                ; sub r14, cost as i32
+                ; sub r14, program.entry_cost(i) as i32
                 ; jb =>oog
             );
             // Control reaches a block start from anywhere: nothing is known.
@@ -1421,9 +1515,21 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
                 // Its entry label goes on the full copy (`Stub::DynamicJalr`).
                 entry_bound[i] = true;
             } else if e.aligned == 1 {
-                // Nothing assumed here: dynamic entries can use the inline code.
+                // Nothing assumed here: dynamic entries can use the inline code (inside
+                // a loop with its own mapping, after the moves into it).
                 let l = e.entry[i];
-                dynasm!(e.ops ; .arch x64 ; =>l);
+                if e.host == e.global {
+                    dynasm!(e.ops ; .arch x64 ; =>l);
+                } else {
+                    let inline = e.ops.new_dynamic_label();
+                    dynasm!(e.ops ; .arch x64 ; =>inline);
+                    e.stubs.push(Stub::Edge {
+                        label: l,
+                        from: e.global,
+                        to: e.host,
+                        target: inline,
+                    });
+                }
                 entry_bound[i] = true;
             }
             if let Some(rotate) = rotate_at(&program, i) {
@@ -1437,23 +1543,41 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
             }
         }
         e.aligned = aligned_after(e.aligned, insn);
+        // Falling out of the loop (its backward jump not taken): back to the program's
+        // mapping.
+        if e.current_region
+            .is_some_and(|r| e.regions[r as usize].end == i)
+        {
+            e.moves(e.host, e.global);
+            e.host = e.global;
+            e.current_region = None;
+        }
     }
     e.fall_off_end();
+    // Checked copies, stubs and the runtime use the program's mapping.
     e.checked_copies(&mut entry_bound);
     e.stubs();
-    let (entry, fault_exit) = e.runtime();
+    let entry = e.runtime();
 
     e.ops.commit().map_err(|x| err(&x))?;
     let resolve =
         |ops: &Assembler, l: DynamicLabel| ops.labels().resolve_dynamic(l).map_err(|x| err(&x));
     let entry = resolve(&e.ops, entry)?;
-    let fault_exit = resolve(&e.ops, fault_exit)?;
+    let fault_exit = resolve(&e.ops, e.fault_exit)?;
+    let pads: Vec<AssemblyOffset> = e
+        .fault_pads
+        .iter()
+        .map(|&l| resolve(&e.ops, l))
+        .collect::<Result<_, _>>()?;
     let entry_offsets: Vec<AssemblyOffset> = e
         .entry
         .iter()
         .map(|&l| resolve(&e.ops, l))
         .collect::<Result<_, _>>()?;
     let mut sites = e.sites;
+    for (site, region) in sites.iter_mut().zip(&e.site_regions) {
+        site.resume = region.map_or(fault_exit, |r| pads[r as usize]).0 as u32;
+    }
     let code = e
         .ops
         .finalize()
@@ -1465,7 +1589,6 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         program,
         code,
         entry,
-        fault_exit,
         sites,
         jump_table,
         cost_table,

@@ -150,7 +150,6 @@ impl GuestInstance for JitInstance {
             code_end: start + m.code.len(),
             sites: m.sites.as_ptr(),
             sites_len: m.sites.len(),
-            fault_exit: m.code.ptr(m.fault_exit) as usize,
             base: self.sandbox.base() as usize,
         };
         // SAFETY: the entry trampoline follows the sysv64 ABI, addresses the sandbox

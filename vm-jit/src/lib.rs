@@ -11,6 +11,8 @@ use std::sync::Arc;
 use rivet_vm::{GuestInstance, Instance, Module, Program};
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod allocation;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod cache;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod compile;

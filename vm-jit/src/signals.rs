@@ -3,7 +3,7 @@
 //! Compiled code touches guest memory only through `gs:[rcx]` and
 //! `gs:[reg + offset]` instructions, each recorded as a fault site. When one faults (unmapped page, or a store to read-only
 //! data), the handler finds the site, writes the trap into the context and resumes at
-//! the module's exit stub. Any other fault — outside compiled code, or on a thread not
+//! the site's exit path. Any other fault — outside compiled code, or on a thread not
 //! running guest code — goes to the handler that was installed before ours.
 
 use std::cell::Cell;
@@ -21,6 +21,9 @@ pub struct FaultSite {
     /// The guest instruction it implements.
     pub pc: u32,
     pub store: bool,
+    /// Offset of the code a fault here resumes at (the exit, or first the moves out of
+    /// a loop compiled with its own register mapping).
+    pub resume: u32,
 }
 
 /// The compiled code running on this thread, for the handler.
@@ -30,7 +33,6 @@ pub struct Activation {
     /// Sorted by offset.
     pub sites: *const FaultSite,
     pub sites_len: usize,
-    pub fault_exit: usize,
     /// The guest memory base (compiled code reaches it through GS).
     pub base: usize,
 }
@@ -119,7 +121,7 @@ unsafe fn handle_guest_fault(a: &Activation, fault_addr: usize, uc: &mut libc::u
     (*ctx).exit_trap = trap;
     (*ctx).exit_pc = site.pc;
     (*ctx).exit_arg = addr;
-    gregs[libc::REG_RIP as usize] = a.fault_exit as i64;
+    gregs[libc::REG_RIP as usize] = (a.code_start + site.resume as usize) as i64;
     true
 }
 
