@@ -18,6 +18,9 @@ pub fn program_from_bytes(data: &[u8]) -> Option<Case> {
     }
     let entry = data[0] as u32;
     let body = &data[8..];
+    // Some programs get short backward jumps: loops, which the JIT may compile with
+    // register mappings of their own (moves on every way in and out).
+    let loops = data[6] & 8 == 8;
     let words: Vec<u32> = body
         .chunks(4)
         .map(|c| {
@@ -25,6 +28,10 @@ pub fn program_from_bytes(data: &[u8]) -> Option<Case> {
             w[..c.len()].copy_from_slice(c);
             let w = u32::from_le_bytes(w);
             match decode(w) {
+                Ok(Instruction::Branch { kind, rs1, rs2, .. }) if loops && w >> 31 == 1 => {
+                    encode(Instruction::Branch { kind, rs1, rs2, offset: -4 * ((w >> 8) & 15) as i32 })
+                }
+                Ok(Instruction::Jal { rd, .. }) if loops && w >> 31 == 1 => encode(Instruction::Jal { rd, offset: -4 * ((w >> 21) & 15) as i32 }),
                 // Keep jumps short so they tend to stay inside the code.
                 Ok(Instruction::Jal { .. } | Instruction::Branch { .. }) => w & 0x0000_0fff | 0x0040_0000,
                 Ok(_) => w,
@@ -84,8 +91,20 @@ pub fn program_from_bytes(data: &[u8]) -> Option<Case> {
     b.ro_data = body.iter().take(data[1] as usize).copied().collect();
     b.rw_data = body.iter().rev().take(data[2] as usize).copied().collect();
     b.bss_size = data[4] as u32;
+    // Programs with loops start by giving every register but sp a value of its own: a
+    // register moved to the wrong place on a loop's way in or out then shows, where
+    // equal (mostly zero) values would hide it.
+    let entry = if loops {
+        let prologue = (1..16u32).filter(|&r| r != 2).map(|r| {
+            encode(Instruction::OpImm { op: AluOp::Add, rd: Reg::new(r).unwrap(), rs1: Reg::ZERO, imm: 0x51 * r })
+        });
+        words = prologue.chain(words).collect();
+        0
+    } else {
+        entry % words.len() as u32
+    };
     b.code_words(&words);
-    b.entry("main", (entry % words.len() as u32) * 4);
+    b.entry("main", entry * 4);
     // Invalid programs (e.g. a jump out of the code) are the validator's business.
     let program = rivet_vm::parse(&b.to_bytes(), &Limits { max_memory: 1 << 20, ..Limits::default() }).ok()?;
     Some(Case { program: Arc::new(program), gas: 20_000 + data[5] as u64 * 100 })

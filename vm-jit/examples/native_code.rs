@@ -4,7 +4,8 @@
 //!     objdump -D -b binary -m i386:x86-64 out.bin
 //!
 //! and prints, per guest instruction, its pc and the offset in `out.bin` where a
-//! dynamic jump to it enters.
+//! dynamic jump to it enters (and, on stderr, the loops compiled with register
+//! mappings of their own).
 
 use std::sync::Arc;
 
@@ -17,6 +18,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let module = rivet_vm_jit::compile(Arc::new(program))?;
     let (code, entries) = module.native_code();
     std::fs::write(out, code)?;
+    for (first, last) in module.loops_with_own_mapping() {
+        eprintln!("loop {first:08x}..={last:08x} has its own register mapping");
+    }
     for (i, offset) in entries.iter().enumerate() {
         println!(
             "{:08x} {offset:#x}",

@@ -81,12 +81,19 @@ pub struct JitModule {
     pub(crate) cost_table: Vec<u32>,
     /// Sandboxes of finished instances, reset for the next ones.
     pub(crate) sandboxes: SandboxPool,
+    /// The loops compiled with register mappings of their own: first and last pc.
+    pub(crate) loops: Vec<(u32, u32)>,
 }
 
 impl JitModule {
     /// Bytes of native code (the code buffer).
     pub fn code_size(&self) -> usize {
         self.code.len()
+    }
+
+    /// The loops compiled with register mappings of their own, as (first pc, last pc).
+    pub fn loops_with_own_mapping(&self) -> &[(u32, u32)] {
+        &self.loops
     }
 
     /// The native code, and where in it each guest instruction is entered from a
@@ -1574,6 +1581,7 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         .iter()
         .map(|&l| resolve(&e.ops, l))
         .collect::<Result<_, _>>()?;
+    let loops = e.regions.iter().map(|r| (CODE_BASE + 4 * r.start as u32, CODE_BASE + 4 * r.end as u32)).collect();
     let mut sites = e.sites;
     for (site, region) in sites.iter_mut().zip(&e.site_regions) {
         site.resume = region.map_or(fault_exit, |r| pads[r as usize]).0 as u32;
@@ -1593,5 +1601,6 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         jump_table,
         cost_table,
         sandboxes: SandboxPool::default(),
+        loops,
     })
 }
