@@ -5,7 +5,8 @@
 //! Register use: the GS segment base = guest memory base (`segment`; the context at
 //! gs:-CTX_SIZE); r14 = gas left (written back to the context at every exit); rax and
 //! rcx are scratch; the twelve guest registers a program uses most live in host
-//! registers (`allocate`), the rest in the context. Guest memory is addressed as
+//! registers (`allocate`; tight loops may swap some, `loop_regions`), the rest in
+//! stack slots. Guest memory is addressed as
 //! `gs:[rcx]` (rcx = the wrapped, checked 32-bit guest address) or, where no check is
 //! needed, as `gs:[reg + offset]` (a host register's zero-extended guest value plus
 //! an offset of at most ±2 KiB); either way only the reservation and its guards are
@@ -36,9 +37,9 @@ const ECX: u8 = 1;
 
 /// Where a guest register without a host register lives while compiled code runs:
 /// `[rsp + slot]`, in the frame the entry trampoline makes (copied from and back to the
-/// context at entry and exit). Stack slots, not context fields: AMD cores rename
-/// `[rsp + offset]` stores and loads to registers, and the hot loops that keep a guest
-/// register in memory store and reload it every iteration.
+/// context at entry and exit). Stack slots, not GS-relative context fields: a store
+/// to `[rsp + offset]` reaches its reload at no cost on AMD cores, and the hot loops
+/// that keep a guest register in memory store and reload it every iteration.
 fn slot(r: Reg) -> i32 {
     4 * r.index() as i32
 }
