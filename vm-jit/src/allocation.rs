@@ -27,15 +27,10 @@ const POOL: [u8; 12] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 2];
 pub fn allocate(program: &Program) -> RegMap {
     let insns = program.instructions();
     let mut span = vec![0f64; insns.len() + 1];
-    for (i, insn) in insns.iter().enumerate() {
-        if let Some(off) = insn.static_target_offset() {
-            if off <= 0 {
-                let t = (i as i64 + off as i64 / 4) as usize;
-                let heat = (1.0 + 32.0 / (i - t + 1) as f64).ln();
-                span[t] += heat;
-                span[i + 1] -= heat;
-            }
-        }
+    for (t, i) in backward_jumps(program) {
+        let heat = (1.0 + 32.0 / (i - t + 1) as f64).ln();
+        span[t] += heat;
+        span[i + 1] -= heat;
     }
     let mut uses = [0f64; 16];
     let mut heat = 0f64;
@@ -59,6 +54,18 @@ pub fn allocate(program: &Program) -> RegMap {
     map
 }
 
+/// Every backward static jump (branch or `jal`) as (target, jump): the program's loops.
+pub fn backward_jumps(program: &Program) -> impl Iterator<Item = (usize, usize)> + '_ {
+    program
+        .instructions()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, insn)| {
+            let off = insn.static_target_offset().filter(|&o| o <= 0)?;
+            Some(((i as i64 + off as i64 / 4) as usize, i))
+        })
+}
+
 /// A loop (the span of a backward static jump) compiled with its own mapping: the
 /// registers it uses most that the program's mapping leaves in memory take the host
 /// registers of those it uses least.
@@ -80,14 +87,8 @@ const MAX_REGION: usize = 256;
 /// size (spans are at most `MAX_REGION` long).
 pub fn loop_regions(program: &Program, global: &RegMap) -> Vec<Region> {
     let insns = program.instructions();
-    let mut spans: Vec<(usize, usize)> = insns
-        .iter()
-        .enumerate()
-        .filter_map(|(i, insn)| {
-            let off = insn.static_target_offset()?;
-            let t = (i as i64 + off as i64 / 4) as usize;
-            (off <= 0 && i - t < MAX_REGION).then_some((t, i))
-        })
+    let mut spans: Vec<(usize, usize)> = backward_jumps(program)
+        .filter(|&(t, i)| i - t < MAX_REGION)
         .collect();
     spans.sort_by_key(|&(t, i)| (i - t, t));
     let mut taken = vec![false; insns.len()];

@@ -27,7 +27,7 @@ use rivet_vm::isa::{AluOp, BranchKind, Instruction, LoadKind, Reg, StoreKind};
 use rivet_vm::memory_map::{CODE_BASE, RETURN_ADDRESS};
 use rivet_vm::Program;
 
-use crate::allocation::{allocate, loop_regions, RegMap, Region, NONE};
+use crate::allocation::{allocate, backward_jumps, loop_regions, RegMap, Region, NONE};
 use crate::context::*;
 use crate::sandbox::SandboxPool;
 use crate::signals::FaultSite;
@@ -1517,10 +1517,8 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     let mut fused_until = 0;
     // Loop heads: the targets of backward static jumps.
     let mut loop_head = vec![false; n];
-    for (i, insn) in insns.iter().enumerate() {
-        if let Some(off) = insn.static_target_offset().filter(|&o| o <= 0) {
-            loop_head[(i as i64 + off as i64 / 4) as usize] = true;
-        }
+    for (t, _) in backward_jumps(&program) {
+        loop_head[t] = true;
     }
 
     for (i, &insn) in insns.iter().enumerate() {
@@ -1538,11 +1536,12 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
                 e.align_loop_head();
             }
             let l = e.block_start(i);
-            let oog = e.stub_out_of_gas(program.entry_cost(i), pc);
+            let cost = program.entry_cost(i);
+            let oog = e.stub_out_of_gas(cost, pc);
             dynasm!(e.ops
                 ; .arch x64
                 ; =>l
-                ; sub r14, program.entry_cost(i) as i32
+                ; sub r14, cost as i32
                 ; jb =>oog
             );
             // Control reaches a block start from anywhere: nothing is known.
