@@ -373,6 +373,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         let row = cpu_rows.push();
         d.write_row(&mut row[..decoded::WIDTH]);
         row[cpu::CLK] = Val::from_u64(clk);
+        row[cpu::REAL] = Val::ONE;
         row[cpu::HEAP] = Val::from_u32(heap);
 
         let (a, b_reg) = (regs[d.rs1 as usize], regs[d.rs2 as usize]);

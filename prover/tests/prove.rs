@@ -422,6 +422,11 @@ fn tampered_traces_are_rejected() {
         let row = find(t, index::SHIFT, &|r| r[shift::IS_SRA] == Val::ONE && r[shift::S + 4] == Val::ONE);
         *cell(t, index::SHIFT, row, shift::S + 4) = Val::ZERO;
     });
+    assert_rejected("a step counted as padding", |t, _| *cell(t, index::CPU, 3, cpu::REAL) = Val::ZERO);
+    assert_rejected("padding counted as a step", |t, _| {
+        let last = t[index::CPU].height() - 1;
+        *cell(t, index::CPU, last, cpu::REAL) = Val::ONE;
+    });
     assert_rejected("a dropped step", |t, _| {
         let w = t[index::CPU].width;
         t[index::CPU].values.drain(3 * w..4 * w);
