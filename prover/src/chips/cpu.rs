@@ -143,7 +143,10 @@ impl CpuChip {
         let memory = e(r[F_LOAD]) + e(r[F_STORE]);
         let mut mem_fields = alloc::vec![e(r[MEM_KIND])];
         mem_fields.extend((0..4).map(|i| e(r[RES + i])));
-        mem_fields.extend((0..4).map(|i| e(r[F_LOAD]) * e(r[RD_VAL + i]) + e(r[F_STORE]) * e(r[RS2_VAL + i])));
+        // The value: a load's rd, a store's rs2. A load's rs2 is x0 (decoded so),
+        // which reads 0, and a store's rd value is 0 (constrained above), so their
+        // sum is the value without selecting (fewer expression nodes per row).
+        mem_fields.extend((0..4).map(|i| e(r[RD_VAL + i]) + e(r[RS2_VAL + i])));
         mem_fields.push(e(r[CLK]));
         mem_fields.push(e(r[HEAP]));
         // The trap code: 0 for an access that happens; a trapping one (MTRAP, which
@@ -155,12 +158,13 @@ impl CpuChip {
         builder.assert_zero((AB::Expr::ONE - mtrap.clone()) * e(r[TCODE]));
         builder.assert_zero(mtrap.clone() * (e(r[TCODE]) - pv[public::TRAP_CODE].clone()));
 
-        // The ALU: (op, rs1, rs2 or the immediate, result).
-        let reg_operand = e(r[F_ALU_R]) + e(r[F_BRANCH]);
-        let imm_operand = e(r[F_ALU_I]) + e(r[F_JALR]) + memory.clone();
+        // The ALU: (op, rs1, rs2 or the immediate, result). Register forms and
+        // branches have a zero immediate, immediate forms, jalr and loads have rs2 =
+        // x0 (which reads 0; `program::decode` guarantees both), so the operand is
+        // the sum, except for a store, whose rs2 is the value stored.
         let mut alu_fields = alloc::vec![e(r[ALU_OP])];
         alu_fields.extend((0..4).map(|i| e(r[RS1_VAL + i])));
-        alu_fields.extend((0..4).map(|i| reg_operand.clone() * e(r[RS2_VAL + i]) + imm_operand.clone() * e(r[IMM + i])));
+        alu_fields.extend((0..4).map(|i| e(r[IMM + i]) + (AB::Expr::ONE - e(r[F_STORE])) * e(r[RS2_VAL + i])));
         alu_fields.extend((0..4).map(|i| e(r[RES + i])));
         let asks_alu = alu.clone() + e(r[F_BRANCH]) + e(r[F_JALR]) + memory.clone();
         builder.push_interaction(buses::ALU, alu_fields, Count::bounded(-asks_alu, 1));
@@ -186,10 +190,12 @@ impl CpuChip {
 
         // The next pc: sequential, a taken branch's or jal's static target, jalr's.
         let seq = alu.clone() + e(r[F_LUI]) + e(r[F_AUIPC]) + memory + e(r[F_ECALL]);
-        let branch_next = e(r[PC4]) + e(r[RES]) * (e(r[TARGET]) - e(r[PC4]));
+        // Code addresses are far below the field's size, so pc + 4 never wraps.
+        let pc4 = e(r[PC]) + c(4);
+        let branch_next = pc4.clone() + e(r[RES]) * (e(r[TARGET]) - pc4.clone());
         builder.assert_eq(
             r[NEXT_PC],
-            seq * e(r[PC4]) + e(r[F_BRANCH]) * branch_next + e(r[F_JAL]) * e(r[TARGET]) + e(r[F_JALR]) * jalr_target,
+            seq * pc4 + e(r[F_BRANCH]) * branch_next + e(r[F_JAL]) * e(r[TARGET]) + e(r[F_JALR]) * jalr_target,
         );
         builder.when_transition().assert_zero(next_real.clone() * (e(n[PC]) - e(r[NEXT_PC])));
         // Falling off the end of the code (not by a jalr: a jalr that traps doesn't
