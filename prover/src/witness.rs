@@ -516,6 +516,10 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             row[cpu::GAS_AFTER + i] = Val::from_u32(after[i]);
             alu.counts.u16[after[i] as usize] += 1;
         }
+        for (i, limb) in after.into_iter().enumerate() {
+            row[cpu::NEXT_GAS + i] = Val::from_u32(limb);
+        }
+        row[cpu::NEXT_HEAP] = Val::from_u32(heap);
         row[cpu::GAS_BORROW] = Val::from_bool(borrow0);
         row[cpu::GAS_BORROW + 1] = Val::from_bool(borrow1);
         gas = after_value;
@@ -536,9 +540,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             row[cpu::END] = Val::from_bool(end);
             halted |= end;
             for (i, limb) in limbs16(call.gas_left).into_iter().enumerate() {
-                row[cpu::HOST_GAS + i] = Val::from_u32(limb);
+                row[cpu::NEXT_GAS + i] = Val::from_u32(limb);
             }
-            row[cpu::HOST_HEAP] = Val::from_u32(call.heap_top / 4);
+            row[cpu::NEXT_HEAP] = Val::from_u32(call.heap_top / 4);
             let hrow = host_call_rows.push();
             for (j, &arg) in call.args.iter().enumerate() {
                 let reg = 10 + j;

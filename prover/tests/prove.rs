@@ -367,7 +367,34 @@ fn tampered_traces_are_rejected() {
     assert_rejected("an instruction that isn't the program's", |t, _| *cell(t, index::CPU, 3, cpu::RS2) += Val::ONE);
     assert_rejected("x0 read as non-zero", |t, _| *cell(t, index::CPU, 0, cpu::RS1_VAL) = Val::ONE);
     assert_rejected("x0 written", |t, _| *cell(t, index::REGISTERS, 0, registers::main::FINAL) = Val::ONE);
-    assert_rejected("gas not charged", |t, _| *cell(t, index::CPU, 0, cpu::GAS_AFTER) += Val::ONE);
+    assert_rejected("gas not charged", |t, _| {
+        *cell(t, index::CPU, 0, cpu::GAS_AFTER) += Val::ONE;
+        *cell(t, index::CPU, 0, cpu::NEXT_GAS) += Val::ONE;
+    });
+    // Steps after row 3 given one more gas, or another heap top, as if row 3 (no
+    // host call) had handed them on: consistent everywhere but there.
+    fn from_row_3(t: &mut [p3_matrix::dense::RowMajorMatrix<Val>], f: impl Fn(&mut [Val], bool)) {
+        let w = t[index::CPU].width;
+        t[index::CPU].values.chunks_mut(w).enumerate().skip(3).filter(|(_, r)| cpu::real(r)).for_each(|(i, r)| f(r, i == 3));
+    }
+    assert_rejected("gas refilled by a step that isn't a host call", |t, s| {
+        from_row_3(t, |r, first| {
+            if !first {
+                r[cpu::GAS] += Val::ONE;
+                r[cpu::GAS_AFTER] += Val::ONE;
+            }
+            r[cpu::NEXT_GAS] += Val::ONE;
+        });
+        s.gas_left += 1;
+    });
+    assert_rejected("the heap top moved by a step that isn't a host call", |t, _| {
+        from_row_3(t, |r, first| {
+            if !first {
+                r[cpu::HEAP] += Val::ONE;
+            }
+            r[cpu::NEXT_HEAP] += Val::ONE;
+        });
+    });
     assert_rejected("a branch decided the wrong way", |t, _| {
         let rows = t[index::LT].height();
         for row in 0..rows {
@@ -467,10 +494,20 @@ fn an_execution_split_across_cpu_tables_proves_and_its_seams_hold() {
         rows_from(t, s1, |r| {
             r[cpu::GAS] += Val::ONE;
             r[cpu::GAS_AFTER] += Val::ONE;
+            if r[cpu::F_ECALL] == Val::ZERO {
+                r[cpu::NEXT_GAS] += Val::ONE;
+            }
         });
         s.gas_left += 1;
     });
-    rejected("a segment starting at another heap top", &|t, _| rows_from(t, s2, |r| r[cpu::HEAP] += Val::from_u32(4096)));
+    rejected("a segment starting at another heap top", &|t, _| {
+        rows_from(t, s2, |r| {
+            r[cpu::HEAP] += Val::from_u32(4096);
+            if r[cpu::F_ECALL] == Val::ZERO {
+                r[cpu::NEXT_HEAP] += Val::from_u32(4096);
+            }
+        })
+    });
     rejected("a segment starting at another pc", &|t, _| *cell(t, s2, 0, cpu::PC) += Val::from_u32(4));
     rejected("a segment entered as if by a jump", &|t, _| {
         let v = *cell(t, s2, 0, cpu::T_IN);

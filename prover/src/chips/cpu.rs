@@ -20,7 +20,10 @@ columns!(@acc decoded::WIDTH;
     RS1_VAL[4], RS2_VAL[4], RD_OLD[4], RD_VAL[4], RES[4],
     PREV_TS[3], TS_LO[3], TS_HI[3],
     HALF0, BIT0, HALT, END, NEXT_PC,
-    HOST_GAS[3], HOST_HEAP, HEAP,
+    // Gas and heap top for the next step: after a host call, what the host left (the
+    // transcript says); otherwise GAS_AFTER and HEAP. Columns, so the state a segment
+    // hands on is linear and its two CONTINUE lookups share a running sum.
+    NEXT_GAS[3], NEXT_HEAP, HEAP,
     OOG, NEXT_COST_LO, NEXT_COST_HI, NEXT_BS, OOG_LO, OOG_HI,
     CHARGE, GAS[3], GAS_AFTER[3], GAS_BORROW[2],
     MTRAP, TCODE, JTRAP, FALLOFF,
@@ -227,12 +230,13 @@ impl CpuChip {
         // rs1), the gas and heap top after the call, and whether the run ended.
         let mut host = alloc::vec![e(r[CLK])];
         host.extend((0..4).map(|i| e(r[RS1_VAL + i])));
-        host.extend((0..3).map(|i| e(r[HOST_GAS + i])));
-        host.push(e(r[HOST_HEAP]));
+        host.extend((0..3).map(|i| e(r[NEXT_GAS + i])));
+        host.push(e(r[NEXT_HEAP]));
         host.push(e(r[END]));
         builder.push_interaction(buses::HOSTCALL, host, bool_count(-e(r[F_ECALL])));
         let ecall = e(r[F_ECALL]);
-        let heap_next = e(r[HEAP]) + ecall.clone() * (e(r[HOST_HEAP]) - e(r[HEAP]));
+        builder.assert_zero((AB::Expr::ONE - ecall.clone()) * (e(r[NEXT_HEAP]) - e(r[HEAP])));
+        let heap_next = e(r[NEXT_HEAP]);
         builder.when_transition().assert_zero(next_real.clone() * (e(n[HEAP]) - heap_next.clone()));
 
         // Gas: charged on entering a block start or after a jump, branch or host call.
@@ -254,7 +258,8 @@ impl CpuChip {
             builder.assert_zero(real.clone() * (e(r[GAS_AFTER + i]) - limb));
             u16_check(builder, e(r[GAS_AFTER + i]), real.clone());
             // After a host call, what the host left.
-            let continues = e(r[GAS_AFTER + i]) + ecall.clone() * (e(r[HOST_GAS + i]) - e(r[GAS_AFTER + i]));
+            builder.assert_zero((AB::Expr::ONE - ecall.clone()) * (e(r[NEXT_GAS + i]) - e(r[GAS_AFTER + i])));
+            let continues = e(r[NEXT_GAS + i]);
             builder.when_transition().assert_zero(next_real.clone() * (e(n[GAS + i]) - continues.clone()));
             // What is left at the end is public.
             builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (continues.clone() - pv[public::GAS_LEFT + i].clone()));
