@@ -7,12 +7,13 @@
 //!   register table puts the initial state at timestamp 0 and takes the final one.
 //! - `MEMOP`: the CPU asks for a load or store `(kind, address, value, clk, heap
 //!   top, trap code)`: the memory table answers those with code 0, the trap table
-//!   the one that traps.
+//!   the one that traps. A `jalr` that traps asks for kind `JUMP` at its target
+//!   (value, heap top and code 0), which only the trap table answers. (One bus, so
+//!   that Plonky3 keeps both of the CPU's requests in one running sum.)
 //! - `MEMORY`: offline memory checking for data words, like `REGISTERS`; the image
 //!   and zero-init tables put initial values and take final ones.
 //! - `HOSTCALL`: the CPU's `ecall` row takes `(clk, t0, gas left, heap top, ended)`
 //!   from the host-call table (the public transcript).
-//! - `JUMP`: a `jalr` that traps sends its target `(bytes, clk)` to the trap table.
 //! - `COST`: `(pc, entry cost, block start)` from the program table, for the row that
 //!   proves the next block can't be paid (out of gas).
 //! - `CONTINUE`: an execution's CPU rows in several tables (segments): the last row
@@ -28,7 +29,6 @@ pub const ALU: &str = "alu";
 pub const MEMOP: &str = "memop";
 pub const MEMORY: &str = "memory";
 pub const HOSTCALL: &str = "hostcall";
-pub const JUMP: &str = "jump";
 pub const COST: &str = "cost";
 pub const CONTINUE: &str = "continue";
 pub const U16: &str = "u16";

@@ -6,8 +6,8 @@
 //!   0, and proves the access is allowed), showing, in SPEC.md's order, that the
 //!   address is misaligned; or aligned and outside the mapped range (below the stack
 //!   or at/above the heap top); or an aligned store into read-only data.
-//! - A `jalr` the CPU marks as trapping sends its target (bit 0 cleared) on `JUMP`;
-//!   this table shows it isn't an instruction: not 4-byte aligned, outside the code
+//! - A `jalr` the CPU marks as trapping asks on `MEMOP` for kind `JUMP` at its
+//!   target (bit 0 cleared); this table shows it isn't an instruction: not 4-byte aligned, outside the code
 //!   (top byte not the code's, and not the return address), or past the code's end.
 //!   (Falling off the end of the code needs no table: the CPU checks the next pc is
 //!   the code's end.)
@@ -222,13 +222,12 @@ impl TrapChip {
         // size (checked above).
         builder.assert_zero(e(r[J_END]) * (e(r[ADDR + 3]) - code_top));
 
-        let mut fields = alloc::vec![kind_code];
+        // A jump's row has no value, heap top or code (the CPU asks with zeros).
+        let mut fields = alloc::vec![kind_code + jump.clone() * c(kind::JUMP)];
         fields.extend((0..8).map(|i| e(r[ADDR + i])));
         fields.push(e(r[CLK]));
         fields.push(e(r[HEAP]));
         fields.push(e(r[CODE]));
-        builder.push_interaction(buses::MEMOP, fields, bool_count(memory));
-        let target: Vec<AB::Expr> = (0..4).map(|i| e(r[ADDR + i])).chain([e(r[CLK])]).collect();
-        builder.push_interaction(buses::JUMP, target, bool_count(jump));
+        builder.push_interaction(buses::MEMOP, fields, bool_count(memory + jump));
     }
 }
