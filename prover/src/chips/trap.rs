@@ -7,8 +7,9 @@
 //!   address is misaligned; or aligned and outside the mapped range (below the stack
 //!   or at/above the heap top); or an aligned store into read-only data.
 //! - A `jalr` the CPU marks as trapping asks on `MEMOP` for kind `JUMP` at its
-//!   target (bit 0 cleared); this table shows it isn't an instruction: not 4-byte aligned, outside the code
-//!   (top byte not the code's, and not the return address), or past the code's end.
+//!   target (bit 0 cleared); this table shows it isn't an instruction: not 4-byte
+//!   aligned, outside the code (top byte not the code's, and not the return
+//!   address), or past the code's end.
 //!   (Falling off the end of the code needs no table: the CPU checks the next pc is
 //!   the code's end.)
 
