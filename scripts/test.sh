@@ -50,11 +50,30 @@ python3 scripts/keep-file-times.py . "$CARGO_TARGET_DIR/rivet-file-times.json"
 section "cargo test (release: the guest programs run real workloads)"
 cargo test --workspace --release
 
-section "the proof verifier builds no_std for the runtime's wasm target"
-cargo build --release -q -p rivet-prover --no-default-features --target wasm32v1-none
+# The later sections' builds (another target, other features, the fuzz targets' own
+# directory) are started now, at the lowest priority, while the network test below
+# mostly waits for blocks: on a cold cache that hides minutes of compiling. They
+# only fill the cache: each section still runs its own command, so a build that
+# fails here fails again, with its output, in its section.
+prebuild_log="$CARGO_TARGET_DIR/prebuild.log"
+nice -n 19 bash -c '
+    cargo build --release -q -p rivet-prover --no-default-features --target wasm32v1-none
+    cargo test --release -q -p pallet-rivet-contracts --features runtime-benchmarks --no-run
+    cargo build --release -q --workspace --all-targets
+    cargo test --release -q --workspace --features pallet-rivet-contracts/mock --bench calls_per_second --no-run
+    cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fuzz" cargo fuzz build
+' >"$prebuild_log" 2>&1 &
+prebuild_pid=$!
+trap 'kill $prebuild_pid 2>/dev/null || true; section_end; echo "== $((SECONDS / 60)) min $((SECONDS % 60)) s in all"' EXIT
 
 section "zombienet: three validators (network, contracts across nodes, a validator lost and restarted)"
 scripts/zombienet.sh --no-build
+
+section "(waiting for the builds started before zombienet)"
+wait "$prebuild_pid" || echo "   (one failed; its section repeats it: $prebuild_log)"
+
+section "the proof verifier builds no_std for the runtime's wasm target"
+cargo build --release -q -p rivet-prover --no-default-features --target wasm32v1-none
 
 section "contracts pallet: the FRAME benchmarks, run as tests"
 cargo test --release -p pallet-rivet-contracts --features runtime-benchmarks benchmarking
@@ -79,6 +98,11 @@ for target in blob_parse interpret jit_vs_interpreter; do
 done
 
 section "benchmark (quick inputs)"
-cargo run --release -q -p rivet-vm-bench -- --quick
-cargo run --release -q -p rivet-prover-bench -- --quick
-cargo bench -q -p pallet-rivet-contracts --features mock --bench calls_per_second -- --quick
+# Built as the test build above was: the whole workspace's features (--workspace;
+# --all-targets: with the dev-dependencies' too) and the release profile. `-p <one
+# package>` would resolve features for that package alone, and `cargo bench` use the
+# bench profile: either compiles the shared dependencies again.
+cargo build --release -q --workspace --all-targets
+"$CARGO_TARGET_DIR/release/rivet-vm-bench" --quick
+"$CARGO_TARGET_DIR/release/rivet-prover-bench" --quick
+cargo test --release -q --workspace --features pallet-rivet-contracts/mock --bench calls_per_second -- --quick
