@@ -20,8 +20,13 @@
 //!   of each segment but the last puts `(clk, pc, gas, heap top, entered by a
 //!   transfer)` for the row after it, the first row of the next segment takes it.
 //! - `ALU`: the CPU asks for `(op, a, b, result)`; the ALU tables answer.
-//! - `U16`: 16-bit range checks (a byte `b` is checked as `256·b < 2^16`).
+//! - `U16`: 16-bit range checks of values known to be integers. (A check of `k·x`
+//!   says nothing about `x` alone: `x` could be `v/k` in the field.)
+//! - `BYTE_PAIR`: `(x, y)`, both bytes: how results' bytes are range-checked (a
+//!   check of `x + 256·y` would let a byte be 256 more and its neighbour one less).
 //! - `BITWISE`: byte-wise and/or/xor, from the byte table.
+//! - `SHIFT`: `(x, m, lo, hi)` with `x << m = lo + 256·hi` for a byte `x` and
+//!   `m <= 8`, from the byte table.
 
 pub const PROGRAM: &str = "program";
 pub const REGISTERS: &str = "registers";
@@ -33,6 +38,8 @@ pub const COST: &str = "cost";
 pub const CONTINUE: &str = "continue";
 pub const U16: &str = "u16";
 pub const BITWISE: &str = "bitwise";
+pub const BYTE_PAIR: &str = "byte pair";
+pub const SHIFT: &str = "shift";
 
 /// Operation codes on the `ALU` bus (also the `BITWISE` bus for and/or/xor).
 pub mod op {

@@ -72,6 +72,10 @@ impl Rows {
 /// How often each byte-table entry is asked for.
 struct Counts {
     u16: Vec<u32>,
+    /// Byte pairs, at `lo | hi << 8`.
+    pair: Vec<u32>,
+    /// Byte shifts, at `x | m << 8`.
+    shl: Vec<u32>,
     and: Vec<u32>,
     or: Vec<u32>,
     xor: Vec<u32>,
@@ -124,17 +128,25 @@ impl Alu {
             mul: Rows::new(mul::WIDTH),
             shift: Rows::new(shift::WIDTH),
             div: Rows::new(div::WIDTH),
-            counts: Counts { u16: vec![0; 1 << 16], and: vec![0; 1 << 16], or: vec![0; 1 << 16], xor: vec![0; 1 << 16] },
+            counts: Counts {
+                u16: vec![0; 1 << 16],
+                pair: vec![0; 1 << 16],
+                shl: vec![0; 1 << 16],
+                and: vec![0; 1 << 16],
+                or: vec![0; 1 << 16],
+                xor: vec![0; 1 << 16],
+            },
         }
     }
 
     fn exec(&mut self, code: u32, a: u32, b: u32) -> Result<u32, ProveError> {
         let mut u16s = Vec::new();
+        let mut pairs = Vec::new();
         let mut signs = Vec::new();
         let c = match code {
             op::ADD | op::SUB => {
                 let c = add_sub::row(code == op::SUB, a, b, self.add_sub.push());
-                u16s.extend([c & 0xffff, c >> 16]);
+                pairs.extend([c & 0xffff, c >> 16]);
                 c
             }
             op::AND | op::OR | op::XOR => {
@@ -151,21 +163,23 @@ impl Alu {
             code if lt::handles(code) => {
                 signs.extend([a >> 24, b >> 24]);
                 let d = a.wrapping_sub(b);
-                u16s.extend([d & 0xffff, d >> 16]);
+                pairs.extend([d & 0xffff, d >> 16]);
                 lt::row(code, a, b, self.lt.push())
             }
-            code if mul::handles(code) => mul::row(code, a, b, self.mul.push(), &mut u16s, &mut signs),
+            code if mul::handles(code) => mul::row(code, a, b, self.mul.push(), &mut u16s, &mut pairs, &mut signs),
             code if shift::handles(code) => {
-                let (c, asks, rest) = shift::row(code, a, b, self.shift.push());
-                u16s.push(rest);
-                if let Some((m, x, y)) = asks {
-                    self.exec(m, x, y)?;
+                let (c, lookups) = shift::row(code, a, b, self.shift.push());
+                u16s.push(lookups.u16);
+                signs.extend(lookups.sign_of);
+                for x in lookups.shifted {
+                    self.counts.shl[x as usize] += 1;
                 }
                 c
             }
             code if div::handles(code) => {
                 let fx = div::row(code, a, b, self.div.push());
                 u16s.extend(fx.u16s);
+                pairs.extend(fx.pairs);
                 signs.extend(fx.signs);
                 if let Some((x, y)) = fx.compare {
                     self.exec(op::SLTU, x, y)?;
@@ -176,6 +190,9 @@ impl Alu {
         };
         for v in u16s {
             self.counts.u16[v as usize] += 1;
+        }
+        for v in pairs {
+            self.counts.pair[v as usize] += 1;
         }
         for t in signs {
             self.counts.sign_of(t);
@@ -485,7 +502,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
                 let half0 = (res & 0xff) >> 1;
                 row[cpu::HALF0] = Val::from_u32(half0);
                 row[cpu::BIT0] = Val::from_u32(res & 1);
-                alu.counts.u16[(half0 << 8) as usize] += 1;
+                alu.counts.u16[half0 as usize] += 1;
                 next_pc = res & !1;
                 if next_pc == RETURN_ADDRESS {
                     row[cpu::HALT] = Val::ONE;
@@ -514,10 +531,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         for i in 0..3 {
             row[cpu::GAS + i] = Val::from_u32(before[i]);
             row[cpu::GAS_AFTER + i] = Val::from_u32(after[i]);
+            // The next step's gas: this step's after it, unless a host call (below) charged more.
+            row[cpu::NEXT_GAS + i] = Val::from_u32(after[i]);
             alu.counts.u16[after[i] as usize] += 1;
-        }
-        for (i, limb) in after.into_iter().enumerate() {
-            row[cpu::NEXT_GAS + i] = Val::from_u32(limb);
         }
         row[cpu::NEXT_HEAP] = Val::from_u32(heap);
         row[cpu::GAS_BORROW] = Val::from_bool(borrow0);
@@ -683,6 +699,8 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     let mut bytes_trace = RowMajorMatrix::new(Val::zero_vec((1 << bytes::LOG_HEIGHT) * bytes::main::WIDTH), bytes::main::WIDTH);
     for (i, row) in bytes_trace.values.chunks_mut(bytes::main::WIDTH).enumerate() {
         row[bytes::main::M_U16] = Val::from_u32(alu.counts.u16[i]);
+        row[bytes::main::M_PAIR] = Val::from_u32(alu.counts.pair[i]);
+        row[bytes::main::M_SHL] = Val::from_u32(alu.counts.shl[i]);
         row[bytes::main::M_AND] = Val::from_u32(alu.counts.and[i]);
         row[bytes::main::M_OR] = Val::from_u32(alu.counts.or[i]);
         row[bytes::main::M_XOR] = Val::from_u32(alu.counts.xor[i]);
@@ -731,7 +749,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             segment_cpu(r.values, &cpu_segments_for(rows[table]))
         } else {
             let plan = if Some(table) == best { table_parts_for(rows[table]) } else { vec![log_height_for(rows[table])] };
-            split_rows(r.values, r.width, &padding_row(table, r.width), &plan)
+            split_rows(r.values, r.width, &vec![Val::ZERO; r.width], &plan)
         };
         let first = parts.remove(0);
         extra_tables.extend(parts.iter().map(|_| table));
@@ -763,14 +781,6 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     Ok(Witness { traces, public_values, statement, steps: step_count, rows, circuit })
 }
 
-/// What the padding rows of a row-independent table of `width` columns hold.
-fn padding_row(table: usize, width: usize) -> Vec<Val> {
-    if table == index::SHIFT {
-        shift::padding_row()
-    } else {
-        vec![Val::ZERO; width]
-    }
-}
 
 /// One table's worth of rows, or two when that pads a quarter less: `one`, or a
 /// full `head` and the rest in `tail`. Short tables stay whole: each part costs proof
@@ -871,7 +881,7 @@ impl Witness {
             }
             segment_cpu(values, log_heights)
         } else {
-            split_rows(values, width, &padding_row(table, width), log_heights)
+            split_rows(values, width, &vec![Val::ZERO; width], log_heights)
         }
         .into_iter();
         self.traces[table] = new_parts.next().expect("a part");

@@ -7,7 +7,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
 use crate::buses::{self, op};
-use crate::chips::{bool_count, u16_of_bytes};
+use crate::chips::{bool_count, byte_pair};
 use crate::columns::columns;
 
 columns! { IS_ADD, IS_SUB, A[4], B[4], C[4], CARRY[4] }
@@ -51,8 +51,8 @@ impl AddSubChip {
             let sub = r[C + i].into() + r[B + i].into() + cin - r[A + i].into() - cout;
             builder.assert_zero(is_add.into() * add + is_sub.into() * sub);
         }
-        u16_of_bytes(builder, [r[C], r[C + 1]], real.clone());
-        u16_of_bytes(builder, [r[C + 2], r[C + 3]], real.clone());
+        byte_pair(builder, [r[C], r[C + 1]], real.clone());
+        byte_pair(builder, [r[C + 2], r[C + 3]], real.clone());
         let code = is_add.into() * AB::Expr::from_u32(op::ADD) + is_sub.into() * AB::Expr::from_u32(op::SUB);
         let mut fields = alloc::vec![code];
         fields.extend((0..12).map(|i| r[A + i].into()));

@@ -1,6 +1,7 @@
 //! The byte table: every pair of bytes `(x, y)` (2^16 preprocessed rows) with their
-//! and/or/xor. It answers 16-bit range checks (`x + 256·y`) and byte-wise bitwise
-//! operations; the main trace holds how often each was asked.
+//! and/or/xor and `x << y` as two bytes (for `y <= 8`). It answers 16-bit range
+//! checks (`x + 256·y`), range checks of two bytes, byte-wise bitwise operations and
+//! byte shifts; the main trace holds how often each was asked.
 
 use p3_air::WindowAccess;
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -12,12 +13,12 @@ use crate::columns::columns;
 
 pub mod pre {
     use super::columns;
-    columns! { X, Y, AND, OR, XOR }
+    columns! { X, Y, AND, OR, XOR, SHL_LO, SHL_HI }
 }
 
 pub mod main {
     use super::columns;
-    columns! { M_U16, M_AND, M_OR, M_XOR }
+    columns! { M_U16, M_PAIR, M_AND, M_OR, M_XOR, M_SHL }
 }
 
 pub const LOG_HEIGHT: usize = 16;
@@ -35,6 +36,10 @@ impl BytesChip {
             row[pre::AND] = F::from_u32(x & y);
             row[pre::OR] = F::from_u32(x | y);
             row[pre::XOR] = F::from_u32(x ^ y);
+            // Shifts ask only for y <= 8 (the rest answer x << 0).
+            let shl = if y <= 8 { x << y } else { x };
+            row[pre::SHL_LO] = F::from_u32(shl & 0xff);
+            row[pre::SHL_HI] = F::from_u32(shl >> 8);
         }
         RowMajorMatrix::new(values, pre::WIDTH)
     }
@@ -47,6 +52,9 @@ impl BytesChip {
         let (x, y) = (p[pre::X], p[pre::Y]);
         let value = x.into() + y.into() * AB::Expr::from_u32(256);
         builder.push_interaction(buses::U16, [value], Count::provided(m[main::M_U16].into()));
+        builder.push_interaction(buses::BYTE_PAIR, [x.into(), y.into()], Count::provided(m[main::M_PAIR].into()));
+        let shift = [x.into(), y.into(), p[pre::SHL_LO].into(), p[pre::SHL_HI].into()];
+        builder.push_interaction(buses::SHIFT, shift, Count::provided(m[main::M_SHL].into()));
         for (code, result, mult) in [(op::AND, pre::AND, main::M_AND), (op::OR, pre::OR, main::M_OR), (op::XOR, pre::XOR, main::M_XOR)] {
             let fields = [AB::Expr::from_u32(code), x.into(), y.into(), p[result].into()];
             builder.push_interaction(buses::BITWISE, fields, Count::provided(m[mult].into()));

@@ -177,7 +177,9 @@ impl CpuChip {
         builder.assert_bool(r[BIT0]);
         builder.assert_bool(r[HALT]);
         builder.assert_zero(e(r[F_JALR]) * (e(r[RES]) - e(r[HALF0]) * c(2) - e(r[BIT0])));
-        u16_check(builder, e(r[HALF0]) * c(256), e(r[F_JALR]));
+        // An integer (not the scaled check `256·half0 < 2^16`, which an odd sum over 2
+        // passes), so bit 0 is the sum's: half0 <= 127 since the sum is a byte.
+        u16_check(builder, e(r[HALF0]), e(r[F_JALR]));
         builder.assert_zero(e(r[HALT]) * (AB::Expr::ONE - e(r[F_JALR])));
         builder.assert_zero(e(r[HALT]) * e(r[HALF0]));
         builder.assert_zero(e(r[HALT]) * e(r[RES + 1]));

@@ -12,7 +12,7 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
 use crate::buses::{self, op};
-use crate::chips::{bool_count, u16_check, u16_of_bytes, sign_bit};
+use crate::chips::{bool_count, u16_check, byte_pair, sign_bit};
 use crate::columns::columns;
 
 columns! {
@@ -36,7 +36,10 @@ pub fn handles(code: u32) -> bool {
 /// What a division row makes other tables do.
 pub struct DivSideEffects {
     pub result: u32,
+    /// Carries, range-checked as u16.
     pub u16s: Vec<u32>,
+    /// Byte pairs range-checked, `lo | hi << 8`.
+    pub pairs: Vec<u32>,
     /// Top bytes whose sign bit was looked up.
     pub signs: Vec<u32>,
     /// The comparison `|r| <u |b|` asked of the comparison table, if any.
@@ -84,7 +87,7 @@ pub fn row<F: Field>(code: u32, a: u32, b: u32, row: &mut [F]) -> DivSideEffects
         row[CARRY + k] = F::from_u64(carry);
         u16s.push(carry as u32);
     }
-    u16s.extend([q & 0xffff, q >> 16, r & 0xffff, r >> 16]);
+    let mut pairs = alloc::vec![q & 0xffff, q >> 16, r & 0xffff, r >> 16];
     // Two's-complement negations of r and b, byte by byte.
     for (x, out, borrows) in [(r, NEG_R, BORROW_R), (b, NEG_B, BORROW_B)] {
         let n = 0u32.wrapping_sub(x);
@@ -95,7 +98,7 @@ pub fn row<F: Field>(code: u32, a: u32, b: u32, row: &mut [F]) -> DivSideEffects
             borrow = (xi + borrow > 0) as u32;
             row[borrows + i] = F::from_u32(borrow);
         }
-        u16s.extend([n & 0xffff, n >> 16]);
+        pairs.extend([n & 0xffff, n >> 16]);
     }
     let mut signs = Vec::new();
     if signed {
@@ -104,7 +107,7 @@ pub fn row<F: Field>(code: u32, a: u32, b: u32, row: &mut [F]) -> DivSideEffects
     let abs = |x: u32| if neg(x) { 0u32.wrapping_sub(x) } else { x };
     let compare = (b != 0 && !overflow).then(|| (abs(r), abs(b)));
     let result = if matches!(code, op::DIV | op::DIVU) { q } else { r };
-    DivSideEffects { result, u16s, signs, compare }
+    DivSideEffects { result, u16s, pairs, signs, compare }
 }
 
 impl DivChip {
@@ -124,8 +127,8 @@ impl DivChip {
         }
         // q and r are the prover's: range-check them.
         for at in [Q, R] {
-            u16_of_bytes(builder, [r[at], r[at + 1]], real.clone());
-            u16_of_bytes(builder, [r[at + 2], r[at + 3]], real.clone());
+            byte_pair(builder, [r[at], r[at + 1]], real.clone());
+            byte_pair(builder, [r[at + 2], r[at + 3]], real.clone());
         }
 
         // b = 0?
@@ -173,8 +176,8 @@ impl DivChip {
                 // 0 - x - borrow_in + 256·borrow_out = -x (byte i)
                 builder.assert_zero(e(r[borrows + i]) * c(256) - e(r[x + i]) - bin - e(r[out + i]));
             }
-            u16_of_bytes(builder, [r[out], r[out + 1]], real.clone());
-            u16_of_bytes(builder, [r[out + 2], r[out + 3]], real.clone());
+            byte_pair(builder, [r[out], r[out + 1]], real.clone());
+            byte_pair(builder, [r[out + 2], r[out + 3]], real.clone());
             for i in 0..4 {
                 abs.push(e(r[x + i]) + e(r[neg]) * (e(r[out + i]) - e(r[x + i])));
             }

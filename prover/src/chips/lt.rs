@@ -7,7 +7,7 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
 use crate::buses::{self, op};
-use crate::chips::{bool_count, u16_of_bytes, sign_bit};
+use crate::chips::{bool_count, byte_pair, sign_bit};
 use crate::columns::columns;
 
 columns! {
@@ -79,8 +79,8 @@ impl LtChip {
             let bin: AB::Expr = if i == 0 { AB::Expr::ZERO } else { r[BORROW + i - 1].into() };
             builder.assert_zero(r[A + i].into() - r[B + i].into() - bin + r[BORROW + i].into() * base.clone() - r[D + i].into());
         }
-        u16_of_bytes(builder, [r[D], r[D + 1]], real.clone());
-        u16_of_bytes(builder, [r[D + 2], r[D + 3]], real.clone());
+        byte_pair(builder, [r[D], r[D + 1]], real.clone());
+        byte_pair(builder, [r[D + 2], r[D + 3]], real.clone());
         // Sign bits: a3 & 0x80 = 0x80·a_msb.
         for (byte, msb) in [(A + 3, A_MSB), (B + 3, B_MSB)] {
             sign_bit(builder, r[byte], r[msb], real.clone());

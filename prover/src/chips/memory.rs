@@ -172,7 +172,8 @@ impl AccessColumns {
         builder.assert_eq(one_hot, active.clone());
         let o = |j: usize| e(r[self.o + j]);
         builder.assert_eq(r[self.addr], e(r[self.q]) * c(4) + o(1) + o(2) * c(2) + o(3) * c(3));
-        u16_check(builder, e(r[self.q]) * c(1 << 10), active);
+        // q an integer, so the offset is the address's: q <= 63 since the address byte is one.
+        u16_check(builder, e(r[self.q]), active);
         let misaligned = halves * (o(1) + o(3)) + words * (o(1) + o(2) + o(3));
         let word = e(r[self.q]) + e(r[self.addr + 1]) * c(1 << 6) + e(r[self.addr + 2]) * c(1 << 14) + e(r[self.addr + 3]) * c(1 << 22);
         AccessExprs {
@@ -185,8 +186,8 @@ impl AccessColumns {
         }
     }
 
-    /// Fills an access's flag, address bytes, offset and `q`; returns the range-checked
-    /// value `q·2^10`.
+    /// Fills an access's flag, address bytes, offset and `q`; returns `q`, which is
+    /// range-checked.
     pub fn fill<F: PrimeCharacteristicRing>(&self, row: &mut [F], kind: Option<u32>, addr: u32) -> u32 {
         if let Some(k) = kind.filter(|k| (kind::LB..=kind::SW).contains(k)) {
             row[self.flag(k)] = F::ONE;
@@ -197,7 +198,7 @@ impl AccessColumns {
         row[self.o + (addr & 3) as usize] = F::ONE;
         let q = (addr & 0xff) >> 2;
         row[self.q] = F::from_u32(q);
-        q << 10
+        q
     }
 }
 

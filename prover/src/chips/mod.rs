@@ -42,24 +42,26 @@ pub(crate) fn sign_bit<AB: InteractionBuilder>(builder: &mut AB, byte: AB::Var, 
     builder.push_interaction(buses::BITWISE, fields, bool_count(-count));
 }
 
-/// Range-checks limbs where `count` is 1: `lo < 2^16`, `hi < 2^hi_bits` (checked as
-/// `hi·2^(16 - hi_bits) < 2^16`).
+/// Range-checks limbs where `count` is 1: `lo < 2^16`, and `hi·2^(16 - hi_bits) <
+/// 2^16`. That alone doesn't make `hi` an integer (it could be `v/2^(16 - hi_bits)`),
+/// but `2^16·hi` is then an integer below `2^(16 + hi_bits)`: callers use `hi` only
+/// so, and `lo + 2^16·hi` is below `2^(16 + hi_bits) + 2^16`.
 pub(crate) fn limb_checks<AB: InteractionBuilder>(builder: &mut AB, lo: AB::Var, hi: AB::Var, hi_bits: u32, count: AB::Expr) {
     u16_check(builder, lo.into(), count.clone());
     u16_check(builder, hi.into() * AB::Expr::from_u32(1 << (16 - hi_bits)), count);
 }
 
 /// Where `count` is 1: `value = lo + 2^16·hi` in range-checked limbs, so
-/// `0 <= value < 2^(16 + hi_bits)` (how ordering and bounds are proven).
+/// `0 <= value < 2^(16 + hi_bits) + 2^16` (how ordering and bounds are proven: no
+/// caller's value comes near the field's size).
 pub(crate) fn limbs_below<AB: InteractionBuilder>(builder: &mut AB, value: AB::Expr, lo: AB::Var, hi: AB::Var, hi_bits: u32, count: AB::Expr) {
     builder.assert_zero(count.clone() * (value - lo.into() - hi.into() * AB::Expr::from_u32(1 << 16)));
     limb_checks(builder, lo, hi, hi_bits, count);
 }
 
-/// Range-checks two bytes at once: `lo + 256·hi < 2^16`.
-pub(crate) fn u16_of_bytes<AB: InteractionBuilder>(builder: &mut AB, [lo, hi]: [AB::Var; 2], count: AB::Expr) {
-    let value = lo.into() + hi.into() * AB::Expr::from_u32(256);
-    u16_check(builder, value, count);
+/// Range-checks two bytes, each on its own (`count` is 0 or 1).
+pub(crate) fn byte_pair<AB: InteractionBuilder>(builder: &mut AB, [lo, hi]: [AB::Var; 2], count: AB::Expr) {
+    builder.push_interaction(buses::BYTE_PAIR, [lo.into(), hi.into()], bool_count(-count));
 }
 
 /// The tables for one program (the host tables for one transcript), and the public

@@ -1,7 +1,7 @@
 //! Multiplication: mul, mulh, mulhsu, mulhu. The operands are extended to 8 bytes
 //! (sign-extended where the operation reads them as signed), the 8 low bytes of
 //! their product are computed column by column with range-checked carries, and the
-//! low or high 4 bytes are the result. The shift table asks here too.
+//! low or high 4 bytes are the result.
 
 use alloc::vec::Vec;
 
@@ -10,7 +10,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
 use crate::buses::{self, op};
-use crate::chips::{bool_count, u16_check, u16_of_bytes, sign_bit};
+use crate::chips::{bool_count, u16_check, byte_pair, sign_bit};
 use crate::columns::columns;
 
 columns! { IS_MUL, IS_MULH, IS_MULHSU, IS_MULHU, A[4], B[4], P[8], CARRY[8], A_NEG, B_NEG }
@@ -24,9 +24,9 @@ pub fn handles(code: u32) -> bool {
     OPS.iter().any(|&(_, c)| c == code)
 }
 
-/// Fills a row; returns the result and the values range-checked as u16 and the
-/// bytes whose sign bit was looked up.
-pub fn row<F: PrimeCharacteristicRing + Copy>(code: u32, a: u32, b: u32, row: &mut [F], u16s: &mut Vec<u32>, signs: &mut Vec<u32>) -> u32 {
+/// Fills a row; returns the result, and adds the values range-checked as u16, the
+/// byte pairs range-checked (`lo | hi << 8`) and the bytes whose sign bit was looked up.
+pub fn row<F: PrimeCharacteristicRing + Copy>(code: u32, a: u32, b: u32, row: &mut [F], u16s: &mut Vec<u32>, pairs: &mut Vec<u32>, signs: &mut Vec<u32>) -> u32 {
     let flag = OPS.iter().find(|&&(_, c)| c == code).map(|&(f, _)| f).unwrap_or(IS_MUL);
     row[flag] = F::ONE;
     let a_signed = matches!(code, op::MULH | op::MULHSU);
@@ -47,7 +47,7 @@ pub fn row<F: PrimeCharacteristicRing + Copy>(code: u32, a: u32, b: u32, row: &m
         u16s.push(carry as u32);
     }
     for k in 0..4 {
-        u16s.push(product[2 * k] | product[2 * k + 1] << 8);
+        pairs.push(product[2 * k] | product[2 * k + 1] << 8);
     }
     for i in 0..4 {
         row[A + i] = F::from_u32((a >> (8 * i)) & 0xff);
@@ -94,7 +94,7 @@ impl MulChip {
             u16_check(builder, e(r[CARRY + k]), real.clone());
         }
         for k in 0..4 {
-            u16_of_bytes(builder, [r[P + 2 * k], r[P + 2 * k + 1]], real.clone());
+            byte_pair(builder, [r[P + 2 * k], r[P + 2 * k + 1]], real.clone());
         }
         let high = real.clone() - e(r[IS_MUL]);
         let mut fields = alloc::vec![code];

@@ -1,20 +1,23 @@
-//! Shifts by `b & 31`, as multiplications by a power of two asked of the
-//! multiplication table: `a << s = mul(a, 2^s)`, `a >>u s = mulhu(a, 2^(32-s))`,
-//! `a >>s s = mulhsu(a, 2^(32-s))` (for `s > 0`; a right shift by 0 is `a`).
-//! The power's bytes come from the bits of the exponent: byte `e >> 3` holds
-//! `2^(e & 7)`.
+//! Shifts by `b & 31 = 8q + r`, byte by byte, without a multiplication. The byte table
+//! gives a byte shifted left by `m ≤ 8` as two bytes, `x << m = lo + 256·hi` (bus
+//! `SHIFT`). A left shift uses `m = r`: byte `j` of `a << r` is `lo_j + hi_(j-1)`. A
+//! right shift uses `m = 8 - r`, so `hi` is `x >> r` and `lo` the bits shifted out,
+//! moved to the top of a byte: byte `j` of `a >> r` is `hi_j + lo_(j+1)`, where a
+//! fifth byte above the top one (0, or 0xff for `sra` of a negative `a`) supplies the
+//! bits shifted in. The one-hot `q` then moves the word by whole bytes, filling with
+//! zeros or, for `sra`, with the sign.
 
 use alloc::vec::Vec;
 
 use p3_air::WindowAccess;
-use p3_field::{Field, PrimeCharacteristicRing};
+use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
 use crate::buses::{self, op};
-use crate::chips::{bool_count, u16_check};
+use crate::chips::{bool_count, sign_bit, u16_check};
 use crate::columns::columns;
 
-columns! { IS_SLL, IS_SRL, IS_SRA, A[4], B[4], C[4], S[5], REST, NO_SHIFT, INV, E[5], P, POW[4] }
+columns! { IS_SLL, IS_SRL, IS_SRA, A[4], B[4], C[4], R[3], Q[4], REST, M, NEG, LO[5], HI[5] }
 
 const OPS: [(usize, u32); 3] = [(IS_SLL, op::SLL), (IS_SRL, op::SRL), (IS_SRA, op::SRA)];
 
@@ -25,12 +28,20 @@ pub fn handles(code: u32) -> bool {
     OPS.iter().any(|&(_, c)| c == code)
 }
 
-/// Fills a row; returns the result, the multiplication it asks for (if any) and the
-/// value range-checked as u16.
-pub fn row<F: Field>(code: u32, a: u32, b: u32, row: &mut [F]) -> (u32, Option<(u32, u32, u32)>, u32) {
+/// The byte-table lookups one shift makes, and what's range-checked.
+pub struct Lookups {
+    /// `x | m << 8` for each byte shifted (the `SHIFT` bus).
+    pub shifted: [u32; 5],
+    /// Checked as u16: the rest of `b`'s low byte, `(b & 0xff) >> 5`.
+    pub u16: u32,
+    /// The top byte whose sign bit is looked up (`sra` only).
+    pub sign_of: Option<u32>,
+}
+
+/// Fills a row; returns the result and the lookups it makes.
+pub fn row<F: PrimeCharacteristicRing + Copy>(code: u32, a: u32, b: u32, row: &mut [F]) -> (u32, Lookups) {
     let flag = OPS.iter().find(|&&(_, c)| c == code).map(|&(f, _)| f).unwrap_or(IS_SLL);
     row[flag] = F::ONE;
-    let s = b & 31;
     let set = |row: &mut [F], at: usize, v: u32| {
         for i in 0..4 {
             row[at + i] = F::from_u32((v >> (8 * i)) & 0xff);
@@ -38,41 +49,34 @@ pub fn row<F: Field>(code: u32, a: u32, b: u32, row: &mut [F]) -> (u32, Option<(
     };
     set(row, A, a);
     set(row, B, b);
-    for i in 0..5 {
-        row[S + i] = F::from_u32((s >> i) & 1);
+    let s = b & 31;
+    let (q, r) = (s >> 3, s & 7);
+    for i in 0..3 {
+        row[R + i] = F::from_u32((r >> i) & 1);
     }
+    row[Q + q as usize] = F::ONE;
     let rest = (b & 0xff) >> 5;
     row[REST] = F::from_u32(rest);
-    let right = code != op::SLL;
-    let no_shift = right && s == 0;
-    row[NO_SHIFT] = F::from_bool(no_shift);
-    if s != 0 {
-        row[INV] = F::from_u32(s).inverse();
-    }
-    let e = if no_shift { 0 } else if right { 32 - s } else { s };
-    for i in 0..5 {
-        row[E + i] = F::from_u32((e >> i) & 1);
-    }
-    row[P] = F::from_u32(1 << (e & 7));
-    let pow = 1u32 << e;
-    set(row, POW, pow);
-    let (c, mul) = match code {
-        op::SLL => (a << s, Some((op::MUL, a, pow))),
-        op::SRL if s == 0 => (a, None),
-        op::SRL => (a >> s, Some((op::MULHU, a, pow))),
-        _ if s == 0 => (a, None),
-        _ => (((a as i32) >> s) as u32, Some((op::MULHSU, a, pow))),
+    let m = if code == op::SLL { r } else { 8 - r };
+    row[M] = F::from_u32(m);
+    let neg = code == op::SRA && a >> 31 == 1;
+    row[NEG] = F::from_bool(neg);
+    let fill = if neg { 0xff } else { 0 };
+    let shifted = core::array::from_fn(|i| {
+        let x = if i < 4 { (a >> (8 * i)) & 0xff } else { fill };
+        let v = x << m;
+        row[LO + i] = F::from_u32(v & 0xff);
+        row[HI + i] = F::from_u32(v >> 8);
+        x | m << 8
+    });
+    let c = match code {
+        op::SLL => a << s,
+        op::SRL => a >> s,
+        _ => ((a as i32) >> s) as u32,
     };
     set(row, C, c);
-    (c, mul, rest << 13)
-}
-
-/// An unused row: no flags, exponent 0, so the power is 1.
-pub fn padding_row<F: PrimeCharacteristicRing + Copy>() -> Vec<F> {
-    let mut row = alloc::vec![F::ZERO; WIDTH];
-    row[P] = F::ONE;
-    row[POW] = F::ONE;
-    row
+    let lookups = Lookups { shifted, u16: rest, sign_of: (code == op::SRA).then_some(a >> 24) };
+    (c, lookups)
 }
 
 impl ShiftChip {
@@ -82,48 +86,51 @@ impl ShiftChip {
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
         let (real, code) = crate::chips::one_of(builder, r, &OPS);
+        let is_sll = e(r[IS_SLL]);
         let right = e(r[IS_SRL]) + e(r[IS_SRA]);
-        // s = b & 31 from b's low byte: five bits and the rest (< 8).
-        let bits = |at: usize| (0..5).fold(AB::Expr::ZERO, |acc, i| acc + e(r[at + i]) * c(1 << i));
-        for i in 0..5 {
-            builder.assert_bool(r[S + i]);
-            builder.assert_bool(r[E + i]);
-        }
-        let s = bits(S);
-        builder.assert_zero(real.clone() * (e(r[B]) - s.clone() - e(r[REST]) * c(32)));
-        u16_check(builder, e(r[REST]) * c(1 << 13), real.clone());
-        // A right shift by zero is no shift (and no multiplication); otherwise s > 0.
-        builder.assert_bool(r[NO_SHIFT]);
-        builder.assert_zero(e(r[NO_SHIFT]) * (AB::Expr::ONE - right.clone()));
-        builder.assert_zero(e(r[NO_SHIFT]) * s.clone());
-        builder.assert_zero((right.clone() - e(r[NO_SHIFT])) * (s.clone() * e(r[INV]) - AB::Expr::ONE));
-        // The exponent: s for sll, 32 - s for right shifts, 0 when there's none.
-        let exp = e(r[IS_SLL]) * s.clone() + (right - e(r[NO_SHIFT])) * (c(32) - s);
-        builder.assert_eq(bits(E), exp);
-        let (e0, e1, e2, e3, e4) = (e(r[E]), e(r[E + 1]), e(r[E + 2]), e(r[E + 3]), e(r[E + 4]));
-        builder.assert_eq(r[P], (AB::Expr::ONE + e0) * (AB::Expr::ONE + e1 * c(3)) * (AB::Expr::ONE + e2 * c(15)));
-        let one = AB::Expr::ONE;
-        let which = [
-            (one.clone() - e3.clone()) * (one.clone() - e4.clone()),
-            e3.clone() * (one.clone() - e4.clone()),
-            (one.clone() - e3.clone()) * e4.clone(),
-            e3 * e4,
-        ];
-        for (j, w) in which.into_iter().enumerate() {
-            builder.assert_eq(r[POW + j], w * e(r[P]));
+        // s = b & 31 = r + 8q from b's low byte: r's three bits, q one-hot (on real
+        // rows), and the rest: an integer (range-checked as it is, not scaled: 2^13·rest
+        // < 2^16 holds for rest = 7/8 too), so at most 7 as the byte is at most 255.
+        for i in 0..3 {
+            builder.assert_bool(r[R + i]);
         }
         for j in 0..4 {
-            builder.assert_zero(e(r[NO_SHIFT]) * (e(r[C + j]) - e(r[A + j])));
+            builder.assert_bool(r[Q + j]);
         }
-        // Ask the multiplication table.
-        let mul_code = e(r[IS_SLL]) * c(op::MUL) + e(r[IS_SRL]) * c(op::MULHU) + e(r[IS_SRA]) * c(op::MULHSU);
-        let mut mul: Vec<AB::Expr> = alloc::vec![mul_code];
-        mul.extend((0..4).map(|i| e(r[A + i])));
-        mul.extend((0..4).map(|i| e(r[POW + i])));
-        mul.extend((0..4).map(|i| e(r[C + i])));
-        builder.push_interaction(buses::ALU, mul, bool_count(-(real.clone() - e(r[NO_SHIFT]))));
+        builder.assert_eq((0..4).fold(AB::Expr::ZERO, |acc, j| acc + e(r[Q + j])), real.clone());
+        let shift_r = (0..3).fold(AB::Expr::ZERO, |acc, i| acc + e(r[R + i]) * c(1 << i));
+        let q = (1..4).fold(AB::Expr::ZERO, |acc, j| acc + e(r[Q + j]) * c(j as u32));
+        builder.assert_eq(r[B], shift_r.clone() + q * c(8) + e(r[REST]) * c(32));
+        u16_check(builder, e(r[REST]), real.clone());
+        // How far each byte goes left in the byte table: r, or 8 - r for right shifts.
+        builder.assert_eq(r[M], is_sll.clone() * shift_r.clone() + right.clone() * (c(8) - shift_r));
+        // The sign, for sra only; the byte above the top one.
+        builder.assert_zero((AB::Expr::ONE - e(r[IS_SRA])) * e(r[NEG]));
+        sign_bit(builder, r[A + 3], r[NEG], e(r[IS_SRA]));
+        let fill = e(r[NEG]) * c(0xff);
+        for i in 0..5 {
+            let x = if i < 4 { e(r[A + i]) } else { fill.clone() };
+            let fields = [x, e(r[M]), e(r[LO + i]), e(r[HI + i])];
+            builder.push_interaction(buses::SHIFT, fields, bool_count(-real.clone()));
+        }
+        // The word shifted by r, byte j: left lo_j + hi_(j-1), right hi_j + lo_(j+1).
+        let left = |j: usize| if j == 0 { e(r[LO]) } else { e(r[LO + j]) + e(r[HI + j - 1]) };
+        let right_byte = |j: usize| e(r[HI + j]) + e(r[LO + j + 1]);
+        // Then by q whole bytes.
+        for k in 0..4 {
+            let mut by_left = AB::Expr::ZERO;
+            let mut by_right = AB::Expr::ZERO;
+            for j in 0..4 {
+                let qj = e(r[Q + j]);
+                if j <= k {
+                    by_left += qj.clone() * left(k - j);
+                }
+                by_right += qj * if k + j <= 3 { right_byte(k + j) } else { fill.clone() };
+            }
+            builder.assert_eq(r[C + k], is_sll.clone() * by_left + right.clone() * by_right);
+        }
         // Answer.
-        let mut fields = alloc::vec![code];
+        let mut fields: Vec<AB::Expr> = alloc::vec![code];
         fields.extend((0..12).map(|i| e(r[A + i])));
         builder.push_interaction(buses::ALU, fields, bool_count(real));
     }
