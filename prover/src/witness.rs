@@ -637,6 +637,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         row[cpu::NEXT_COST_HI] = Val::from_u32(needed >> 16);
         row[cpu::NEXT_BS] = Val::from_bool(d.block_start);
         alu.counts.limbs(row, cpu::OOG_LO, cpu::OOG_HI, *needed as u64 - gas - 1, 11);
+        row[cpu::OOG_BORROW] = Val::from_bool((*needed & 0xffff) as u64 <= (gas & 0xffff));
         program_cost_mult[index] += 1;
         halted = true;
     }

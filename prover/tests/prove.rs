@@ -116,6 +116,55 @@ fn running_out_of_gas_proves_the_next_block_was_unaffordable() {
     }
 }
 
+/// A run out of gas, restated as one that had the field's size more gas throughout:
+/// every step's gas limbs moved up by p, the statement's limit and what's left too.
+/// Each limb equation still holds (the limbs are integers; only their sums wrap), and
+/// `cost - left - 1` as one sum is the same field element as before (so the same
+/// comparison columns satisfy a check of that sum); compared limb by limb, the high
+/// limb of `cost - left - 1` is negative: the run would not have stopped there. Both
+/// ways of filling the comparison columns are tried.
+#[test]
+fn out_of_gas_with_the_fields_size_more_gas_left_is_rejected() {
+    use p3_field::PrimeField32;
+    let blob = program(1000);
+    let p = Val::ORDER_U32 as u64;
+    let field_u64 = |v: Val| v.as_canonical_u32() as u64;
+    for limbwise in [false, true] {
+        let proved = prove_laid_out_with_gas(&blob, 100, |_| {}, |t, s| {
+            assert_eq!(s.ending, rivet_prover::Ending::OutOfGas);
+            s.gas_limit += p;
+            s.gas_left += p;
+            let w = t[index::CPU].width;
+            for row in t[index::CPU].values.chunks_mut(w).filter(|r| cpu::real(r)) {
+                let limbs = |row: &[Val], at: usize| (0..3).map(|i| field_u64(row[at + i]) << (16 * i)).sum::<u64>();
+                let gas = limbs(row, cpu::GAS) + p;
+                let cost = if row[cpu::CHARGE] == Val::ONE { field_u64(row[cpu::COST_LO]) | field_u64(row[cpu::COST_HI]) << 16 } else { 0 };
+                let after = gas - cost;
+                for i in 0..3 {
+                    row[cpu::GAS + i] = Val::from_u64((gas >> (16 * i)) & 0xffff);
+                    row[cpu::GAS_AFTER + i] = Val::from_u64((after >> (16 * i)) & 0xffff);
+                    row[cpu::NEXT_GAS + i] = Val::from_u64((after >> (16 * i)) & 0xffff);
+                }
+                let borrow0 = (gas & 0xffff) < (cost & 0xffff);
+                let borrow1 = ((gas >> 16) & 0xffff) < (cost >> 16) + borrow0 as u64;
+                row[cpu::GAS_BORROW] = Val::from_bool(borrow0);
+                row[cpu::GAS_BORROW + 1] = Val::from_bool(borrow1);
+                if limbwise && row[cpu::OOG] == Val::ONE {
+                    // The comparison made as well as it can be: the low limb right, the high
+                    // one what is left (negative).
+                    let (lo, hi) = (field_u64(row[cpu::NEXT_COST_LO]), field_u64(row[cpu::NEXT_COST_HI]));
+                    let borrow = lo <= (after & 0xffff);
+                    row[cpu::OOG_BORROW] = Val::from_bool(borrow);
+                    row[cpu::OOG_LO] = Val::from_u64((lo + (borrow as u64) * 0x1_0000) - (after & 0xffff) - 1);
+                    row[cpu::OOG_HI] = Val::from_u64(hi) - Val::from_u64((after >> 16) & 0xffff) - Val::from_bool(borrow);
+                }
+            }
+        });
+        assert!(proved.is_some(), "the tampered trace should still prove");
+        assert!(!matches!(proved, Some(Ok(()))), "accepted (limb by limb: {limbwise})");
+    }
+}
+
 #[test]
 fn garbled_or_truncated_proof_bytes_are_errors_not_panics() {
     let blob = program(3);
@@ -317,8 +366,17 @@ fn prove_laid_out(
     layout: impl Fn(&mut witness::Witness),
     tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement),
 ) -> Option<Result<(), VerifyError>> {
+    prove_laid_out_with_gas(blob, GAS, layout, tamper)
+}
+
+fn prove_laid_out_with_gas(
+    blob: &[u8],
+    gas: u64,
+    layout: impl Fn(&mut witness::Witness),
+    tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement),
+) -> Option<Result<(), VerifyError>> {
     let p = Arc::new(rivet_vm::parse(blob, &Default::default()).unwrap());
-    let mut w = witness::generate(p.clone(), rivet_prover::code_hash(blob), "call", GAS).unwrap();
+    let mut w = witness::generate(p.clone(), rivet_prover::code_hash(blob), "call", gas).unwrap();
     layout(&mut w);
     let mut traces = w.traces.clone();
     let mut statement = w.statement.clone();
@@ -580,12 +638,15 @@ fn recount_range_checks(circuit: &rivet_prover::chips::Circuit, traces: &mut [p3
     let bits: Vec<usize> = traces.iter().map(|t| t.height().trailing_zeros() as usize).collect();
     let config = rivet_prover::config::config();
     let Ok(data) = p3_batch_stark::ProverData::from_airs_and_degrees(&config, &airs, &bits) else { return };
+    // The 16-bit values, and the byte pairs at `x | y << 8`.
     let mut counts = vec![Val::ZERO; 1 << 16];
+    let mut pairs = vec![Val::ZERO; 1 << 16];
     for (i, lookups) in data.common.lookups.iter().enumerate() {
         let t = &traces[i];
         let h = t.height();
         let pre = <_ as BaseAir<Val>>::preprocessed_trace(&airs[i]);
-        for l in lookups.iter().filter(|l| matches!(&l.kind, p3_lookup::Kind::Global(n) if n == "u16")) {
+        for l in lookups.iter().filter(|l| matches!(&l.kind, p3_lookup::Kind::Global(n) if n == "u16" || n == "byte pair")) {
+            let pair = matches!(&l.kind, p3_lookup::Kind::Global(n) if n == "byte pair");
             for row in 0..h {
                 let (now, next) = (t.row_slice(row).unwrap().to_vec(), t.row_slice((row + 1) % h).unwrap().to_vec());
                 let main = VerticalPair::new(RowMajorMatrixView::new_row(&now), RowMajorMatrixView::new_row(&next));
@@ -601,16 +662,24 @@ fn recount_range_checks(circuit: &rivet_prover::chips::Circuit, traces: &mut [p3
                         m *= flags[k].resolve(&b);
                     }
                     let x = tuple[0].resolve(&b).as_canonical_u32() as usize;
-                    if m != Val::ZERO && i != index::BYTES && x < counts.len() {
+                    if m == Val::ZERO || i == index::BYTES {
+                        continue;
+                    }
+                    if !pair && x < counts.len() {
                         counts[x] -= m;
+                    }
+                    let y = tuple.get(1).map_or(usize::MAX, |y| y.resolve(&b).as_canonical_u32() as usize);
+                    if pair && x < 256 && y < 256 {
+                        pairs[x | y << 8] -= m;
                     }
                 }
             }
         }
     }
     let w = traces[index::BYTES].width;
-    for (row, c) in traces[index::BYTES].values.chunks_mut(w).zip(counts) {
+    for ((row, c), p) in traces[index::BYTES].values.chunks_mut(w).zip(counts).zip(pairs) {
         row[bytes::main::M_U16] = c;
+        row[bytes::main::M_PAIR] = p;
     }
 }
 

@@ -13,7 +13,7 @@ use p3_lookup::{Count, InteractionBuilder};
 
 use crate::buses;
 pub use crate::chips::program::decoded::{self, *};
-use crate::chips::{bool_count, limbs_below, u16_check};
+use crate::chips::{bool_count, limb_checks, limbs_below, u16_check};
 use crate::columns::columns;
 
 columns!(@acc decoded::WIDTH;
@@ -24,7 +24,7 @@ columns!(@acc decoded::WIDTH;
     // transcript says); otherwise GAS_AFTER and HEAP. Columns, so the state a segment
     // hands on is linear and its two CONTINUE lookups share a running sum.
     NEXT_GAS[3], NEXT_HEAP, HEAP,
-    OOG, NEXT_COST_LO, NEXT_COST_HI, NEXT_BS, OOG_LO, OOG_HI,
+    OOG, NEXT_COST_LO, NEXT_COST_HI, NEXT_BS, OOG_LO, OOG_HI, OOG_BORROW,
     CHARGE, GAS[3], GAS_AFTER[3], GAS_BORROW[2],
     MTRAP, TCODE, JTRAP, FALLOFF,
     CLK,
@@ -273,16 +273,22 @@ impl CpuChip {
         }
         // Out of gas: the run ends before entering the next instruction, which would
         // be charged (a block start, or after a jump, branch or host call) more than
-        // is left: cost - gas - 1 = lo + 2^16·hi >= 0, with gas below 2^32.
+        // is left: cost - gas - 1 >= 0, limb by limb with a borrow. (Not as one sum:
+        // gas below 2^32 can exceed the field's size, and gas just above it would read
+        // as a few units, so a run with plenty left could claim to be out. Per limb,
+        // every term is a small integer; a negative high limb can't pass its check.)
         let oog = e(r[OOG]);
         let fields = [e(r[NEXT_PC]), e(r[NEXT_COST_LO]), e(r[NEXT_COST_HI]), e(r[NEXT_BS])];
         builder.push_interaction(buses::COST, fields, bool_count(-oog.clone()));
         let (nbs, t) = (e(r[NEXT_BS]), transfer_for_oog);
         builder.assert_zero(oog.clone() * (AB::Expr::ONE - (nbs.clone() + t.clone() - nbs * t)));
         builder.assert_zero(oog.clone() * gas_next[2].clone());
-        let cost = e(r[NEXT_COST_LO]) + e(r[NEXT_COST_HI]) * c(1 << 16);
-        let left = gas_next[0].clone() + gas_next[1].clone() * c(1 << 16);
-        limbs_below(builder, cost - left - AB::Expr::ONE, r[OOG_LO], r[OOG_HI], 11, oog);
+        builder.assert_bool(r[OOG_BORROW]);
+        let borrow = e(r[OOG_BORROW]);
+        let lo = e(r[NEXT_COST_LO]) - gas_next[0].clone() - AB::Expr::ONE + borrow.clone() * c(1 << 16);
+        builder.assert_zero(oog.clone() * (e(r[OOG_LO]) - lo));
+        builder.assert_zero(oog.clone() * (e(r[OOG_HI]) - (e(r[NEXT_COST_HI]) - gas_next[1].clone() - borrow)));
+        limb_checks(builder, r[OOG_LO], r[OOG_HI], 11, oog);
 
         // Between segments: what the next row's transition constraints would check.
         let state = |clk: AB::Expr, pc: AB::Expr, gas: [AB::Expr; 3], heap: AB::Expr, t: AB::Expr| {
