@@ -44,8 +44,9 @@ pub(crate) fn sign_bit<AB: InteractionBuilder>(builder: &mut AB, byte: AB::Var, 
 
 /// Range-checks limbs where `count` is 1: `lo < 2^16`, and `hi·2^(16 - hi_bits) <
 /// 2^16`. That alone doesn't make `hi` an integer (it could be `v/2^(16 - hi_bits)`),
-/// but `2^16·hi` is then an integer below `2^(16 + hi_bits)`: callers use `hi` only
-/// so, and `lo + 2^16·hi` is below `2^(16 + hi_bits) + 2^16`.
+/// but `2^16·hi` is then an integer below `2^(16 + hi_bits)`, so `lo + 2^16·hi` is
+/// below `2^(16 + hi_bits) + 2^16`: callers use `hi` only so, or constrain it to an
+/// integer difference of small integers (then `0 <= hi < 2^hi_bits`).
 pub(crate) fn limb_checks<AB: InteractionBuilder>(builder: &mut AB, lo: AB::Var, hi: AB::Var, hi_bits: u32, count: AB::Expr) {
     u16_check(builder, lo.into(), count.clone());
     u16_check(builder, hi.into() * AB::Expr::from_u32(1 << (16 - hi_bits)), count);
