@@ -50,19 +50,34 @@ python3 scripts/keep-file-times.py . "$CARGO_TARGET_DIR/rivet-file-times.json"
 section "cargo test (release: the guest programs run real workloads)"
 cargo test --workspace --release
 
+# The later sections' cargo commands, each written once: the sections run them, and
+# so does the low-priority build below.
+verifier_build() { cargo build --release -q -p rivet-prover --no-default-features --target wasm32v1-none; }
+frame_benchmarks() { cargo test --release -p pallet-rivet-contracts --features runtime-benchmarks "$@"; }
+# Built as the test build above was: the whole workspace's features (--workspace;
+# --all-targets: with the dev-dependencies' too) and the release profile. `-p <one
+# package>` would resolve features for that package alone, and `cargo bench` use the
+# bench profile: either compiles the shared dependencies again.
+benchmarks_build() { cargo build --release -q --workspace --all-targets; }
+calls_benchmark() { cargo test --release -q --workspace --features pallet-rivet-contracts/mock --bench calls_per_second "$@"; }
+# Own target dir and RUSTC_BOOTSTRAP only here: sanitizer flags must not touch the main build.
+cargo_fuzz() { (cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fuzz" cargo fuzz "$@"); }
+
 # The later sections' builds (another target, other features, the fuzz targets' own
 # directory) are started now, at the lowest priority, while the network test below
 # mostly waits for blocks: on a cold cache that hides minutes of compiling. They
 # only fill the cache: each section still runs its own command, so a build that
 # fails here fails again, with its output, in its section.
 prebuild_log="$CARGO_TARGET_DIR/prebuild.log"
-nice -n 19 bash -c '
-    cargo build --release -q -p rivet-prover --no-default-features --target wasm32v1-none
-    cargo test --release -q -p pallet-rivet-contracts --features runtime-benchmarks --no-run
-    cargo build --release -q --workspace --all-targets
-    cargo test --release -q --workspace --features pallet-rivet-contracts/mock --bench calls_per_second --no-run
-    cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fuzz" cargo fuzz build
-' >"$prebuild_log" 2>&1 &
+(
+    set +e
+    renice -n 19 -p "$BASHPID" >/dev/null
+    verifier_build
+    frame_benchmarks -q --no-run
+    benchmarks_build
+    calls_benchmark --no-run
+    cargo_fuzz build
+) >"$prebuild_log" 2>&1 &
 prebuild_pid=$!
 trap 'kill $prebuild_pid 2>/dev/null || true; section_end; echo "== $((SECONDS / 60)) min $((SECONDS % 60)) s in all"' EXIT
 
@@ -73,13 +88,12 @@ section "(waiting for the builds started before zombienet)"
 wait "$prebuild_pid" || echo "   (one failed; its section repeats it: $prebuild_log)"
 
 section "the proof verifier builds no_std for the runtime's wasm target"
-cargo build --release -q -p rivet-prover --no-default-features --target wasm32v1-none
+verifier_build
 
 section "contracts pallet: the FRAME benchmarks, run as tests"
-cargo test --release -p pallet-rivet-contracts --features runtime-benchmarks benchmarking
+frame_benchmarks benchmarking
 
 section "fuzz: ${FUZZ_SECONDS}s per target"
-# Own target dir and RUSTC_BOOTSTRAP only here: sanitizer flags must not touch the main build.
 # Seed the corpora with the real guest blobs so the fuzzers start from valid programs.
 mkdir -p fuzz/corpus/blob_parse fuzz/corpus/interpret
 # A persistent target dir can hold older build dirs of the same crate: use the newest.
@@ -87,9 +101,8 @@ guest_out=$(ls -td "$CARGO_TARGET_DIR"/release/build/rivet-test-programs-*/out |
 cp "$guest_out"/*.blob fuzz/corpus/blob_parse/
 for target in blob_parse interpret jit_vs_interpreter; do
     log="$CARGO_TARGET_DIR/fuzz-$target.log"
-    if ! (cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fuzz" \
-        cargo fuzz run "$target" -- -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \
-        >"$log" 2>&1); then
+    if ! cargo_fuzz run "$target" -- -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \
+        >"$log" 2>&1; then
         tail -n 80 "$log"
         echo "fuzz target $target failed (full log: $log)"
         exit 1
@@ -98,11 +111,7 @@ for target in blob_parse interpret jit_vs_interpreter; do
 done
 
 section "benchmark (quick inputs)"
-# Built as the test build above was: the whole workspace's features (--workspace;
-# --all-targets: with the dev-dependencies' too) and the release profile. `-p <one
-# package>` would resolve features for that package alone, and `cargo bench` use the
-# bench profile: either compiles the shared dependencies again.
-cargo build --release -q --workspace --all-targets
+benchmarks_build
 "$CARGO_TARGET_DIR/release/rivet-vm-bench" --quick
 "$CARGO_TARGET_DIR/release/rivet-prover-bench" --quick
-cargo test --release -q --workspace --features pallet-rivet-contracts/mock --bench calls_per_second -- --quick
+calls_benchmark -- --quick
