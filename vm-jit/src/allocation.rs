@@ -25,22 +25,37 @@ const POOL: [u8; 12] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 2];
 /// dozens of overlapping back edges) outweigh the one tight loop that runs. Linear: a
 /// difference array over the jump spans (of logarithms, so products become sums).
 pub fn allocate(program: &Program) -> RegMap {
-    let insns = program.instructions();
-    let mut span = vec![0f64; insns.len() + 1];
+    // Where the heat changes: (instruction, change), sorted. Loops are few, so this is
+    // small where an array per instruction would be fresh memory (see `compile`).
+    let mut changes: Vec<(usize, f64)> = Vec::new();
     for (t, i) in backward_jumps(program) {
         let heat = (1.0 + 32.0 / (i - t + 1) as f64).ln();
-        span[t] += heat;
-        span[i + 1] -= heat;
+        changes.push((t, heat));
+        changes.push((i + 1, -heat));
     }
+    changes.sort_by_key(|&(at, _)| at);
+    // Uses are counted per stretch of equal heat, then weighed.
     let mut uses = [0f64; 16];
-    let mut heat = 0f64;
-    for (i, insn) in insns.iter().enumerate() {
-        heat += span[i];
-        let weight = heat.clamp(0.0, 60.0).exp();
+    let mut counts = [0u32; 16];
+    let (mut heat, mut weight, mut next) = (0f64, 1f64, 0);
+    for (i, insn) in program.instructions().iter().enumerate() {
+        if next < changes.len() && changes[next].0 == i {
+            for (u, c) in uses.iter_mut().zip(&mut counts) {
+                *u += weight * f64::from(std::mem::take(c));
+            }
+            while next < changes.len() && changes[next].0 == i {
+                heat += changes[next].1;
+                next += 1;
+            }
+            weight = heat.clamp(0.0, 60.0).exp();
+        }
         let [s1, s2] = insn.sources();
         for r in [insn.dest(), s1, s2].into_iter().flatten() {
-            uses[r.index()] += weight;
+            counts[r.index()] += 1;
         }
+    }
+    for (u, c) in uses.iter_mut().zip(counts) {
+        *u += weight * f64::from(c);
     }
     // sp always gets a host register: every function's prologue and epilogue use it.
     uses[Reg::SP.index()] = f64::INFINITY;

@@ -21,13 +21,14 @@
 
 use std::sync::Arc;
 
-use dynasmrt::x64::Assembler;
-use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi, ExecutableBuffer};
+use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi};
 use rivet_vm::isa::{AluOp, BranchKind, Instruction, LoadKind, Reg, StoreKind};
 use rivet_vm::memory_map::{CODE_BASE, RETURN_ADDRESS};
 use rivet_vm::Program;
 
 use crate::allocation::{allocate, backward_jumps, loop_regions, RegMap, Region, NONE};
+use crate::assembler::Assembler;
+use crate::code_buffer::CodeBuffer;
 use crate::context::*;
 use crate::sandbox::SandboxPool;
 use crate::signals::FaultSite;
@@ -75,7 +76,7 @@ enum Loc {
 /// A program compiled to native code. Shared by every instance of the program.
 pub struct JitModule {
     pub(crate) program: Arc<Program>,
-    pub(crate) code: ExecutableBuffer,
+    pub(crate) code: CodeBuffer,
     pub(crate) entry: AssemblyOffset,
     pub(crate) sites: Vec<FaultSite>,
     pub(crate) jump_table: Vec<u64>,
@@ -102,7 +103,7 @@ impl JitModule {
     pub fn native_code(&self) -> (&[u8], Vec<usize>) {
         let start = self.code.ptr(AssemblyOffset(0)) as u64;
         (
-            &self.code,
+            self.code.bytes(),
             self.jump_table
                 .iter()
                 .map(|&p| (p - start) as usize)
@@ -174,9 +175,8 @@ struct Emitter<'p> {
     /// The mapping of the code being emitted: `global`, or a loop's.
     host: RegMap,
     global: RegMap,
+    /// Sorted by start, disjoint.
     regions: Vec<Region>,
-    /// Per instruction, the index of the loop region it is in, if any.
-    region_of: Vec<Option<u32>>,
     /// Per region: where a memory fault inside it resumes (moves back, then the exit).
     fault_pads: Vec<DynamicLabel>,
     /// Per fault site, the region its code is in.
@@ -196,6 +196,8 @@ struct Emitter<'p> {
     tracking: bool,
     sites: Vec<FaultSite>,
     stubs: Vec<Stub>,
+    /// Per trap code, the exit its stubs share (`trap_exit`).
+    trap_exits: Vec<(u32, DynamicLabel)>,
     exit: DynamicLabel,
     dyn_enter: DynamicLabel,
     /// Out of gas entering a dynamic target: eax = its index, rcx = its entry cost.
@@ -302,7 +304,17 @@ impl Emitter<'_> {
 
     /// The mapping code at instruction `i` is compiled with (inline, not in a copy).
     fn map_at(&self, i: usize) -> RegMap {
-        self.region_of[i].map_or(self.global, |r| self.regions[r as usize].map)
+        self.region_at(i)
+            .map_or(self.global, |r| self.regions[r as usize].map)
+    }
+
+    /// The loop region instruction `i` is in, if any.
+    fn region_at(&self, i: usize) -> Option<u32> {
+        let k = self
+            .regions
+            .partition_point(|r| r.start <= i)
+            .checked_sub(1)?;
+        (i <= self.regions[k].end).then_some(k as u32)
     }
 
     /// Where a jump from the code being emitted to block start `t` goes: its label, or
@@ -1046,8 +1058,18 @@ impl Emitter<'_> {
         );
     }
 
+    /// The exit shared by trap stubs of one kind: eax = pc, ecx = the argument.
+    fn trap_exit(&mut self, trap: u32) -> DynamicLabel {
+        if let Some(&(_, l)) = self.trap_exits.iter().find(|(t, _)| *t == trap) {
+            return l;
+        }
+        let l = self.ops.new_dynamic_label();
+        self.trap_exits.push((trap, l));
+        l
+    }
+
     fn stubs(&mut self) {
-        let exit = self.exit;
+        let (exit, dyn_oog) = (self.exit, self.dyn_oog);
         // Stubs can add stubs (a DynamicJalr copy adds its own trap stubs).
         while !self.stubs.is_empty() {
             for stub in std::mem::take(&mut self.stubs) {
@@ -1068,14 +1090,17 @@ impl Emitter<'_> {
                         pc,
                         map,
                     } => {
+                        // The exit itself is shared (`dyn_oog`): there is a stub per
+                        // block, and with the exit in each, stubs were over half of a
+                        // program's code.
                         dynasm!(self.ops ; .arch x64 ; =>label);
                         self.moves(map, self.global);
+                        let index = (pc - CODE_BASE) / 4;
                         dynasm!(self.ops
                             ; .arch x64
-                            ; add r14, cost as i32
-                            ; gs mov DWORD [EXIT_PC], pc as i32
-                            ; gs mov DWORD [EXIT_KIND], EXIT_OUT_OF_GAS as i32
-                            ; jmp =>exit
+                            ; mov eax, index as i32
+                            ; mov ecx, cost as i32
+                            ; jmp =>dyn_oog
                         );
                     }
                     Stub::TrapEcx {
@@ -1086,14 +1111,8 @@ impl Emitter<'_> {
                     } => {
                         dynasm!(self.ops ; .arch x64 ; =>label);
                         self.moves(map, self.global);
-                        dynasm!(self.ops
-                            ; .arch x64
-                            ; gs mov DWORD [TRAP_CODE], trap as i32
-                            ; gs mov DWORD [EXIT_PC], pc as i32
-                            ; gs mov DWORD [EXIT_ARG], ecx
-                            ; gs mov DWORD [EXIT_KIND], EXIT_TRAP as i32
-                            ; jmp =>exit
-                        );
+                        let common = self.trap_exit(trap);
+                        dynasm!(self.ops ; .arch x64 ; mov eax, pc as i32 ; jmp =>common);
                     }
                     Stub::Edge {
                         label,
@@ -1178,6 +1197,18 @@ impl Emitter<'_> {
             dynasm!(self.ops ; .arch x64 ; jmp =>fault_exit);
         }
         let code_size = self.program.layout().code_size as i32;
+
+        for (trap, l) in std::mem::take(&mut self.trap_exits) {
+            dynasm!(self.ops
+                ; .arch x64
+                ; =>l
+                ; gs mov DWORD [TRAP_CODE], trap as i32
+                ; gs mov DWORD [EXIT_PC], eax
+                ; gs mov DWORD [EXIT_ARG], ecx
+                ; gs mov DWORD [EXIT_KIND], EXIT_TRAP as i32
+                ; jmp =>exit
+            );
+        }
 
         // dyn_enter: ecx = target pc, eax = target - CODE_BASE (checked in range and
         // aligned). Charge the entry cost of that instruction, jump to its code.
@@ -1474,23 +1505,45 @@ fn aligned_after(known: u16, insn: Instruction) -> u16 {
     }
 }
 
+/// What compiling needs in proportion to the program, kept per thread for the next
+/// compilation: fresh memory costs a page fault per 4 KiB page, and the allocator
+/// gives it back on free; with a new buffer each time, that was most of compiling.
+#[derive(Default)]
+struct Scratch {
+    ops: Assembler,
+    entry: Vec<DynamicLabel>,
+    block: Vec<Option<DynamicLabel>>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Option<Box<Scratch>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Buffers for programs larger than this (~250,000 instructions) aren't kept.
+const KEEP_BYTES: usize = 8 << 20;
+
 /// Compiles a validated program. Linear in its size: one pass over the instructions,
 /// plus checked copies of the block tails that dynamic entries may need.
 pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     let err = |e: &dyn std::fmt::Debug| CompileError(format!("{e:?}"));
     let insns = program.instructions();
     let n = insns.len();
-    let mut ops = Assembler::new().map_err(|e| err(&e))?;
-    let entry: Vec<DynamicLabel> = (0..n).map(|_| ops.new_dynamic_label()).collect();
+    // Room for what programs compile to (~25 bytes per instruction), so the buffer
+    // rarely grows and copies. The code is assembled there (its jumps are all
+    // relative), then copied once into its executable mapping.
+    let Scratch {
+        mut ops,
+        mut entry,
+        mut block,
+    } = SCRATCH.take().map_or_else(Scratch::default, |s| *s);
+    ops.reset(32 * n + 4096);
+    entry.clear();
+    entry.extend((0..n).map(|_| ops.new_dynamic_label()));
+    block.clear();
+    block.resize(n, None);
     let [exit, dyn_enter, dyn_oog, fault_exit] = [(); 4].map(|_| ops.new_dynamic_label());
     let global = allocate(&program);
     let regions = loop_regions(&program, &global);
-    let mut region_of = vec![None; n];
-    for (k, r) in regions.iter().enumerate() {
-        region_of[r.start..=r.end]
-            .iter_mut()
-            .for_each(|x| *x = Some(k as u32));
-    }
     let fault_pads = regions.iter().map(|_| ops.new_dynamic_label()).collect();
     let mut e = Emitter {
         ops,
@@ -1498,23 +1551,25 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         host: global,
         global,
         regions,
-        region_of,
         fault_pads,
         site_regions: Vec::new(),
         fault_exit,
         current_region: None,
-        block: vec![None; n],
+        block,
         entry,
         aligned: 1,
         tracking: true,
         sites: Vec::new(),
         stubs: Vec::new(),
+        trap_exits: Vec::new(),
         exit,
         dyn_enter,
         dyn_oog,
     };
     let mut entry_bound = vec![false; n];
     let mut fused_until = 0;
+    // The next loop region the pass will reach.
+    let mut next_region = 0;
     // Loop heads: the targets of backward static jumps.
     let mut loop_head = vec![false; n];
     for (t, _) in backward_jumps(&program) {
@@ -1525,11 +1580,12 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         let pc = CODE_BASE + 4 * i as u32;
         // Falling into a loop with its own mapping: switch to it (its first
         // instruction is a block start, whose label jumps from inside the loop use).
-        if let Some(r) = e.region_of[i].filter(|&r| e.regions[r as usize].start == i) {
-            let map = e.regions[r as usize].map;
+        if e.regions.get(next_region).is_some_and(|r| r.start == i) {
+            let map = e.regions[next_region].map;
             e.moves(e.host, map);
             e.host = map;
-            e.current_region = Some(r);
+            e.current_region = Some(next_region as u32);
+            next_region += 1;
         }
         if program.is_block_start(i) {
             if loop_head[i] {
@@ -1609,11 +1665,6 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         .iter()
         .map(|&l| resolve(&e.ops, l))
         .collect::<Result<_, _>>()?;
-    let entry_offsets: Vec<AssemblyOffset> = e
-        .entry
-        .iter()
-        .map(|&l| resolve(&e.ops, l))
-        .collect::<Result<_, _>>()?;
     let loops = e
         .regions
         .iter()
@@ -1623,12 +1674,21 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     for (site, region) in sites.iter_mut().zip(&e.site_regions) {
         site.resume = region.map_or(fault_exit, |r| pads[r as usize]).0 as u32;
     }
-    let code = e
-        .ops
-        .finalize()
-        .map_err(|_| CompileError("finalising the code buffer".into()))?;
+    let code = CodeBuffer::new(e.ops.code())
+        .map_err(|x| CompileError(format!("mapping the code: {x}")))?;
+    let jump_table = e
+        .entry
+        .iter()
+        .map(|&l| Ok(code.ptr(resolve(&e.ops, l)?) as u64))
+        .collect::<Result<_, _>>()?;
+    if e.ops.capacity() <= KEEP_BYTES {
+        SCRATCH.set(Some(Box::new(Scratch {
+            ops: e.ops,
+            entry: e.entry,
+            block: e.block,
+        })));
+    }
     sites.sort_by_key(|s| s.offset);
-    let jump_table = entry_offsets.iter().map(|&o| code.ptr(o) as u64).collect();
     let cost_table = (0..n).map(|i| program.entry_cost(i)).collect();
     Ok(JitModule {
         program,

@@ -13,7 +13,11 @@ use rivet_vm::{GuestInstance, Instance, Module, Program};
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod allocation;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod assembler;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod cache;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod code_buffer;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod compile;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
