@@ -19,7 +19,7 @@
 // dynasm's expansion of dynamic registers (`Rd(h)` with `h: u8`) converts u8 to u8.
 #![allow(clippy::useless_conversion)]
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi};
 use rivet_vm::isa::{AluOp, BranchKind, Instruction, LoadKind, Reg, StoreKind};
@@ -85,6 +85,10 @@ pub struct JitModule {
     pub(crate) sandboxes: SandboxPool,
     /// The loops compiled with register mappings of their own: first and last pc.
     pub(crate) loops: Vec<(u32, u32)>,
+    /// When compiled without the checked copies dynamic jumps into the middle of
+    /// blocks need (`compile`), those jumps exit with `EXIT_NEEDS_COPIES` and the
+    /// instance goes on in this, compiled the first time one is needed.
+    pub(crate) with_copies: OnceLock<Result<Arc<JitModule>, CompileError>>,
 }
 
 impl JitModule {
@@ -114,13 +118,21 @@ impl JitModule {
     pub fn program(&self) -> &Arc<Program> {
         &self.program
     }
+
+    /// This program compiled with every checked copy: the module to go on in after
+    /// `EXIT_NEEDS_COPIES` (compiled once, by whichever instance needs it first).
+    pub(crate) fn with_copies(&self) -> Result<Arc<JitModule>, CompileError> {
+        self.with_copies
+            .get_or_init(|| compile_module(self.program.clone(), true).map(Arc::new))
+            .clone()
+    }
 }
 
 // The code buffer is immutable once finalised; tables are read-only.
 unsafe impl Send for JitModule {}
 unsafe impl Sync for JitModule {}
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CompileError(pub String);
 
 impl std::fmt::Display for CompileError {
@@ -202,6 +214,11 @@ struct Emitter<'p> {
     dyn_enter: DynamicLabel,
     /// Out of gas entering a dynamic target: eax = its index, rcx = its entry cost.
     dyn_oog: DynamicLabel,
+    /// Where dynamic entries go whose checked copy was left out (`EXIT_NEEDS_COPIES`).
+    needs_copies: DynamicLabel,
+    /// Instructions direct calls jump to (by their entry label, so these need their
+    /// code even when copies are left out).
+    call_targets: Vec<usize>,
 }
 
 impl Emitter<'_> {
@@ -994,6 +1011,7 @@ impl Emitter<'_> {
         let oog = self.stub_out_of_gas(cost, target);
         self.put_imm(rd, pc.wrapping_add(4));
         let l = self.entry[t];
+        self.call_targets.push(t);
         dynasm!(self.ops
             ; .arch x64
             ; sub r14, cost as i32
@@ -1143,43 +1161,47 @@ impl Emitter<'_> {
     /// about alignment. Each instruction whose inline code assumes something gets its
     /// entry in a copy of the rest of its block compiled with every check; that copy
     /// leaves the block the way the inline code does. Compilers' code jumps only to
-    /// block starts, so the copies are almost never run.
+    /// block starts, so the copies are almost never run: `compile` leaves them out
+    /// (they were a third of compiling) until a jump needs one.
     fn checked_copies(&mut self, entry_bound: &mut [bool]) {
+        let mut i = 0;
+        while i < entry_bound.len() {
+            if entry_bound[i] {
+                i += 1;
+            } else {
+                i = self.checked_copy(i, entry_bound);
+            }
+        }
+    }
+
+    /// The checked copy of the rest of the block from instruction `i` on (binding the
+    /// entry labels not bound yet); returns the instruction after it.
+    fn checked_copy(&mut self, i: usize, entry_bound: &mut [bool]) -> usize {
         let insns = self.program.instructions();
         let n = insns.len();
         self.tracking = false;
         self.aligned = 0;
-        let mut i = 0;
-        while i < n {
-            if entry_bound[i] {
-                i += 1;
-                continue;
+        let mut j = i;
+        loop {
+            if !entry_bound[j] {
+                let l = self.entry[j];
+                dynasm!(self.ops ; .arch x64 ; =>l);
+                entry_bound[j] = true;
             }
-            let mut j = i;
-            loop {
-                if !entry_bound[j] {
-                    let l = self.entry[j];
-                    dynasm!(self.ops ; .arch x64 ; =>l);
-                    entry_bound[j] = true;
-                }
-                self.instruction(j, insns[j]);
-                j += 1;
-                if insns[j - 1].is_terminator()
-                    && !matches!(insns[j - 1], Instruction::Branch { .. })
-                {
-                    break;
-                }
-                if j == n {
-                    self.fall_off_end();
-                    break;
-                }
-                if self.program.is_block_start(j) {
-                    let next = self.jump_to(j);
-                    dynasm!(self.ops ; .arch x64 ; jmp =>next);
-                    break;
-                }
+            self.instruction(j, insns[j]);
+            j += 1;
+            if insns[j - 1].is_terminator() && !matches!(insns[j - 1], Instruction::Branch { .. }) {
+                return j;
             }
-            i = j;
+            if j == n {
+                self.fall_off_end();
+                return j;
+            }
+            if self.program.is_block_start(j) {
+                let next = self.jump_to(j);
+                dynasm!(self.ops ; .arch x64 ; jmp =>next);
+                return j;
+            }
         }
     }
 
@@ -1209,6 +1231,22 @@ impl Emitter<'_> {
                 ; jmp =>exit
             );
         }
+
+        // A dynamic jump to an instruction whose checked copy was left out (rax = its
+        // index): give back the entry cost dispatch charged, and exit to go on in the
+        // module with copies, which charges it again.
+        let needs_copies = self.needs_copies;
+        dynasm!(self.ops
+            ; .arch x64
+            ; =>needs_copies
+            ; mov rcx, QWORD [rsp + FRAME_COST_TABLE]
+            ; mov ecx, DWORD [rcx + rax * 4]
+            ; add r14, rcx
+            ; lea ecx, [rax * 4 + CODE_BASE as i32]
+            ; gs mov DWORD [EXIT_PC], ecx
+            ; gs mov DWORD [EXIT_KIND], EXIT_NEEDS_COPIES as i32
+            ; jmp =>exit
+        );
 
         // dyn_enter: ecx = target pc, eax = target - CODE_BASE (checked in range and
         // aligned). Charge the entry cost of that instruction, jump to its code.
@@ -1522,9 +1560,14 @@ thread_local! {
 /// Buffers for programs larger than this (~250,000 instructions) aren't kept.
 const KEEP_BYTES: usize = 8 << 20;
 
-/// Compiles a validated program. Linear in its size: one pass over the instructions,
-/// plus checked copies of the block tails that dynamic entries may need.
+/// Compiles a validated program. Linear in its size: one pass over the instructions.
+/// The checked copies of block tails that dynamic jumps into the middle of blocks
+/// need are compiled (with the whole program again) only when one first does.
 pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
+    compile_module(program, false)
+}
+
+fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule, CompileError> {
     let err = |e: &dyn std::fmt::Debug| CompileError(format!("{e:?}"));
     let insns = program.instructions();
     let n = insns.len();
@@ -1541,7 +1584,8 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     entry.extend((0..n).map(|_| ops.new_dynamic_label()));
     block.clear();
     block.resize(n, None);
-    let [exit, dyn_enter, dyn_oog, fault_exit] = [(); 4].map(|_| ops.new_dynamic_label());
+    let [exit, dyn_enter, dyn_oog, fault_exit, needs_copies] =
+        [(); 5].map(|_| ops.new_dynamic_label());
     let global = allocate(&program);
     let regions = loop_regions(&program, &global);
     let fault_pads = regions.iter().map(|_| ops.new_dynamic_label()).collect();
@@ -1565,6 +1609,8 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         exit,
         dyn_enter,
         dyn_oog,
+        needs_copies,
+        call_targets: Vec::new(),
     };
     let mut entry_bound = vec![false; n];
     let mut fused_until = 0;
@@ -1651,7 +1697,20 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     }
     e.fall_off_end();
     // Checked copies, stubs and the runtime use the program's mapping.
-    e.checked_copies(&mut entry_bound);
+    if with_copies {
+        e.checked_copies(&mut entry_bound);
+    } else {
+        // Only the copies code jumps to by label (a direct call into the middle of a
+        // block, which compilers don't emit); dynamic jumps to the others exit.
+        for t in std::mem::take(&mut e.call_targets) {
+            if !entry_bound[t] {
+                e.checked_copy(t, &mut entry_bound);
+            }
+        }
+    }
+    // Stubs assume nothing either.
+    e.tracking = false;
+    e.aligned = 0;
     e.stubs();
     let entry = e.runtime();
 
@@ -1676,10 +1735,18 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     }
     let code = CodeBuffer::new(e.ops.code())
         .map_err(|x| CompileError(format!("mapping the code: {x}")))?;
+    let needs_copies = code.ptr(resolve(&e.ops, e.needs_copies)?) as u64;
     let jump_table = e
         .entry
         .iter()
-        .map(|&l| Ok(code.ptr(resolve(&e.ops, l)?) as u64))
+        .zip(&entry_bound)
+        .map(|(&l, &bound)| {
+            Ok(if bound {
+                code.ptr(resolve(&e.ops, l)?) as u64
+            } else {
+                needs_copies
+            })
+        })
         .collect::<Result<_, _>>()?;
     if e.ops.capacity() <= KEEP_BYTES {
         SCRATCH.set(Some(Box::new(Scratch {
@@ -1699,5 +1766,6 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
         cost_table,
         sandboxes: SandboxPool::default(),
         loops,
+        with_copies: OnceLock::new(),
     })
 }

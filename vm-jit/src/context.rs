@@ -34,6 +34,10 @@ pub const EXIT_FINISHED: u32 = 0;
 pub const EXIT_HOST_CALL: u32 = 1;
 pub const EXIT_OUT_OF_GAS: u32 = 2;
 pub const EXIT_TRAP: u32 = 3;
+/// A dynamic jump reached an instruction whose checked copy the module was compiled
+/// without (`compile::compile`); the gas it charged is given back, `exit_pc` is the
+/// target. The instance goes on in the module compiled with every copy.
+pub const EXIT_NEEDS_COPIES: u32 = 4;
 
 pub const TRAP_UNIMP: u32 = 1;
 pub const TRAP_EBREAK: u32 = 2;

@@ -121,6 +121,28 @@ fn trap_kind(code: u32, arg: u32) -> TrapKind {
     }
 }
 
+impl JitInstance {
+    /// Runs the compiled code from the context's `start_pc` until it exits.
+    fn enter(&mut self) {
+        let m = &self.module;
+        let start = m.code.ptr(dynasmrt::AssemblyOffset(0)) as usize;
+        let activation = Activation {
+            code_start: start,
+            code_end: start + m.code.len(),
+            sites: m.sites.as_ptr(),
+            sites_len: m.sites.len(),
+            base: self.sandbox.base() as usize,
+        };
+        // SAFETY: the entry trampoline follows the sysv64 ABI, addresses the sandbox
+        // through GS (set to its base here) and touches nothing else; faults in it are
+        // handled by `signals`.
+        let entry: extern "sysv64" fn() = unsafe { std::mem::transmute(m.code.ptr(m.entry)) };
+        with_gs_base(self.sandbox.base(), || {
+            with_activation(&activation, || entry())
+        });
+    }
+}
+
 impl GuestInstance for JitInstance {
     fn prepare_call(&mut self, entry: &str, gas: u64) -> Result<(), CallError> {
         let pc = self
@@ -143,22 +165,28 @@ impl GuestInstance for JitInstance {
             });
         };
         self.ctx_mut().start_pc = pc;
-        let m = &self.module;
-        let start = m.code.ptr(dynasmrt::AssemblyOffset(0)) as usize;
-        let activation = Activation {
-            code_start: start,
-            code_end: start + m.code.len(),
-            sites: m.sites.as_ptr(),
-            sites_len: m.sites.len(),
-            base: self.sandbox.base() as usize,
-        };
-        // SAFETY: the entry trampoline follows the sysv64 ABI, addresses the sandbox
-        // through GS (set to its base here) and touches nothing else; faults in it are
-        // handled by `signals`.
-        let entry: extern "sysv64" fn() = unsafe { std::mem::transmute(m.code.ptr(m.entry)) };
-        with_gs_base(self.sandbox.base(), || {
-            with_activation(&activation, || entry())
-        });
+        loop {
+            self.enter();
+            if self.ctx().exit_kind != EXIT_NEEDS_COPIES {
+                break;
+            }
+            // A dynamic jump into the middle of a block, whose checked copy this module
+            // was compiled without: go on at the target in the module with copies (the
+            // same program; the guest's state is all in the context and the sandbox).
+            match self.module.with_copies() {
+                Ok(m) => {
+                    let ctx = self.ctx_mut();
+                    ctx.jump_table = m.jump_table.as_ptr();
+                    ctx.cost_table = m.cost_table.as_ptr();
+                    self.module = m;
+                }
+                // As when the host can't map heap memory (`sbrk`): no result the
+                // interpreter would give, so the node must fail this execution.
+                Err(e) => panic!("the host could not compile the program's checked copies ({e}); the execution cannot go on"),
+            }
+            let pc = self.ctx().exit_pc;
+            self.ctx_mut().start_pc = pc;
+        }
         let ctx = self.ctx();
         let (interrupt, state) = match ctx.exit_kind {
             EXIT_FINISHED => (Interrupt::Finished, State::Finished),
