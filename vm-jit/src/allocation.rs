@@ -24,11 +24,12 @@ const POOL: [u8; 12] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 2];
 /// their time; a plain nesting depth let long loops of cold code (a sort routine's
 /// dozens of overlapping back edges) outweigh the one tight loop that runs. Linear: a
 /// difference array over the jump spans (of logarithms, so products become sums).
-pub fn allocate(program: &Program) -> RegMap {
+/// `loops` are the program's backward jumps (`backward_jumps`).
+pub fn allocate(program: &Program, loops: &[(usize, usize)]) -> RegMap {
     // Where the heat changes: (instruction, change), sorted. Loops are few, so this is
     // small where an array per instruction would be fresh memory (see `compile`).
     let mut changes: Vec<(usize, f64)> = Vec::new();
-    for (t, i) in backward_jumps(program) {
+    for &(t, i) in loops {
         let heat = (1.0 + 32.0 / (i - t + 1) as f64).ln();
         changes.push((t, heat));
         changes.push((i + 1, -heat));
@@ -100,9 +101,11 @@ const MAX_REGION: usize = 256;
 /// leave the loop by a static jump, a trap or running out of gas (no calls, returns,
 /// host calls), so every way out is one the compiler sees. Linear in the program's
 /// size (spans are at most `MAX_REGION` long).
-pub fn loop_regions(program: &Program, global: &RegMap) -> Vec<Region> {
+pub fn loop_regions(program: &Program, loops: &[(usize, usize)], global: &RegMap) -> Vec<Region> {
     let insns = program.instructions();
-    let mut spans: Vec<(usize, usize)> = backward_jumps(program)
+    let mut spans: Vec<(usize, usize)> = loops
+        .iter()
+        .copied()
         .filter(|&(t, i)| i - t < MAX_REGION)
         .collect();
     spans.sort_by_key(|&(t, i)| (i - t, t));
@@ -344,14 +347,15 @@ mod tests {
     #[test]
     fn a_loop_gets_its_own_mapping() {
         let (p, b) = program(0);
-        let global = allocate(&p);
+        let loops: Vec<_> = backward_jumps(&p).collect();
+        let global = allocate(&p, &loops);
         for r in [3, 4, 15] {
             assert_eq!(
                 global[r], NONE,
                 "x{r} should be in memory in the program's mapping"
             );
         }
-        let regions = loop_regions(&p, &global);
+        let regions = loop_regions(&p, &loops, &global);
         assert_eq!(regions.len(), 1, "loop B, and only it");
         assert_eq!(regions[0].start, b);
         for r in [3, 4, 15] {

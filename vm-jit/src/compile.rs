@@ -1586,8 +1586,10 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
     block.resize(n, None);
     let [exit, dyn_enter, dyn_oog, fault_exit, needs_copies] =
         [(); 5].map(|_| ops.new_dynamic_label());
-    let global = allocate(&program);
-    let regions = loop_regions(&program, &global);
+    // The program's loops: (target, backward jump).
+    let loops: Vec<(usize, usize)> = backward_jumps(&program).collect();
+    let global = allocate(&program, &loops);
+    let regions = loop_regions(&program, &loops, &global);
     let fault_pads = regions.iter().map(|_| ops.new_dynamic_label()).collect();
     let mut e = Emitter {
         ops,
@@ -1618,7 +1620,7 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
     let mut next_region = 0;
     // Loop heads: the targets of backward static jumps.
     let mut loop_head = vec![false; n];
-    for (t, _) in backward_jumps(&program) {
+    for &(t, _) in &loops {
         loop_head[t] = true;
     }
 
