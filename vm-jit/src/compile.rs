@@ -908,6 +908,28 @@ impl Emitter<'_> {
         }
     }
 
+    /// t = x & !b in one `andn` (operands in host registers or scratch; it reads both
+    /// before writing t, so any aliasing is fine).
+    fn and_not(&mut self, f: AndNot) {
+        let mut operand = |g: Reg, scratch: u8| match self.loc(g) {
+            Loc::Host(m) => m,
+            _ => {
+                self.get(scratch, g);
+                scratch
+            }
+        };
+        let b = operand(f.b, ECX);
+        let x = operand(f.x, EAX);
+        let t = match self.loc(f.t) {
+            Loc::Host(m) => m,
+            _ => EAX,
+        };
+        dynasm!(self.ops ; .arch x64 ; andn Rd(t), Rd(b), Rd(x));
+        if t == EAX {
+            self.put(f.t, EAX);
+        }
+    }
+
     /// t = y + (x << shift) in one `lea` (operands in host registers or scratch).
     fn scaled_index(&mut self, f: ScaledIndex) {
         let x = match self.loc(f.x) {
@@ -1414,6 +1436,40 @@ fn rotate_at(program: &Program, i: usize) -> Option<Rotate> {
     })
 }
 
+/// `xori t, b, -1; and t, x, t` (either operand order): `x & !b`, which x86 (BMI1)
+/// computes in one `andn`: Keccak's chi step and SHA-256's choice function are made of
+/// these. The inverted value in t is overwritten by the very next instruction, which
+/// can't trap, so nothing observes it.
+#[derive(Clone, Copy)]
+struct AndNot {
+    t: Reg,
+    b: Reg,
+    x: Reg,
+}
+
+fn and_not_at(program: &Program, i: usize) -> Option<AndNot> {
+    let [Instruction::OpImm {
+        op: AluOp::Xor,
+        rd: t,
+        rs1: b,
+        imm: u32::MAX,
+    }, Instruction::Op {
+        op: AluOp::And,
+        rd,
+        rs1,
+        rs2,
+    }] = group(program, i)?
+    else {
+        return None;
+    };
+    let x = match (rs1 == t, rs2 == t) {
+        (true, false) => rs2,
+        (false, true) => rs1,
+        _ => return None,
+    };
+    (rd == t && t != Reg::ZERO).then_some(AndNot { t, b, x })
+}
+
 /// `slli t, x, s; add t, y, t` (s = 1..3, either operand order): an array element's
 /// address, `y + (x << s)`, which x86 computes in one `lea`. The shifted value in t is
 /// overwritten by the very next instruction, which can't trap, so nothing observes it.
@@ -1586,6 +1642,8 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
     block.resize(n, None);
     let [exit, dyn_enter, dyn_oog, fault_exit, needs_copies] =
         [(); 5].map(|_| ops.new_dynamic_label());
+    // `andn` (BMI1: every x86-64 core since 2013) where the host has it.
+    let bmi1 = std::is_x86_feature_detected!("bmi1");
     // The program's loops: (target, backward jump).
     let loops: Vec<(usize, usize)> = backward_jumps(&program).collect();
     let global = allocate(&program, &loops);
@@ -1681,6 +1739,9 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
                 fused_until = i + 3;
             } else if let Some(index) = scaled_index_at(&program, i) {
                 e.scaled_index(index);
+                fused_until = i + 2;
+            } else if let Some(f) = and_not_at(&program, i).filter(|_| bmi1) {
+                e.and_not(f);
                 fused_until = i + 2;
             } else {
                 e.instruction(i, insn);

@@ -726,6 +726,63 @@ fn scaled_indexes_compiled_as_one_lea_agree() {
 }
 
 #[test]
+fn and_nots_compiled_as_one_andn_agree() {
+    if !is_supported() {
+        return;
+    }
+    // `xori t, b, -1; and t, x, t` compiles to one andn (with BMI1): every placement
+    // of t, b and x (x0, host registers, rdx, the context; aliased), both operand
+    // orders, an immediate other than -1 (not fused), entered at the xori or the and.
+    let place = [Reg::ZERO, x(5), x(6), x(13), x(15)];
+    let times = |r: u32| match r {
+        6 => 2,
+        12.. => 1,
+        _ => 4,
+    };
+    let preload: Vec<I> = (1..16u32)
+        .filter(|&r| r != 2)
+        .flat_map(|r| li(r, 0x9e37_79b9u32.wrapping_mul(r)).repeat(times(r)))
+        .collect();
+    let mut runs = 0;
+    for (t, b, xr) in (0..125).map(|n: usize| (place[n % 5], place[n / 5 % 5], place[n / 25])) {
+        for imm in [u32::MAX, 0x7ff] {
+            for (swap, enter) in [(false, 0), (true, 0), (false, 1)] {
+                let mut c = preload.clone();
+                let pair_at = c.len() as u32 + 3;
+                c.extend(li(9, CODE_BASE + 4 * (pair_at + enter)));
+                c.push(I::Jalr {
+                    rd: Reg::ZERO,
+                    rs1: x(9),
+                    offset: 0,
+                });
+                c.push(I::OpImm {
+                    op: AluOp::Xor,
+                    rd: t,
+                    rs1: b,
+                    imm,
+                });
+                let (rs1, rs2) = if swap { (t, xr) } else { (xr, t) };
+                c.push(I::Op {
+                    op: AluOp::And,
+                    rd: t,
+                    rs1,
+                    rs2,
+                });
+                c.push(I::Ebreak);
+                let (r, l) = lockstep(&c, 10_000);
+                assert!(
+                    matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak),
+                    "{r:?}"
+                );
+                assert_eq!(l.checks, 1);
+                runs += 1;
+            }
+        }
+    }
+    assert_eq!(runs, 125 * 2 * 3);
+}
+
+#[test]
 fn gas_runs_out_inside_loops_at_the_same_place() {
     if !is_supported() {
         return;
