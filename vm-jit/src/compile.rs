@@ -1623,6 +1623,13 @@ pub fn compile(program: Arc<Program>) -> Result<JitModule, CompileError> {
     compile_module(program, false)
 }
 
+/// Compiles a validated program with every checked copy up front: for a host that
+/// would rather not compile during a call (the first jump into the middle of a block
+/// otherwise does), and for tests of the copies.
+pub fn compile_with_copies(program: Arc<Program>) -> Result<JitModule, CompileError> {
+    compile_module(program, true)
+}
+
 fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule, CompileError> {
     let err = |e: &dyn std::fmt::Debug| CompileError(format!("{e:?}"));
     let insns = program.instructions();

@@ -36,7 +36,7 @@ mod signals;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub use cache::{CodeHash, ModuleCache};
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-pub use compile::{compile, CompileError, JitModule};
+pub use compile::{compile, compile_with_copies, CompileError, JitModule};
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub use instance::JitInstance;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]

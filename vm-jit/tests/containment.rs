@@ -833,17 +833,27 @@ fn every_guest_program_runs_in_lockstep() {
             [2000u32, 5].iter().flat_map(|v| v.to_le_bytes()).collect(),
         ),
     ];
+    // Compiled as calls compile them (checked copies left out), and with every copy
+    // (what a jump into the middle of a block switches to).
     for (name, entry, input) in inputs {
-        let m = rivet_test_programs::module(name);
-        let mut l = Lockstep::new(m.program()).unwrap();
-        l.prepare_call(entry, 1 << 40).unwrap();
-        let o = rivet_vm_cli::DevHost::default().drive(&mut l, &input, |_| None);
-        assert!(l.checks >= 2, "{name}: {} checks", l.checks);
-        assert!(
-            !matches!(o.status, rivet_vm_cli::ExitStatus::Trapped(_)),
-            "{name}: {:?}",
-            o.status
-        );
+        for with_copies in [false, true] {
+            let p = rivet_test_programs::module(name).program().clone();
+            let module = match with_copies {
+                false => rivet_vm_jit::compile(p.clone()),
+                true => rivet_vm_jit::compile_with_copies(p.clone()),
+            };
+            let jit = rivet_vm_jit::JitInstance::new(Arc::new(module.unwrap())).unwrap();
+            let interpreter = rivet_vm::Instance::new(Arc::new(rivet_vm::Module::new(p.clone())));
+            let mut l = Lockstep::pair(&p, interpreter, jit);
+            l.prepare_call(entry, 1 << 40).unwrap();
+            let o = rivet_vm_cli::DevHost::default().drive(&mut l, &input, |_| None);
+            assert!(l.checks >= 2, "{name}: {} checks", l.checks);
+            assert!(
+                !matches!(o.status, rivet_vm_cli::ExitStatus::Trapped(_)),
+                "{name}: {:?}",
+                o.status
+            );
+        }
     }
 }
 
