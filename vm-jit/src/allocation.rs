@@ -50,9 +50,11 @@ pub fn allocate(program: &Program, loops: &[(usize, usize)]) -> RegMap {
             }
             weight = heat.clamp(0.0, 60.0).exp();
         }
+        // Absent operands count for x0, which is never allocated (no branches here:
+        // this runs for every instruction).
         let [s1, s2] = insn.sources();
-        for r in [insn.dest(), s1, s2].into_iter().flatten() {
-            counts[r.index()] += 1;
+        for r in [insn.dest(), s1, s2] {
+            counts[r.map_or(0, |r| r.index())] += 1;
         }
     }
     for (u, c) in uses.iter_mut().zip(counts) {

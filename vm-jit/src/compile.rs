@@ -1741,13 +1741,24 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
                 }
                 entry_bound[i] = true;
             }
-            if let Some(rotate) = rotate_at(&program, i) {
+            // Every fused group starts with an immediate shift or xor.
+            let may_fuse = matches!(
+                insn,
+                Instruction::OpImm {
+                    op: AluOp::Sll | AluOp::Srl | AluOp::Xor,
+                    ..
+                }
+            );
+            if let Some(rotate) = may_fuse.then(|| rotate_at(&program, i)).flatten() {
                 e.rotate(rotate);
                 fused_until = i + 3;
-            } else if let Some(index) = scaled_index_at(&program, i) {
+            } else if let Some(index) = may_fuse.then(|| scaled_index_at(&program, i)).flatten() {
                 e.scaled_index(index);
                 fused_until = i + 2;
-            } else if let Some(f) = and_not_at(&program, i).filter(|_| bmi1) {
+            } else if let Some(f) = (may_fuse && bmi1)
+                .then(|| and_not_at(&program, i))
+                .flatten()
+            {
                 e.and_not(f);
                 fused_until = i + 2;
             } else {
@@ -1806,18 +1817,13 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
     let code = CodeBuffer::new(e.ops.code())
         .map_err(|x| CompileError(format!("mapping the code: {x}")))?;
     let needs_copies = code.ptr(resolve(&e.ops, e.needs_copies)?) as u64;
-    let jump_table = e
-        .entry
-        .iter()
-        .zip(&entry_bound)
-        .map(|(&l, &bound)| {
-            Ok(if bound {
-                code.ptr(resolve(&e.ops, l)?) as u64
-            } else {
-                needs_copies
-            })
-        })
-        .collect::<Result<_, _>>()?;
+    let mut jump_table = Vec::with_capacity(n);
+    for (&l, &bound) in e.entry.iter().zip(&entry_bound) {
+        jump_table.push(match bound {
+            true => code.ptr(resolve(&e.ops, l)?) as u64,
+            false => needs_copies,
+        });
+    }
     if e.ops.capacity() <= KEEP_BYTES {
         SCRATCH.set(Some(Box::new(Scratch {
             ops: e.ops,
