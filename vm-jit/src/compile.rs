@@ -1448,13 +1448,20 @@ struct AndNot {
 }
 
 fn and_not_at(program: &Program, i: usize) -> Option<AndNot> {
+    let (t, b, imm, x) = pair_into(program, i, AluOp::Xor, AluOp::And)?;
+    (imm == u32::MAX).then_some(AndNot { t, b, x })
+}
+
+/// `op1 t, a, imm; op2 t, t, y` (either operand order of `op2`, which reads t once)
+/// inside one block, t not x0: (t, a, imm, y).
+fn pair_into(program: &Program, i: usize, op1: AluOp, op2: AluOp) -> Option<(Reg, Reg, u32, Reg)> {
     let [Instruction::OpImm {
-        op: AluOp::Xor,
+        op: o1,
         rd: t,
-        rs1: b,
-        imm: u32::MAX,
+        rs1: a,
+        imm,
     }, Instruction::Op {
-        op: AluOp::And,
+        op: o2,
         rd,
         rs1,
         rs2,
@@ -1462,12 +1469,12 @@ fn and_not_at(program: &Program, i: usize) -> Option<AndNot> {
     else {
         return None;
     };
-    let x = match (rs1 == t, rs2 == t) {
+    let y = match (rs1 == t, rs2 == t) {
         (true, false) => rs2,
         (false, true) => rs1,
         _ => return None,
     };
-    (rd == t && t != Reg::ZERO).then_some(AndNot { t, b, x })
+    (o1 == op1 && o2 == op2 && rd == t && t != Reg::ZERO).then_some((t, a, imm, y))
 }
 
 /// `slli t, x, s; add t, y, t` (s = 1..3, either operand order): an array element's
@@ -1482,31 +1489,10 @@ struct ScaledIndex {
 }
 
 fn scaled_index_at(program: &Program, i: usize) -> Option<ScaledIndex> {
-    let [Instruction::OpImm {
-        op: AluOp::Sll,
-        rd: t,
-        rs1: x,
-        imm: shift,
-    }, Instruction::Op {
-        op: AluOp::Add,
-        rd,
-        rs1,
-        rs2,
-    }] = group(program, i)?
-    else {
-        return None;
-    };
-    let y = match (rs1 == t, rs2 == t) {
-        (true, false) => rs2,
-        (false, true) => rs1,
-        _ => return None,
-    };
-    ((1..=3).contains(&shift) && rd == t && t != Reg::ZERO).then_some(ScaledIndex {
-        t,
-        x,
-        y,
-        shift,
-    })
+    let (t, x, shift, y) = pair_into(program, i, AluOp::Sll, AluOp::Add)?;
+    (1..=3)
+        .contains(&shift)
+        .then_some(ScaledIndex { t, x, y, shift })
 }
 
 /// Whether the block, from instruction `from` on, overwrites `r` before reading it or

@@ -668,14 +668,14 @@ fn out_of_gas_entering_a_dynamic_target_stops_at_the_target() {
     }
 }
 
-#[test]
-fn scaled_indexes_compiled_as_one_lea_agree() {
-    if !is_supported() {
-        return;
-    }
-    // `slli t, x, s; add t, y, t` (an array element's address) compiles to one lea:
-    // every placement of t, x and y (x0, host registers, rdx, the context; aliased),
-    // both operand orders, shifts 0-4 (only 1-3 fuse), entered at the slli or the add.
+/// Runs `pair(t, a, y, param, swap)` (two instructions the compiler may fuse) after a
+/// preload and a jump to its first or second instruction, for every placement of t, a
+/// and y (x0, host registers, rdx, the context; aliased), each parameter and both
+/// operand orders, in lockstep with the interpreter; returns how many ran.
+fn every_placement_of_a_pair(
+    params: &[u32],
+    pair: impl Fn(Reg, Reg, Reg, u32, bool) -> [I; 2],
+) -> usize {
     let place = [Reg::ZERO, x(5), x(6), x(13), x(15)];
     let times = |r: u32| match r {
         6 => 2,
@@ -687,8 +687,8 @@ fn scaled_indexes_compiled_as_one_lea_agree() {
         .flat_map(|r| li(r, 0x9e37_79b9u32.wrapping_mul(r)).repeat(times(r)))
         .collect();
     let mut runs = 0;
-    for (t, xr, y) in (0..125).map(|n: usize| (place[n % 5], place[n / 5 % 5], place[n / 25])) {
-        for shift in 0..5 {
+    for (t, a, y) in (0..125).map(|n: usize| (place[n % 5], place[n / 5 % 5], place[n / 25])) {
+        for &param in params {
             for (swap, enter) in [(false, 0), (true, 0), (false, 1)] {
                 let mut c = preload.clone();
                 let pair_at = c.len() as u32 + 3;
@@ -698,19 +698,7 @@ fn scaled_indexes_compiled_as_one_lea_agree() {
                     rs1: x(9),
                     offset: 0,
                 });
-                c.push(I::OpImm {
-                    op: AluOp::Sll,
-                    rd: t,
-                    rs1: xr,
-                    imm: shift,
-                });
-                let (rs1, rs2) = if swap { (t, y) } else { (y, t) };
-                c.push(I::Op {
-                    op: AluOp::Add,
-                    rd: t,
-                    rs1,
-                    rs2,
-                });
+                c.extend(pair(t, a, y, param, swap));
                 c.push(I::Ebreak);
                 let (r, l) = lockstep(&c, 10_000);
                 assert!(
@@ -722,6 +710,33 @@ fn scaled_indexes_compiled_as_one_lea_agree() {
             }
         }
     }
+    runs
+}
+
+#[test]
+fn scaled_indexes_compiled_as_one_lea_agree() {
+    if !is_supported() {
+        return;
+    }
+    // `slli t, x, s; add t, y, t` (an array element's address) compiles to one lea;
+    // shifts 0-4 (only 1-3 fuse).
+    let runs = every_placement_of_a_pair(&[0, 1, 2, 3, 4], |t, xr, y, shift, swap| {
+        let (rs1, rs2) = if swap { (t, y) } else { (y, t) };
+        [
+            I::OpImm {
+                op: AluOp::Sll,
+                rd: t,
+                rs1: xr,
+                imm: shift,
+            },
+            I::Op {
+                op: AluOp::Add,
+                rd: t,
+                rs1,
+                rs2,
+            },
+        ]
+    });
     assert_eq!(runs, 125 * 5 * 3);
 }
 
@@ -730,55 +745,25 @@ fn and_nots_compiled_as_one_andn_agree() {
     if !is_supported() {
         return;
     }
-    // `xori t, b, -1; and t, x, t` compiles to one andn (with BMI1): every placement
-    // of t, b and x (x0, host registers, rdx, the context; aliased), both operand
-    // orders, an immediate other than -1 (not fused), entered at the xori or the and.
-    let place = [Reg::ZERO, x(5), x(6), x(13), x(15)];
-    let times = |r: u32| match r {
-        6 => 2,
-        12.. => 1,
-        _ => 4,
-    };
-    let preload: Vec<I> = (1..16u32)
-        .filter(|&r| r != 2)
-        .flat_map(|r| li(r, 0x9e37_79b9u32.wrapping_mul(r)).repeat(times(r)))
-        .collect();
-    let mut runs = 0;
-    for (t, b, xr) in (0..125).map(|n: usize| (place[n % 5], place[n / 5 % 5], place[n / 25])) {
-        for imm in [u32::MAX, 0x7ff] {
-            for (swap, enter) in [(false, 0), (true, 0), (false, 1)] {
-                let mut c = preload.clone();
-                let pair_at = c.len() as u32 + 3;
-                c.extend(li(9, CODE_BASE + 4 * (pair_at + enter)));
-                c.push(I::Jalr {
-                    rd: Reg::ZERO,
-                    rs1: x(9),
-                    offset: 0,
-                });
-                c.push(I::OpImm {
-                    op: AluOp::Xor,
-                    rd: t,
-                    rs1: b,
-                    imm,
-                });
-                let (rs1, rs2) = if swap { (t, xr) } else { (xr, t) };
-                c.push(I::Op {
-                    op: AluOp::And,
-                    rd: t,
-                    rs1,
-                    rs2,
-                });
-                c.push(I::Ebreak);
-                let (r, l) = lockstep(&c, 10_000);
-                assert!(
-                    matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak),
-                    "{r:?}"
-                );
-                assert_eq!(l.checks, 1);
-                runs += 1;
-            }
-        }
-    }
+    // `xori t, b, -1; and t, x, t` compiles to one andn (with BMI1); an immediate
+    // other than -1 doesn't fuse.
+    let runs = every_placement_of_a_pair(&[u32::MAX, 0x7ff], |t, b, xr, imm, swap| {
+        let (rs1, rs2) = if swap { (t, xr) } else { (xr, t) };
+        [
+            I::OpImm {
+                op: AluOp::Xor,
+                rd: t,
+                rs1: b,
+                imm,
+            },
+            I::Op {
+                op: AluOp::And,
+                rd: t,
+                rs1,
+                rs2,
+            },
+        ]
+    });
     assert_eq!(runs, 125 * 2 * 3);
 }
 
