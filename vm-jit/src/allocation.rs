@@ -22,8 +22,9 @@ const POOL: [u8; 12] = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 2];
 /// by how hot its code looks: the product, over the loops (backward static jumps)
 /// around it, of 1 + 32 / the loop's length. Small loops are where programs spend
 /// their time; a plain nesting depth let long loops of cold code (a sort routine's
-/// dozens of overlapping back edges) outweigh the one tight loop that runs. Linear: a
-/// difference array over the jump spans (of logarithms, so products become sums).
+/// dozens of overlapping back edges) outweigh the one tight loop that runs. Linear in
+/// the program (plus sorting the loops' bounds): the heat changes only where a loop
+/// starts or ends (heats are logarithms, so products become sums).
 /// `loops` are the program's backward jumps (`backward_jumps`).
 pub fn allocate(program: &Program, loops: &[(usize, usize)]) -> RegMap {
     // Where the heat changes: (instruction, change), sorted. Loops are few, so this is

@@ -32,6 +32,8 @@ impl Assembler {
         self.ops.clear();
         self.ops.reserve(bytes);
         self.labels.clear();
+        // Normally empty already: `commit` takes them.
+        self.relocs.take_dynamics().for_each(drop);
         self.error = None;
     }
 
