@@ -8,9 +8,10 @@
 //! registers (`allocate`; tight loops may swap some, `loop_regions`), the rest in
 //! stack slots. Guest memory is addressed as
 //! `gs:[rcx]` (rcx = the wrapped, checked 32-bit guest address) or, where no check is
-//! needed, as `gs:[reg + offset]` (a host register's zero-extended guest value plus
-//! an offset of at most ±2 KiB); either way only the reservation and its guards are
-//! reachable.
+//! needed or the check can test the register itself (an offset that is a multiple of
+//! the size), as `gs:[reg + offset]` (a host register's zero-extended guest value
+//! plus an offset of at most ±2 KiB); either way only the reservation and its guards
+//! are reachable.
 //!
 //! Alignment: a block that has checked a word access at `reg + 4k` knows `reg` is a
 //! multiple of 4 (`aligned_after`) and leaves out later checks on it; entries into the
@@ -152,12 +153,14 @@ enum Stub {
         pc: u32,
         map: RegMap,
     },
-    /// Trap whose argument is in ecx (misaligned address, bad jump target).
+    /// Trap whose argument is in ecx (misaligned address, bad jump target), or is
+    /// first put there as `host register + offset` (`ecx_from`).
     TrapEcx {
         label: DynamicLabel,
         trap: u32,
         pc: u32,
         map: RegMap,
+        ecx_from: Option<(u8, i32)>,
     },
     /// A jump between code compiled with different mappings: the moves, then the jump.
     Edge {
@@ -208,6 +211,8 @@ struct Emitter<'p> {
     tracking: bool,
     sites: Vec<FaultSite>,
     stubs: Vec<Stub>,
+    /// The stubs `stubs` is emitting (kept apart: emitting one can add more).
+    stub_batch: Vec<Stub>,
     /// Per trap code, the exit its stubs share (`trap_exit`).
     trap_exits: Vec<(u32, DynamicLabel)>,
     exit: DynamicLabel,
@@ -265,12 +270,18 @@ impl Emitter<'_> {
     }
 
     fn stub_trap_ecx(&mut self, trap: u32, pc: u32) -> DynamicLabel {
+        self.stub_trap(trap, pc, None)
+    }
+
+    /// A trap stub that computes its argument, `host register + offset`, itself.
+    fn stub_trap(&mut self, trap: u32, pc: u32, ecx_from: Option<(u8, i32)>) -> DynamicLabel {
         let label = self.ops.new_dynamic_label();
         self.stubs.push(Stub::TrapEcx {
             label,
             trap,
             pc,
             map: self.host,
+            ecx_from,
         });
         label
     }
@@ -388,6 +399,13 @@ impl Emitter<'_> {
             // No check to make: the unwrapped sum is as good as the wrapped one (see
             // `sandbox`), and the instruction itself is the fault site.
             Loc::Host(m) if known_aligned => Addr::Direct(m, offset),
+            // Aligned exactly when the base is: test the register itself, and leave
+            // the address to the trap stub (one instruction less than `address`).
+            Loc::Host(m) if offset % size as i32 == 0 => {
+                let mis = self.stub_trap(TRAP_MISALIGNED, pc, Some((m, offset)));
+                dynasm!(self.ops ; .arch x64 ; test Rb(m), (size - 1) as i8 ; jnz =>mis);
+                Addr::Direct(m, offset)
+            }
             _ => {
                 self.address(rs1, offset, size, pc);
                 Addr::Ecx
@@ -1111,8 +1129,10 @@ impl Emitter<'_> {
     fn stubs(&mut self) {
         let (exit, dyn_oog) = (self.exit, self.dyn_oog);
         // Stubs can add stubs (a DynamicJalr copy adds its own trap stubs).
+        let mut batch = std::mem::take(&mut self.stub_batch);
         while !self.stubs.is_empty() {
-            for stub in std::mem::take(&mut self.stubs) {
+            std::mem::swap(&mut self.stubs, &mut batch);
+            for stub in batch.drain(..) {
                 match stub {
                     Stub::DynamicJalr {
                         label,
@@ -1148,8 +1168,13 @@ impl Emitter<'_> {
                         trap,
                         pc,
                         map,
+                        ecx_from,
                     } => {
                         dynasm!(self.ops ; .arch x64 ; =>label);
+                        if let Some((m, offset)) = ecx_from {
+                            // Before the moves: `m` holds the base in `map`.
+                            dynasm!(self.ops ; .arch x64 ; lea ecx, [Rq(m) + offset]);
+                        }
                         self.moves(map, self.global);
                         let common = self.trap_exit(trap);
                         dynasm!(self.ops ; .arch x64 ; mov eax, pc as i32 ; jmp =>common);
@@ -1176,6 +1201,7 @@ impl Emitter<'_> {
                 }
             }
         }
+        self.stub_batch = batch;
     }
 
     /// Entering an instruction other than by falling through (a dynamic jump into the
@@ -1593,6 +1619,12 @@ struct Scratch {
     ops: Assembler,
     entry: Vec<DynamicLabel>,
     block: Vec<Option<DynamicLabel>>,
+    entry_bound: Vec<bool>,
+    sites: Vec<FaultSite>,
+    site_regions: Vec<Option<u32>>,
+    stubs: Vec<Stub>,
+    stub_batch: Vec<Stub>,
+    call_targets: Vec<usize>,
 }
 
 thread_local! {
@@ -1627,12 +1659,26 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         mut ops,
         mut entry,
         mut block,
+        mut entry_bound,
+        mut sites,
+        mut site_regions,
+        mut stubs,
+        mut stub_batch,
+        mut call_targets,
     } = SCRATCH.take().map_or_else(Scratch::default, |s| *s);
     ops.reset(32 * n + 4096);
     entry.clear();
     entry.extend((0..n).map(|_| ops.new_dynamic_label()));
     block.clear();
     block.resize(n, None);
+    entry_bound.clear();
+    entry_bound.resize(n, false);
+    // Kept only for their capacity.
+    sites.clear();
+    site_regions.clear();
+    stubs.clear();
+    stub_batch.clear();
+    call_targets.clear();
     let [exit, dyn_enter, dyn_oog, fault_exit, needs_copies] =
         [(); 5].map(|_| ops.new_dynamic_label());
     // `andn` (BMI1: every x86-64 core since 2013) where the host has it.
@@ -1649,23 +1695,23 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         global,
         regions,
         fault_pads,
-        site_regions: Vec::new(),
+        site_regions,
         fault_exit,
         current_region: None,
         block,
         entry,
         aligned: 1,
         tracking: true,
-        sites: Vec::new(),
-        stubs: Vec::new(),
+        sites,
+        stubs,
+        stub_batch,
         trap_exits: Vec::new(),
         exit,
         dyn_enter,
         dyn_oog,
         needs_copies,
-        call_targets: Vec::new(),
+        call_targets,
     };
-    let mut entry_bound = vec![false; n];
     let mut fused_until = 0;
     // The next loop region the pass will reach.
     let mut next_region = 0;
@@ -1769,11 +1815,13 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
     } else {
         // Only the copies code jumps to by label (a direct call into the middle of a
         // block, which compilers don't emit); dynamic jumps to the others exit.
-        for t in std::mem::take(&mut e.call_targets) {
+        let targets = std::mem::take(&mut e.call_targets);
+        for &t in &targets {
             if !entry_bound[t] {
                 e.checked_copy(t, &mut entry_bound);
             }
         }
+        e.call_targets = targets;
     }
     // Stubs assume nothing either.
     e.tracking = false;
@@ -1796,7 +1844,8 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         .iter()
         .map(|r| (CODE_BASE + 4 * r.start as u32, CODE_BASE + 4 * r.end as u32))
         .collect();
-    let mut sites = e.sites;
+    // The module's copy, exactly sized; the scratch vector is kept.
+    let mut sites = e.sites.clone();
     for (site, region) in sites.iter_mut().zip(&e.site_regions) {
         site.resume = region.map_or(fault_exit, |r| pads[r as usize]).0 as u32;
     }
@@ -1815,6 +1864,12 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
             ops: e.ops,
             entry: e.entry,
             block: e.block,
+            entry_bound,
+            sites: e.sites,
+            site_regions: e.site_regions,
+            stubs: e.stubs,
+            stub_batch: e.stub_batch,
+            call_targets: e.call_targets,
         })));
     }
     sites.sort_by_key(|s| s.offset);
