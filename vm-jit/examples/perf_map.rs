@@ -1,11 +1,11 @@
-//! Profiling compiled guest code: runs a program's JIT code many times with a perf
-//! map (`/tmp/perf-PID.map`) naming each stretch of native code by the guest pc that
-//! a dynamic jump would enter it at, so `perf report` shows the hot guest blocks;
-//! also writes the native code and where each guest instruction starts in it, for
-//! `objdump -D -b binary -m i386:x86-64 --start-address=...`.
+//! Profiling compiled guest code: runs a guest program's JIT code (with
+//! `rivet-vm-bench --quick`'s input) many times, with a perf map
+//! (`/tmp/perf-PID.map`) naming each stretch of native code by the guest pc a
+//! dynamic jump would enter it at, so `perf report` shows the hot guest blocks
+//! (`native_code` writes the code to disassemble them).
 //!
-//!     perf record cargo run --release -p rivet-vm-jit --example perf_map -- keccak
-//!     perf report --sort sym
+//!     cargo build --release -p rivet-vm-jit --example perf_map
+//!     perf record target/release/examples/perf_map keccak && perf report --sort sym
 
 use std::io::Write;
 use std::sync::Arc;
@@ -42,13 +42,6 @@ fn main() -> std::io::Result<()> {
             pc(w[0].1)
         )?;
     }
-    let dir = std::env::temp_dir();
-    std::fs::write(dir.join(format!("rivet-jit-{name}.bin")), code)?;
-    let mut table = std::fs::File::create(dir.join(format!("rivet-jit-{name}.entries")))?;
-    for (i, o) in entries.iter().enumerate() {
-        writeln!(table, "{:x} {o:x}", pc(i))?;
-    }
-    println!("code and entries in {}/rivet-jit-{name}.*", dir.display());
     for _ in 0..3000 {
         let mut inst = rivet_vm_jit::JitInstance::new(jm.clone())?;
         inst.prepare_call("call", u64::MAX).unwrap();

@@ -271,7 +271,9 @@ impl Drop for Sandbox {
         if self.len == 0 {
             return;
         }
-        if self.blank().is_ok() {
+        // Blanking one that won't be kept would cost as much as unmapping it again.
+        let room = || BLANK.lock().is_ok_and(|kept| kept.len() < KEPT_BLANK);
+        if room() && self.blank().is_ok() {
             if let Ok(mut kept) = BLANK.lock() {
                 if kept.len() < KEPT_BLANK {
                     kept.push(std::mem::replace(self, Sandbox::empty()));
