@@ -222,6 +222,14 @@ fn main() {
         );
     }
     println!();
+    println!("One-shot time / native execution time");
+    println!("{:<12} {:>12} {:>12} {:>12}", "program", "JIT", "wasmtime", "PolkaVM");
+    for r in &rows {
+        let jit = r.jit.map_or("-".into(), |(_, _, o)| format!("{:.2}x", ratio(o, r.native)));
+        let pvm = r.pvm.map_or("-".into(), |(_, _, _, o)| format!("{:.2}x", ratio(o, r.native)));
+        println!("{:<12} {:>12} {:>11.1}x {:>12}", r.name, jit, ratio(r.wasm.2, r.native), pvm);
+    }
+    println!();
     println!("geometric mean, execution vs native: interpreter {:.1}x (goal 20x), wasmtime {:.2}x", (gi / n).exp(), (gw / n).exp());
     if pvm_compiler.is_some() {
         println!(

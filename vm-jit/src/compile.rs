@@ -549,12 +549,12 @@ impl Emitter<'_> {
                         EAX
                     }
                 };
-                match b {
-                    Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; cmp Rd(first), Rd(m)),
-                    Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; cmp Rd(first), DWORD [rsp + x]),
-                    Loc::Zero => dynasm!(self.ops ; .arch x64 ; cmp Rd(first), 0),
-                }
-                self.set_flag(op, d);
+                let d_compared = first == d || b == Loc::Host(d);
+                self.compare_into(op, d, d_compared, |e| match b {
+                    Loc::Host(m) => dynasm!(e.ops ; .arch x64 ; cmp Rd(first), Rd(m)),
+                    Loc::Mem(x) => dynasm!(e.ops ; .arch x64 ; cmp Rd(first), DWORD [rsp + x]),
+                    Loc::Zero => dynasm!(e.ops ; .arch x64 ; cmp Rd(first), 0),
+                });
                 return true;
             }
             // x86 masks 32-bit shift counts to 5 bits, as RISC-V does. The count goes
@@ -626,13 +626,20 @@ impl Emitter<'_> {
         true
     }
 
-    /// Host register `d` = the flags of the `cmp` just emitted, as `slt`/`sltu` (0 or 1).
-    fn set_flag(&mut self, op: AluOp, d: u8) {
-        match op {
-            AluOp::Slt => dynasm!(self.ops ; .arch x64 ; setl al),
-            _ => dynasm!(self.ops ; .arch x64 ; setb al),
+    /// Host register `d` = the outcome of the comparison `cmp` emits, as `slt`/`sltu`
+    /// (0 or 1). Unless `d` is compared, it is zeroed before and set directly: one
+    /// instruction less than `setcc al; movzx`, and no dependency on its old value.
+    fn compare_into(&mut self, op: AluOp, d: u8, d_compared: bool, cmp: impl FnOnce(&mut Self)) {
+        if !d_compared {
+            dynasm!(self.ops ; .arch x64 ; xor Rd(d), Rd(d));
         }
-        dynasm!(self.ops ; .arch x64 ; movzx Rd(d), al);
+        cmp(self);
+        match (op, d_compared) {
+            (AluOp::Slt, false) => dynasm!(self.ops ; .arch x64 ; setl Rb(d)),
+            (_, false) => dynasm!(self.ops ; .arch x64 ; setb Rb(d)),
+            (AluOp::Slt, true) => dynasm!(self.ops ; .arch x64 ; setl al ; movzx Rd(d), al),
+            (_, true) => dynasm!(self.ops ; .arch x64 ; setb al ; movzx Rd(d), al),
+        }
     }
 
     /// `rd = rs1 op imm` without scratch registers when rd lives in a host register.
@@ -642,12 +649,12 @@ impl Emitter<'_> {
         };
         if matches!(op, AluOp::Slt | AluOp::Sltu) && rs1 != Reg::ZERO {
             let i = imm as i32;
-            match self.loc(rs1) {
-                Loc::Host(m) => dynasm!(self.ops ; .arch x64 ; cmp Rd(m), i),
-                Loc::Mem(x) => dynasm!(self.ops ; .arch x64 ; cmp DWORD [rsp + x], i),
+            let a = self.loc(rs1);
+            self.compare_into(op, d, a == Loc::Host(d), |e| match a {
+                Loc::Host(m) => dynasm!(e.ops ; .arch x64 ; cmp Rd(m), i),
+                Loc::Mem(x) => dynasm!(e.ops ; .arch x64 ; cmp DWORD [rsp + x], i),
                 Loc::Zero => unreachable!(),
-            }
-            self.set_flag(op, d);
+            });
             return true;
         }
         if !matches!(
