@@ -2,7 +2,7 @@
 //! program (`allocate`), and, for tight loops, mappings of their own (`loop_regions`)
 //! that compiled code switches to on entering the loop and back from on leaving it.
 
-use rivet_vm::isa::{Instruction, Reg};
+use rivet_vm::isa::{register_fields, Instruction, Reg};
 use rivet_vm::Program;
 
 /// Per guest register, its host register or `NONE`.
@@ -40,7 +40,7 @@ pub fn allocate(program: &Program, loops: &[(usize, usize)]) -> RegMap {
     let mut uses = [0f64; 16];
     let mut counts = [0u32; 16];
     let (mut heat, mut weight, mut next) = (0f64, 1f64, 0);
-    for (i, insn) in program.instructions().iter().enumerate() {
+    for (i, &word) in program.code_words().iter().enumerate() {
         if next < changes.len() && changes[next].0 == i {
             for (u, c) in uses.iter_mut().zip(&mut counts) {
                 *u += weight * f64::from(std::mem::take(c));
@@ -52,10 +52,9 @@ pub fn allocate(program: &Program, loops: &[(usize, usize)]) -> RegMap {
             weight = heat.clamp(0.0, 60.0).exp();
         }
         // Absent operands count for x0, which is never allocated (no branches here:
-        // this runs for every instruction).
-        let [s1, s2] = insn.sources();
-        for r in [insn.dest(), s1, s2] {
-            counts[r.map_or(0, |r| r.index())] += 1;
+        // this runs for every instruction). Fields of a valid program are below 16.
+        for r in register_fields(word) {
+            counts[r & 15] += 1;
         }
     }
     for (u, c) in uses.iter_mut().zip(counts) {
