@@ -86,8 +86,9 @@ impl Sandbox {
         }
     }
 
-    /// Reserves the space and lays out `layout`'s data: stack, read-only data (made
-    /// read-only after copying `ro`), read-write data and bss; the heap starts empty.
+    /// A blank sandbox (kept, or the space reserved now) with `layout`'s data laid
+    /// out: stack, read-only data (made read-only after copying `ro`), read-write data
+    /// and bss; the heap starts empty.
     pub fn new(layout: &MemoryLayout, ro: &[u8], rw: &[u8]) -> io::Result<Sandbox> {
         let mut sb = Sandbox::blank_or_reserve()?;
         sb.lay_out(layout, ro, rw)?;
