@@ -1,5 +1,6 @@
-//! Compiled modules by blob hash, bounded by total native code size, least recently
-//! used evicted first. Whether a module came from the cache never changes what a call
+//! Compiled modules by blob hash, bounded by total native code size (the modules
+//! compiled with every checked copy, which a module gets after the cache took it,
+//! included), least recently used evicted first. Whether a module came from the cache never changes what a call
 //! does or costs: that is the host's rule to keep (gas comes from the program).
 
 use std::collections::HashMap;
@@ -13,7 +14,6 @@ pub type CodeHash = [u8; 32];
 
 struct Entry {
     module: Arc<JitModule>,
-    size: usize,
     last_used: u64,
 }
 
@@ -24,20 +24,19 @@ pub struct ModuleCache {
 
 struct Inner {
     entries: HashMap<CodeHash, Entry>,
-    bytes: usize,
     clock: u64,
     hits: u64,
     misses: u64,
 }
 
 impl ModuleCache {
-    /// A cache holding at most `max_bytes` of native code (a module bigger than that
-    /// is compiled but not kept).
+    /// A cache holding at most `max_bytes` of native code whenever it takes a module
+    /// (a module bigger than that is compiled but not kept; copies a cached module
+    /// compiles later count from the next module taken).
     pub fn new(max_bytes: usize) -> ModuleCache {
         ModuleCache {
             inner: Mutex::new(Inner {
                 entries: HashMap::new(),
-                bytes: 0,
                 clock: 0,
                 hits: 0,
                 misses: 0,
@@ -84,32 +83,27 @@ impl ModuleCache {
         let size = module.code_size();
         if size <= self.max_bytes {
             let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            while inner.bytes + size > self.max_bytes {
+            // Another thread may have compiled it meanwhile: one entry either way.
+            inner.entries.remove(&hash);
+            // Summed anew: a cached module's size grows when it gets its copies.
+            let mut bytes = inner.bytes();
+            while bytes + size > self.max_bytes {
                 let Some((&oldest, _)) = inner.entries.iter().min_by_key(|(_, e)| e.last_used)
                 else {
                     break;
                 };
                 if let Some(e) = inner.entries.remove(&oldest) {
-                    inner.bytes -= e.size;
+                    bytes -= e.module.held_code_size();
                 }
             }
             let now = inner.clock;
-            if inner
-                .entries
-                .insert(
-                    hash,
-                    Entry {
-                        module: module.clone(),
-                        size,
-                        last_used: now,
-                    },
-                )
-                .is_none()
-            {
-                inner.bytes += size;
-            } else {
-                // Another thread compiled it meanwhile: the size is counted once.
-            }
+            inner.entries.insert(
+                hash,
+                Entry {
+                    module: module.clone(),
+                    last_used: now,
+                },
+            );
         }
         Ok(module)
     }
@@ -117,6 +111,16 @@ impl ModuleCache {
     /// (entries, bytes of native code held, hits, misses)
     pub fn stats(&self) -> (usize, usize, u64, u64) {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        (inner.entries.len(), inner.bytes, inner.hits, inner.misses)
+        (inner.entries.len(), inner.bytes(), inner.hits, inner.misses)
+    }
+}
+
+impl Inner {
+    /// Native code the cached modules hold, copies included.
+    fn bytes(&self) -> usize {
+        self.entries
+            .values()
+            .map(|e| e.module.held_code_size())
+            .sum()
     }
 }

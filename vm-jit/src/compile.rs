@@ -120,6 +120,13 @@ impl JitModule {
         &self.program
     }
 
+    /// Bytes of native code this module holds: its own, and that of the module with
+    /// every checked copy once an instance has needed it.
+    pub fn held_code_size(&self) -> usize {
+        let copies = self.with_copies.get().and_then(|m| m.as_ref().ok());
+        self.code_size() + copies.map_or(0, |m| m.code_size())
+    }
+
     /// This program compiled with every checked copy: the module to go on in after
     /// `EXIT_NEEDS_COPIES` (compiled once, by whichever instance needs it first).
     pub(crate) fn with_copies(&self) -> Result<Arc<JitModule>, CompileError> {

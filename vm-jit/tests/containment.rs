@@ -884,6 +884,73 @@ fn the_cache_compiles_once_and_stays_bounded() {
 }
 
 #[test]
+fn the_cache_counts_a_modules_copies_once_compiled() {
+    if !is_supported() {
+        return;
+    }
+    // A dynamic jump to the second load, which relies on the first's alignment check:
+    // the instance goes on in the module with every checked copy.
+    let code = [
+        I::Auipc { rd: x(5), imm: 0 },
+        I::OpImm {
+            op: Add,
+            rd: x(5),
+            rs1: x(5),
+            imm: 16,
+        },
+        I::Jalr {
+            rd: x(0),
+            rs1: x(5),
+            offset: 0,
+        },
+        I::Load {
+            kind: LoadKind::Word,
+            rd: x(11),
+            rs1: x(2),
+            offset: -8,
+        },
+        I::Load {
+            kind: LoadKind::Word,
+            rd: x(12),
+            rs1: x(2),
+            offset: -4,
+        },
+        I::Ebreak,
+    ];
+    let p = program(&code, 4096);
+    let cache = ModuleCache::new(1 << 30);
+    let m = cache.get_or_compile([7; 32], || p.clone()).unwrap();
+    let alone = m.code_size();
+    assert_eq!(cache.stats().1, alone);
+    let mut inst = rivet_vm_jit::JitInstance::new(m.clone()).unwrap();
+    inst.prepare_call("main", 1000).unwrap();
+    assert!(matches!(inst.run(), Interrupt::Trap(t) if t.kind == TrapKind::Ebreak));
+    let held = cache.stats().1;
+    assert!(
+        held > alone,
+        "{held} bytes counted, the module alone has {alone}"
+    );
+    assert_eq!(held, m.held_code_size());
+    // The bound counts them: a cache just big enough for this module with its copies
+    // and one other evicts this one for a second.
+    let small = ModuleCache::new(held + alone);
+    let first = small.get_or_compile([1; 32], || p.clone()).unwrap();
+    let mut inst = rivet_vm_jit::JitInstance::new(first).unwrap();
+    inst.prepare_call("main", 1000).unwrap();
+    inst.run();
+    small.get_or_compile([2; 32], || p.clone()).unwrap();
+    assert_eq!(small.stats().0, 2, "room for both");
+    small.get_or_compile([3; 32], || p.clone()).unwrap();
+    let (entries, bytes, _, _) = small.stats();
+    assert!(
+        bytes <= held + alone,
+        "{bytes} bytes held over a {} limit",
+        held + alone
+    );
+    assert_eq!(entries, 2, "the one with copies was evicted");
+}
+
+#[test]
 fn the_interpreter_backend_is_always_available() {
     let p = rivet_test_programs::module("minimal").program().clone();
     let (mut inst, used) = instantiate(&p, Backend::Interpreter);
