@@ -1,7 +1,8 @@
 //! Compiled modules by blob hash, bounded by total native code size (the modules
 //! compiled with every checked copy, which a module gets after the cache took it,
-//! included), least recently used evicted first. Whether a module came from the cache never changes what a call
-//! does or costs: that is the host's rule to keep (gas comes from the program).
+//! included), least recently used evicted first. Whether a module came from the
+//! cache never changes what a call does or costs: that is the host's rule to keep
+//! (gas comes from the program).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
