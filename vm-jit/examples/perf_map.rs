@@ -4,8 +4,8 @@
 //! dynamic jump would enter it at, so `perf report` shows the hot guest blocks
 //! (`native_code` writes the code to disassemble them).
 //!
-//!     cargo build --release -p rivet-vm-jit --example perf_map
-//!     perf record target/release/examples/perf_map keccak && perf report --sort sym
+//!     perf record cargo run --release -p rivet-vm-jit --example perf_map -- keccak
+//!     perf report --sort sym
 
 use std::io::Write;
 use std::sync::Arc;
