@@ -153,6 +153,7 @@ impl std::error::Error for CompileError {}
 
 /// Out-of-line code. Those entered from a loop with its own mapping (`map`) switch
 /// back to the program's mapping before exiting.
+#[derive(Clone, Copy)]
 enum Stub {
     OutOfGas {
         label: DynamicLabel,
@@ -218,8 +219,6 @@ struct Emitter<'p> {
     tracking: bool,
     sites: Vec<FaultSite>,
     stubs: Vec<Stub>,
-    /// The stubs `stubs` is emitting (kept apart: emitting one can add more).
-    stub_batch: Vec<Stub>,
     /// Per trap code, the exit its stubs share (`trap_exit`).
     trap_exits: Vec<(u32, DynamicLabel)>,
     exit: DynamicLabel,
@@ -1142,80 +1141,80 @@ impl Emitter<'_> {
 
     fn stubs(&mut self) {
         let (exit, dyn_oog) = (self.exit, self.dyn_oog);
-        // Stubs can add stubs (a DynamicJalr copy adds its own trap stubs).
-        let mut batch = std::mem::take(&mut self.stub_batch);
-        while !self.stubs.is_empty() {
-            std::mem::swap(&mut self.stubs, &mut batch);
-            for stub in batch.drain(..) {
-                match stub {
-                    Stub::DynamicJalr {
-                        label,
-                        pc,
-                        rd,
-                        rs1,
-                        offset,
-                    } => {
-                        dynasm!(self.ops ; .arch x64 ; =>label);
-                        self.dynamic_jalr(pc, rd, rs1, offset);
+        // Stubs can add stubs (a DynamicJalr copy adds its own trap stubs): those are
+        // emitted after the others, in order.
+        let mut next = 0;
+        while let Some(&stub) = self.stubs.get(next) {
+            next += 1;
+            match stub {
+                Stub::DynamicJalr {
+                    label,
+                    pc,
+                    rd,
+                    rs1,
+                    offset,
+                } => {
+                    dynasm!(self.ops ; .arch x64 ; =>label);
+                    self.dynamic_jalr(pc, rd, rs1, offset);
+                }
+                Stub::OutOfGas {
+                    label,
+                    cost,
+                    pc,
+                    map,
+                } => {
+                    // The exit itself is shared (`dyn_oog`): there is a stub per
+                    // block, and with the exit in each, stubs were over half of a
+                    // program's code.
+                    dynasm!(self.ops ; .arch x64 ; =>label);
+                    self.moves(map, self.global);
+                    let index = (pc - CODE_BASE) / 4;
+                    dynasm!(self.ops
+                        ; .arch x64
+                        ; mov eax, index as i32
+                        ; mov ecx, cost as i32
+                        ; jmp =>dyn_oog
+                    );
+                }
+                Stub::TrapEcx {
+                    label,
+                    trap,
+                    pc,
+                    map,
+                    ecx_from,
+                } => {
+                    dynasm!(self.ops ; .arch x64 ; =>label);
+                    if let Some((m, offset)) = ecx_from {
+                        // Before the moves: `m` holds the base in `map`.
+                        dynasm!(self.ops ; .arch x64 ; lea ecx, [Rq(m) + offset]);
                     }
-                    Stub::OutOfGas {
-                        label,
-                        cost,
-                        pc,
-                        map,
-                    } => {
-                        // The exit itself is shared (`dyn_oog`): there is a stub per
-                        // block, and with the exit in each, stubs were over half of a
-                        // program's code.
-                        dynasm!(self.ops ; .arch x64 ; =>label);
-                        self.moves(map, self.global);
-                        let index = (pc - CODE_BASE) / 4;
-                        dynasm!(self.ops
-                            ; .arch x64
-                            ; mov eax, index as i32
-                            ; mov ecx, cost as i32
-                            ; jmp =>dyn_oog
-                        );
-                    }
-                    Stub::TrapEcx {
-                        label,
-                        trap,
-                        pc,
-                        map,
-                        ecx_from,
-                    } => {
-                        dynasm!(self.ops ; .arch x64 ; =>label);
-                        if let Some((m, offset)) = ecx_from {
-                            // Before the moves: `m` holds the base in `map`.
-                            dynasm!(self.ops ; .arch x64 ; lea ecx, [Rq(m) + offset]);
-                        }
-                        self.moves(map, self.global);
-                        let common = self.trap_exit(trap);
-                        dynasm!(self.ops ; .arch x64 ; mov eax, pc as i32 ; jmp =>common);
-                    }
-                    Stub::Edge {
-                        label,
-                        from,
-                        to,
-                        target,
-                    } => {
-                        dynasm!(self.ops ; .arch x64 ; =>label);
-                        self.moves(from, to);
-                        dynasm!(self.ops ; .arch x64 ; jmp =>target);
-                    }
-                    Stub::Finish { label, rd, link } => {
-                        dynasm!(self.ops ; .arch x64 ; =>label);
-                        self.put_imm(rd, link);
-                        dynasm!(self.ops
-                            ; .arch x64
-                            ; gs mov DWORD [EXIT_KIND], EXIT_FINISHED as i32
-                            ; jmp =>exit
-                        );
-                    }
+                    self.moves(map, self.global);
+                    let common = self.trap_exit(trap);
+                    dynasm!(self.ops ; .arch x64 ; mov eax, pc as i32 ; jmp =>common);
+                }
+                Stub::Edge {
+                    label,
+                    from,
+                    to,
+                    target,
+                } => {
+                    dynasm!(self.ops ; .arch x64 ; =>label);
+                    self.moves(from, to);
+                    dynasm!(self.ops ; .arch x64 ; jmp =>target);
+                }
+                Stub::Finish { label, rd, link } => {
+                    dynasm!(self.ops ; .arch x64 ; =>label);
+                    self.put_imm(rd, link);
+                    dynasm!(self.ops
+                        ; .arch x64
+                        ; gs mov DWORD [EXIT_KIND], EXIT_FINISHED as i32
+                        ; jmp =>exit
+                    );
                 }
             }
         }
-        self.stub_batch = batch;
+        // Cleared, not dropped: the list is kept for the next compilation.
+        self.stubs.clear();
     }
 
     /// Entering an instruction other than by falling through (a dynamic jump into the
@@ -1637,7 +1636,6 @@ struct Scratch {
     sites: Vec<FaultSite>,
     site_regions: Vec<Option<u32>>,
     stubs: Vec<Stub>,
-    stub_batch: Vec<Stub>,
     call_targets: Vec<usize>,
 }
 
@@ -1677,7 +1675,6 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         mut sites,
         mut site_regions,
         mut stubs,
-        mut stub_batch,
         mut call_targets,
     } = SCRATCH.take().map_or_else(Scratch::default, |s| *s);
     ops.reset(32 * n + 4096);
@@ -1691,7 +1688,6 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
     sites.clear();
     site_regions.clear();
     stubs.clear();
-    stub_batch.clear();
     call_targets.clear();
     let [exit, dyn_enter, dyn_oog, fault_exit, needs_copies] =
         [(); 5].map(|_| ops.new_dynamic_label());
@@ -1718,7 +1714,6 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         tracking: true,
         sites,
         stubs,
-        stub_batch,
         trap_exits: Vec::new(),
         exit,
         dyn_enter,
@@ -1882,7 +1877,6 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
             sites: e.sites,
             site_regions: e.site_regions,
             stubs: e.stubs,
-            stub_batch: e.stub_batch,
             call_targets: e.call_targets,
         })));
     }
