@@ -151,6 +151,12 @@ impl std::fmt::Display for CompileError {
 
 impl std::error::Error for CompileError {}
 
+/// Which register mapping code is compiled with: the program's (`None`) or a loop
+/// region's (`Some(index)`). Stubs name it rather than hold the map: a 16-byte copy
+/// read back whole right after it was written piecewise stalled store forwarding, a
+/// few percent of compiling.
+type Mapping = Option<u32>;
+
 /// Out-of-line code. Those entered from a loop with its own mapping (`map`) switch
 /// back to the program's mapping before exiting.
 #[derive(Clone, Copy)]
@@ -159,7 +165,7 @@ enum Stub {
         label: DynamicLabel,
         cost: u32,
         pc: u32,
-        map: RegMap,
+        map: Mapping,
     },
     /// Trap whose argument is in ecx (misaligned address, bad jump target), or is
     /// first put there as `host register + offset` (`ecx_from`).
@@ -167,14 +173,14 @@ enum Stub {
         label: DynamicLabel,
         trap: u32,
         pc: u32,
-        map: RegMap,
+        map: Mapping,
         ecx_from: Option<(u8, i32)>,
     },
     /// A jump between code compiled with different mappings: the moves, then the jump.
     Edge {
         label: DynamicLabel,
-        from: RegMap,
-        to: RegMap,
+        from: Mapping,
+        to: Mapping,
         target: DynamicLabel,
     },
     Finish {
@@ -286,7 +292,7 @@ impl Emitter<'_> {
             label,
             trap,
             pc,
-            map: self.host,
+            map: self.current_region,
             ecx_from,
         });
         label
@@ -298,7 +304,7 @@ impl Emitter<'_> {
             label,
             cost,
             pc,
-            map: self.host,
+            map: self.current_region,
         });
         label
     }
@@ -336,10 +342,16 @@ impl Emitter<'_> {
         }
     }
 
-    /// The mapping code at instruction `i` is compiled with (inline, not in a copy).
-    fn map_at(&self, i: usize) -> RegMap {
-        self.region_at(i)
-            .map_or(self.global, |r| self.regions[r as usize].map)
+    /// The register map of a mapping.
+    fn map_of(&self, m: Mapping) -> RegMap {
+        m.map_or(self.global, |r| self.regions[r as usize].map)
+    }
+
+    /// `moves` between two mappings.
+    fn moves_from_to(&mut self, from: Mapping, to: Mapping) {
+        if from != to {
+            self.moves(self.map_of(from), self.map_of(to));
+        }
     }
 
     /// The loop region instruction `i` is in, if any.
@@ -355,14 +367,14 @@ impl Emitter<'_> {
     /// an edge stub making the moves when `t` is compiled with another mapping.
     fn jump_to(&mut self, t: usize) -> DynamicLabel {
         let target = self.block_start(t);
-        let to = self.map_at(t);
-        if to == self.host {
+        let to = self.region_at(t);
+        if to == self.current_region || self.map_of(to) == self.host {
             return target;
         }
         let label = self.ops.new_dynamic_label();
         self.stubs.push(Stub::Edge {
             label,
-            from: self.host,
+            from: self.current_region,
             to,
             target,
         });
@@ -1167,7 +1179,7 @@ impl Emitter<'_> {
                     // block, and with the exit in each, stubs were over half of a
                     // program's code.
                     dynasm!(self.ops ; .arch x64 ; =>label);
-                    self.moves(map, self.global);
+                    self.moves_from_to(map, None);
                     let index = (pc - CODE_BASE) / 4;
                     dynasm!(self.ops
                         ; .arch x64
@@ -1188,7 +1200,7 @@ impl Emitter<'_> {
                         // Before the moves: `m` holds the base in `map`.
                         dynasm!(self.ops ; .arch x64 ; lea ecx, [Rq(m) + offset]);
                     }
-                    self.moves(map, self.global);
+                    self.moves_from_to(map, None);
                     let common = self.trap_exit(trap);
                     dynasm!(self.ops ; .arch x64 ; mov eax, pc as i32 ; jmp =>common);
                 }
@@ -1199,7 +1211,7 @@ impl Emitter<'_> {
                     target,
                 } => {
                     dynasm!(self.ops ; .arch x64 ; =>label);
-                    self.moves(from, to);
+                    self.moves_from_to(from, to);
                     dynasm!(self.ops ; .arch x64 ; jmp =>target);
                 }
                 Stub::Finish { label, rd, link } => {
@@ -1775,8 +1787,8 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
                     dynasm!(e.ops ; .arch x64 ; =>inline);
                     e.stubs.push(Stub::Edge {
                         label: l,
-                        from: e.global,
-                        to: e.host,
+                        from: None,
+                        to: e.current_region,
                         target: inline,
                     });
                 }
