@@ -15,7 +15,10 @@
 //!
 //! Alignment: a block that has checked a word access at `reg + 4k` knows `reg` is a
 //! multiple of 4 (`aligned_after`) and leaves out later checks on it; entries into the
-//! middle of such a block go through checked copies (`checked_copies`).
+//! middle of such a block go through checked copies (`checked_copies`). A loop whose
+//! body is one block keeps what was known on falling into it, where its body keeps it
+//! too (`loop_alignment`); its back edge jumps straight back, every other way in
+//! tests those registers first (`Stub::LoopEntry`).
 
 // dynasm's expansion of dynamic registers (`Rd(h)` with `h: u8`) converts u8 to u8.
 #![allow(clippy::useless_conversion)]
@@ -188,6 +191,11 @@ enum Stub {
         rd: Reg,
         link: u32,
     },
+    /// How static jumps other than its own back edge enter a loop that keeps its
+    /// entry's alignment knowledge (`loop_alignment`): the gas check, then the
+    /// registers the loop assumes tested; aligned, on to the loop's code (`fast`),
+    /// else to the checked copy of its first instruction (as a dynamic jump there).
+    LoopEntry { label: DynamicLabel, kept: u32 },
     /// Out-of-line full `jalr` for dynamic entries onto a fused call.
     DynamicJalr {
         label: DynamicLabel,
@@ -236,6 +244,25 @@ struct Emitter<'p> {
     /// Instructions direct calls jump to (by their entry label, so these need their
     /// code even when copies are left out).
     call_targets: Vec<usize>,
+    /// Whether every checked copy is compiled (`compile_with_copies`).
+    with_copies: bool,
+    /// The loop being emitted that keeps its entry's alignment knowledge: (first
+    /// instruction, its back edge, the label the back edge jumps to; `usize::MAX`
+    /// for the back edge when there is none).
+    fast_loop: (usize, usize, DynamicLabel),
+    /// Loops that keep their entry's alignment knowledge, for their entry stubs.
+    kept_loops: Vec<KeptLoop>,
+}
+
+/// A loop whose code assumes `aligned` registers are multiples of 4 on entering it.
+#[derive(Clone, Copy)]
+struct KeptLoop {
+    index: usize,
+    cost: u32,
+    map: Mapping,
+    aligned: u16,
+    /// The loop's code after its gas check.
+    fast: DynamicLabel,
 }
 
 impl Emitter<'_> {
@@ -1097,10 +1124,11 @@ impl Emitter<'_> {
         *self.block[t].get_or_insert_with(|| self.ops.new_dynamic_label())
     }
 
-    /// Pads with no-ops (run once, on falling into the loop) to a 32-byte boundary: a
-    /// tight loop that straddles one fetches slower (sieve's five-instruction marking
-    /// loop ran 1.3x slower across a 64-byte boundary than inside one).
-    fn align_loop_head(&mut self) {
+    /// Pads with no-ops (run once, on falling into the loop) to a `boundary`-byte
+    /// boundary (32 or 64): a tight loop that straddles a 64-byte one fetches slower
+    /// (sieve's five-instruction marking loop ran 1.2-1.3x slower across one than
+    /// inside one).
+    fn align_loop_head(&mut self, boundary: usize) {
         // The recommended multi-byte no-ops, 1 to 8 bytes.
         const NOPS: [&[u8]; 8] = [
             &[0x90],
@@ -1112,12 +1140,77 @@ impl Emitter<'_> {
             &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
             &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
         ];
-        let mut pad = (32 - self.ops.offset().0 % 32) % 32;
+        let mut pad = (boundary - self.ops.offset().0 % boundary) % boundary;
         while pad > 0 {
             let nop = NOPS[pad.min(8) - 1];
-            self.ops.extend(nop.iter().copied());
+            self.ops.extend(nop.iter());
             pad -= nop.len();
         }
+    }
+
+    /// The start of block `i`, a loop's first instruction: aligned so the loop fetches
+    /// well, and, where the loop's body is one block, fallen into (`falls_into`), keeping
+    /// what is known about alignment there if the body keeps it (`loop_alignment`).
+    /// Kept out of the main loop's code: loops are few, and inlined this made every
+    /// instruction's compiling slower.
+    #[inline(never)]
+    fn loop_head(&mut self, i: usize, falls_into: bool) {
+        let program = self.program;
+        let back = single_block_loop(program, i);
+        // (An entry point is entered from outside, where nothing is known.)
+        let entry_point = || {
+            let pc = CODE_BASE + 4 * i as u32;
+            program.entry_points().iter().any(|&(_, p)| p == pc)
+        };
+        let kept = back
+            .filter(|_| falls_into && !entry_point())
+            .and_then(|back| loop_alignment(program, i, back, self.aligned));
+        // Loops of a few instructions fit in one 64-byte line from its start.
+        let tiny = back.is_some_and(|b| b - i < TINY_LOOP);
+        self.align_loop_head(if tiny { 64 } else { 32 });
+        let l = self.block_start(i);
+        let cost = program.entry_cost(i);
+        let pc = CODE_BASE + 4 * i as u32;
+        let oog = self.stub_out_of_gas(cost, pc);
+        let Some((back, aligned)) = kept else {
+            dynasm!(self.ops ; .arch x64 ; =>l ; sub r14, cost as i32 ; jb =>oog);
+            self.aligned = 1;
+            return;
+        };
+        // Falling in and the back edge enter here; every other static jump takes the
+        // block's label, a stub testing what is assumed.
+        let (enter, fast) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        dynasm!(self.ops
+            ; .arch x64
+            ; =>enter
+            ; sub r14, cost as i32
+            ; jb =>oog
+            ; =>fast
+        );
+        self.stubs.push(Stub::LoopEntry {
+            label: l,
+            kept: self.kept_loops.len() as u32,
+        });
+        self.kept_loops.push(KeptLoop {
+            index: i,
+            cost,
+            map: self.current_region,
+            aligned,
+            fast,
+        });
+        self.fast_loop = (i, back, enter);
+        self.aligned = aligned;
+    }
+
+    /// The static jump back to the start of a loop that keeps its entry's alignment
+    /// knowledge: to the loop's own entry, which assumes it (every other jump there
+    /// takes the block's label, the tested way in).
+    #[inline(never)]
+    fn back_edge(&mut self, i: usize, insn: Instruction) {
+        let (head, _, enter) = self.fast_loop;
+        let tested = self.block[head].replace(enter);
+        self.instruction(i, insn);
+        self.block[head] = tested;
     }
 
     /// Falling through past the last instruction traps (SPEC.md §5).
@@ -1213,6 +1306,45 @@ impl Emitter<'_> {
                     dynasm!(self.ops ; .arch x64 ; =>label);
                     self.moves_from_to(from, to);
                     dynasm!(self.ops ; .arch x64 ; jmp =>target);
+                }
+                Stub::LoopEntry { label, kept } => {
+                    let KeptLoop {
+                        index,
+                        cost,
+                        map,
+                        aligned,
+                        fast,
+                    } = self.kept_loops[kept as usize];
+                    dynasm!(self.ops ; .arch x64 ; =>label);
+                    let pc = CODE_BASE + 4 * index as u32;
+                    let oog = self.ops.new_dynamic_label();
+                    self.stubs.push(Stub::OutOfGas {
+                        label: oog,
+                        cost,
+                        pc,
+                        map,
+                    });
+                    dynasm!(self.ops ; .arch x64 ; sub r14, cost as i32 ; jb =>oog);
+                    let misaligned = self.ops.new_dynamic_label();
+                    let regs = self.map_of(map);
+                    for g in Reg::all().filter(|g| *g != Reg::ZERO && aligned & 1 << g.index() != 0)
+                    {
+                        match regs[g.index()] {
+                            NONE => dynasm!(self.ops ; .arch x64 ; test BYTE [rsp + slot(g)], 3),
+                            h => dynasm!(self.ops ; .arch x64 ; test Rb(h), 3),
+                        }
+                        dynasm!(self.ops ; .arch x64 ; jnz =>misaligned);
+                    }
+                    dynasm!(self.ops ; .arch x64 ; jmp =>fast ; =>misaligned);
+                    self.moves_from_to(map, None);
+                    if self.with_copies {
+                        let checked = self.entry[index];
+                        dynasm!(self.ops ; .arch x64 ; jmp =>checked);
+                    } else {
+                        // As a dynamic jump there would: on in the module with copies.
+                        let needs_copies = self.needs_copies;
+                        dynasm!(self.ops ; .arch x64 ; mov eax, index as i32 ; jmp =>needs_copies);
+                    }
                 }
                 Stub::Finish { label, rd, link } => {
                     dynasm!(self.ops ; .arch x64 ; =>label);
@@ -1576,9 +1708,80 @@ fn overwritten_unobserved(program: &Program, from: usize, r: Reg) -> bool {
     false
 }
 
+/// The longest loop body that keeps its entry's alignment knowledge (the fixed point
+/// below walks it a few times; the loops worth it are tight ones).
+const MAX_KEPT_LOOP: usize = 64;
+
+/// Loops of fewer instructions than this are aligned to 64 bytes, not 32.
+const TINY_LOOP: usize = 6;
+
+/// If `head` starts a loop whose body is one block (up to `MAX_KEPT_LOOP` long)
+/// ending in a static jump back to it: that jump.
+fn single_block_loop(program: &Program, head: usize) -> Option<usize> {
+    let insns = program.instructions();
+    let mut back = head;
+    loop {
+        let insn = *insns.get(back)?;
+        if back - head >= MAX_KEPT_LOOP || back > head && program.is_block_start(back) {
+            return None;
+        }
+        if insn.is_terminator() {
+            let target = insn
+                .static_target_offset()
+                .map(|o| back as i64 + o as i64 / 4);
+            return (target == Some(head as i64)).then_some(back);
+        }
+        back += 1;
+    }
+}
+
+/// A loop whose body is one block, `head` up to `back`, a static jump back to it: if
+/// some of the registers known aligned on falling in (`entry`) stay so around every
+/// iteration, the loop's code can assume they are on entering it: returns the back
+/// edge and those registers (the largest such set below `entry`: each pass drops
+/// those the body may misalign). Other ways in are tested (`Stub::LoopEntry`).
+fn loop_alignment(program: &Program, head: usize, back: usize, entry: u16) -> Option<(usize, u16)> {
+    let body = &program.instructions()[head..=back];
+    let mut kept = entry;
+    // Each pass drops at least one register; a few do for the loops compilers write.
+    for _ in 0..4 {
+        let after = body.iter().fold(kept, |k, &insn| aligned_after(k, insn));
+        if kept & after == kept {
+            // Worth a tested entry only if it leaves out checks.
+            return (checks(body, kept) < checks(body, 1)).then_some((back, kept));
+        }
+        kept &= after;
+    }
+    None
+}
+
+/// How many alignment checks straight-line code needs, knowing `known` at its start
+/// (as `Emitter::access` decides).
+fn checks(code: &[Instruction], mut known: u16) -> usize {
+    let mut n = 0;
+    for &insn in code {
+        let (size, rs1, offset) = match insn {
+            Instruction::Load {
+                kind, rs1, offset, ..
+            } => (kind.size(), rs1, offset),
+            Instruction::Store {
+                kind, rs1, offset, ..
+            } => (kind.size(), rs1, offset),
+            _ => (1, Reg::ZERO, 0),
+        };
+        if size > 1 && (known & 1 << rs1.index() == 0 || offset % size as i32 != 0) {
+            n += 1;
+        }
+        known = aligned_after(known, insn);
+    }
+    n
+}
+
 /// The guest registers known to hold a multiple of 4 after `insn` runs without
 /// trapping, given `known` before it. Sound, not complete: what a compiler's pointer
 /// arithmetic needs (stack and frame pointers, addresses of aligned data).
+// (Inlined: it runs for every instruction compiled.)
+#[inline(always)]
 fn aligned_after(known: u16, insn: Instruction) -> u16 {
     let has = |r: Reg| known & (1 << r.index()) != 0;
     let set = |known: u16, rd: Reg, aligned: bool| match (rd == Reg::ZERO, aligned) {
@@ -1732,6 +1935,9 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         dyn_oog,
         needs_copies,
         call_targets,
+        with_copies,
+        fast_loop: (0, usize::MAX, needs_copies),
+        kept_loops: Vec::new(),
     };
     let mut fused_until = 0;
     // The next loop region the pass will reach.
@@ -1755,19 +1961,23 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         }
         if program.is_block_start(i) {
             if loop_head[i] {
-                e.align_loop_head();
+                let falls_into = i > 0
+                    && (!insns[i - 1].is_terminator()
+                        || matches!(insns[i - 1], Instruction::Branch { .. }));
+                e.loop_head(i, falls_into);
+            } else {
+                let l = e.block_start(i);
+                let cost = program.entry_cost(i);
+                let oog = e.stub_out_of_gas(cost, pc);
+                dynasm!(e.ops
+                    ; .arch x64
+                    ; =>l
+                    ; sub r14, cost as i32
+                    ; jb =>oog
+                );
+                // Control reaches a block start from anywhere: nothing is known.
+                e.aligned = 1;
             }
-            let l = e.block_start(i);
-            let cost = program.entry_cost(i);
-            let oog = e.stub_out_of_gas(cost, pc);
-            dynasm!(e.ops
-                ; .arch x64
-                ; =>l
-                ; sub r14, cost as i32
-                ; jb =>oog
-            );
-            // Control reaches a block start from anywhere: nothing is known.
-            e.aligned = 1;
         }
         if i < fused_until {
             // Compiled with the rotate or scaled index before it; entries here go to a
@@ -1814,6 +2024,8 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
             {
                 e.and_not(f);
                 fused_until = i + 2;
+            } else if i == e.fast_loop.1 {
+                e.back_edge(i, insn);
             } else {
                 e.instruction(i, insn);
             }

@@ -421,6 +421,130 @@ fn jumps_into_the_middle_of_a_block_check_alignment_the_block_proved() {
 }
 
 #[test]
+fn loops_assume_alignment_only_where_every_way_in_proves_it() {
+    if !is_supported() {
+        return;
+    }
+    // The loop at HEAD sums words through x10. Falling into it, x10 was just set to an
+    // aligned address, and the body adds STEP to it: with STEP = 4 the JIT's loop code
+    // leaves out the load's alignment check. Every other way in, with x10 aligned or
+    // off by 2, must still behave as the interpreter: a static jump to the head, a
+    // dynamic jump to it, a dynamic jump into the body (whose copy jumps back to the
+    // head), each with any gas limit, lazily compiled and with every copy.
+    const RW: u32 = 0x0010_1000;
+    const HEAD: u32 = 18;
+    const MIDDLE: u32 = 21;
+    let addi = |rd: u32, rs1: u32, imm: i32| I::OpImm {
+        op: AluOp::Add,
+        rd: x(rd),
+        rs1: x(rs1),
+        imm: imm as u32,
+    };
+    let beq = |rs2: u32, from: u32, to: u32| I::Branch {
+        kind: BranchKind::Eq,
+        rs1: x(14),
+        rs2: x(rs2),
+        offset: 4 * (to as i32 - from as i32),
+    };
+    let code = |mode: i32, off: u32, step: i32| {
+        let mut c = vec![addi(11, 0, 5), addi(14, 0, mode), beq(0, 2, 16)];
+        c.extend(li(10, RW + off));
+        c.extend([
+            addi(15, 0, 1),
+            beq(15, 6, 15),
+            addi(15, 0, 2),
+            beq(15, 8, 12),
+        ]);
+        c.extend(li(5, CODE_BASE + 4 * MIDDLE));
+        c.push(I::Jalr {
+            rd: Reg::ZERO,
+            rs1: x(5),
+            offset: 0,
+        });
+        c.extend(li(5, CODE_BASE + 4 * HEAD));
+        c.push(I::Jalr {
+            rd: Reg::ZERO,
+            rs1: x(5),
+            offset: 0,
+        });
+        c.push(I::Jal {
+            rd: Reg::ZERO,
+            offset: 4 * (HEAD as i32 - 15),
+        });
+        // 16: falling into the loop with x10 = RW, known aligned.
+        c.extend(li(10, RW));
+        assert_eq!(c.len() as u32, HEAD);
+        c.extend([
+            I::Load {
+                kind: LoadKind::Word,
+                rd: x(13),
+                rs1: x(10),
+                offset: 0,
+            },
+            I::Op {
+                op: Add,
+                rd: x(12),
+                rs1: x(12),
+                rs2: x(13),
+            },
+            addi(10, 10, step),
+            addi(11, 11, -1),
+            I::Branch {
+                kind: BranchKind::Ne,
+                rs1: x(11),
+                rs2: x(0),
+                offset: -16,
+            },
+            I::Ebreak,
+        ]);
+        c
+    };
+    let mut outcomes = std::collections::BTreeMap::new();
+    for mode in 0..4 {
+        for off in [0, 2] {
+            for step in [4, 2] {
+                let p = program(&code(mode, off, step), 4096);
+                for with_copies in [false, true] {
+                    for gas in (0..90).chain([1000]) {
+                        let module = match with_copies {
+                            false => rivet_vm_jit::compile(p.clone()),
+                            true => rivet_vm_jit::compile_with_copies(p.clone()),
+                        };
+                        let jit =
+                            rivet_vm_jit::JitInstance::new(Arc::new(module.unwrap())).unwrap();
+                        let interpreter =
+                            rivet_vm::Instance::new(Arc::new(rivet_vm::Module::new(p.clone())));
+                        let mut l = Lockstep::pair(&p, interpreter, jit);
+                        l.prepare_call("main", gas).unwrap();
+                        let r = l.run();
+                        if gas == 1000 {
+                            outcomes.insert((mode, off, step), r);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let misaligned = |r: &Interrupt| matches!(r, Interrupt::Trap(t) if matches!(t.kind, TrapKind::Misaligned { .. }));
+    for ((mode, off, step), r) in outcomes {
+        // Falling in (mode 0) sets x10 aligned itself; the others use RW + off. A step
+        // of 2 misaligns the second iteration's load.
+        let bad = (mode != 0 && off != 0) || step == 2;
+        assert_eq!(
+            misaligned(&r),
+            bad,
+            "mode {mode}, x10 = RW + {off}, step {step}: {r:?}"
+        );
+        if !bad {
+            assert!(
+                matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak),
+                "{r:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn rotates_compiled_as_one_instruction_agree() {
     if !is_supported() {
         return;
