@@ -89,6 +89,9 @@ pub struct JitModule {
     pub(crate) sandboxes: SandboxPool,
     /// The loops compiled with register mappings of their own: first and last pc.
     pub(crate) loops: Vec<(u32, u32)>,
+    /// The loops whose code assumes what falling into them knew about alignment:
+    /// first pc and the registers (bit per register).
+    pub(crate) kept_loops: Vec<(u32, u16)>,
     /// When compiled without the checked copies dynamic jumps into the middle of
     /// blocks need (`compile`), those jumps exit with `EXIT_NEEDS_COPIES` and the
     /// instance goes on in this, compiled the first time one is needed.
@@ -104,6 +107,12 @@ impl JitModule {
     /// The loops compiled with register mappings of their own, as (first pc, last pc).
     pub fn loops_with_own_mapping(&self) -> &[(u32, u32)] {
         &self.loops
+    }
+
+    /// The loops whose code assumes registers known aligned on falling in, as (first
+    /// pc, the registers: bit per register).
+    pub fn loops_keeping_alignment(&self) -> &[(u32, u16)] {
+        &self.kept_loops
     }
 
     /// The native code, and where in it each guest instruction is entered from a
@@ -2105,6 +2114,11 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         })));
     }
     sites.sort_by_key(|s| s.offset);
+    let kept_loops = e
+        .kept_loops
+        .iter()
+        .map(|k| (CODE_BASE + 4 * k.index as u32, k.aligned))
+        .collect();
     let cost_table = (0..n).map(|i| program.entry_cost(i)).collect();
     Ok(JitModule {
         program,
@@ -2115,6 +2129,7 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         cost_table,
         sandboxes: SandboxPool::default(),
         loops,
+        kept_loops,
         with_copies: OnceLock::new(),
     })
 }
