@@ -545,6 +545,169 @@ fn loops_assume_alignment_only_where_every_way_in_proves_it() {
 }
 
 #[test]
+fn a_loop_on_its_own_mapping_assumes_alignment_only_where_proven() {
+    if !is_supported() {
+        return;
+    }
+    // As above, for a loop (B) the JIT also compiles on a register mapping of its
+    // own: loop A keeps twelve registers busy, so the program's mapping leaves x3, x4
+    // and x15 in memory, and B, which uses them most, swaps them in. Its entry stub
+    // then tests x6 where B's mapping keeps it and moves back before going on.
+    const RW: u32 = 0x0010_1000;
+    let addi = |rd: u32, rs1: u32, imm: i32| I::OpImm {
+        op: AluOp::Add,
+        rd: x(rd),
+        rs1: x(rs1),
+        imm: imm as u32,
+    };
+    let op = |op: AluOp, rd: u32, a: u32, b: u32| I::Op {
+        op,
+        rd: x(rd),
+        rs1: x(a),
+        rs2: x(b),
+    };
+    let code = |mode: i32, off: u32| {
+        let mut c: Vec<I> = (1..16).map(|r| addi(r, 0, 3 * r as i32)).collect();
+        c.push(addi(5, 0, 20));
+        let a = c.len();
+        for _ in 0..6 {
+            c.extend([
+                op(Add, 7, 7, 8),
+                op(Xor, 9, 9, 10),
+                op(Add, 11, 11, 12),
+                op(Or, 13, 13, 14),
+                op(Add, 1, 1, 2),
+                op(Sub, 14, 14, 1),
+                op(Add, 8, 8, 13),
+                op(Or, 6, 6, 0),
+            ]);
+        }
+        c.push(addi(5, 5, -1));
+        c.push(I::Branch {
+            kind: BranchKind::Ne,
+            rs1: x(5),
+            rs2: Reg::ZERO,
+            offset: -4 * (c.len() - a) as i32,
+        });
+        // Mode 0 falls into B with x6 = RW; 1 jumps to B's start with x6 = RW + off;
+        // 2 jumps there dynamically.
+        c.extend([addi(5, 0, 6), addi(14, 0, mode), addi(12, 0, 1)]);
+        let to_fall = c.len();
+        c.push(addi(0, 0, 0));
+        c.extend(li(6, RW + off));
+        let to_static = c.len();
+        c.push(addi(0, 0, 0));
+        let dynamic = c.len();
+        c.extend(li(13, 0));
+        c.push(I::Jalr {
+            rd: Reg::ZERO,
+            rs1: x(13),
+            offset: 0,
+        });
+        let statik = c.len();
+        c.push(addi(0, 0, 0));
+        let fall = c.len();
+        c.extend(li(6, RW));
+        let b = c.len();
+        c.extend([
+            op(Add, 3, 3, 4),
+            op(Xor, 15, 15, 3),
+            I::Load {
+                kind: LoadKind::Word,
+                rd: x(4),
+                rs1: x(6),
+                offset: 0,
+            },
+            op(Add, 4, 4, 15),
+            op(Add, 3, 3, 15),
+            addi(6, 6, 4),
+        ]);
+        // Long enough to weigh less than loop A, short enough to keep what it knows.
+        while c.len() - b < 56 {
+            c.push(addi(0, 0, 0));
+        }
+        c.push(addi(5, 5, -1));
+        c.push(I::Branch {
+            kind: BranchKind::Ne,
+            rs1: x(5),
+            rs2: Reg::ZERO,
+            offset: -4 * (c.len() - b) as i32,
+        });
+        c.push(I::Ebreak);
+        let jump = |from: usize, to: usize| 4 * (to as i32 - from as i32);
+        c[to_fall] = I::Branch {
+            kind: BranchKind::Eq,
+            rs1: x(14),
+            rs2: Reg::ZERO,
+            offset: jump(to_fall, fall),
+        };
+        c[to_static] = I::Branch {
+            kind: BranchKind::Eq,
+            rs1: x(14),
+            rs2: x(12),
+            offset: jump(to_static, statik),
+        };
+        c[statik] = I::Jal {
+            rd: Reg::ZERO,
+            offset: jump(statik, b),
+        };
+        let [hi, lo] = li(13, CODE_BASE + 4 * b as u32);
+        c[dynamic] = hi;
+        c[dynamic + 1] = lo;
+        (c, b)
+    };
+    for mode in 0..3 {
+        for off in [0, 2] {
+            let (c, b) = code(mode, off);
+            let words: Vec<u32> = c.iter().map(|i| encode(*i)).collect();
+            let mut bb = BlobBuilder::new();
+            bb.stack_size = 4096;
+            bb.rw_data = vec![7; 1000];
+            bb.code_words(&words).entry("main", 0);
+            let p = Arc::new(rivet_vm::parse(&bb.to_bytes(), &Limits::default()).unwrap());
+            let head = CODE_BASE + 4 * b as u32;
+            let m = rivet_vm_jit::compile(p.clone()).unwrap();
+            assert!(
+                m.loops_with_own_mapping().iter().any(|&(s, _)| s == head),
+                "loop B has its own mapping"
+            );
+            assert!(
+                m.loops_keeping_alignment()
+                    .iter()
+                    .any(|&(s, regs)| s == head && regs & 1 << 6 != 0),
+                "loop B assumes x6"
+            );
+            let interpreter =
+                || rivet_vm::Instance::new(Arc::new(rivet_vm::Module::new(p.clone())));
+            let mut full = rivet_vm::Instance::new(Arc::new(rivet_vm::Module::new(p.clone())));
+            full.prepare_call("main", 100_000).unwrap();
+            let r = full.run();
+            let used = 100_000 - full.gas_left();
+            // Every gas limit: out of gas in loop A, entering B every way, inside B.
+            for with_copies in [false, true] {
+                let module = Arc::new(match with_copies {
+                    false => rivet_vm_jit::compile(p.clone()).unwrap(),
+                    true => rivet_vm_jit::compile_with_copies(p.clone()).unwrap(),
+                });
+                for gas in (0..=used).chain([100_000]) {
+                    let jit = rivet_vm_jit::JitInstance::new(module.clone()).unwrap();
+                    let mut l = Lockstep::pair(&p, interpreter(), jit);
+                    l.prepare_call("main", gas).unwrap();
+                    l.run();
+                }
+            }
+            let misaligned =
+                matches!(r, Interrupt::Trap(t) if matches!(t.kind, TrapKind::Misaligned { .. }));
+            assert_eq!(
+                misaligned,
+                mode != 0 && off != 0,
+                "mode {mode}, x6 = RW + {off}: {r:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn rotates_compiled_as_one_instruction_agree() {
     if !is_supported() {
         return;
