@@ -225,26 +225,7 @@ mod tests {
             c.push(addi(r, 0, 3 * r as i32));
         }
         c.extend(li(6, RW));
-        // Loop A: twelve registers (x6's value kept), x5 counts.
-        c.push(addi(5, 0, 20));
-        let a = c.len();
-        for _ in 0..6 {
-            c.push(op(AluOp::Add, 7, 7, 8));
-            c.push(op(AluOp::Xor, 9, 9, 10));
-            c.push(op(AluOp::Add, 11, 11, 12));
-            c.push(op(AluOp::Or, 13, 13, 14));
-            c.push(op(AluOp::Add, 1, 1, 2));
-            c.push(op(AluOp::Sub, 14, 14, 1));
-            c.push(op(AluOp::Add, 8, 8, 13));
-            c.push(op(AluOp::Or, 6, 6, 0));
-        }
-        c.push(addi(5, 5, -1));
-        c.push(I::Branch {
-            kind: BranchKind::Ne,
-            rs1: x(5),
-            rs2: Reg::ZERO,
-            offset: -4 * (c.len() - a) as i32,
-        });
+        loop_a(&mut c);
         // Loop B: x3, x4, x15, the counter x5 and the pointer x6; x10 counts the
         // times it ran to its end, x12 is where mode 3 leaves it.
         c.push(addi(10, 0, 0));
@@ -269,16 +250,8 @@ mod tests {
             2 => addi(6, 6, 2),
             _ => op(AluOp::Or, 15, 15, 4),
         });
-        for _ in 0..200 {
-            c.push(addi(0, 0, 0));
-        }
-        c.push(addi(5, 5, -1));
-        c.push(I::Branch {
-            kind: BranchKind::Ne,
-            rs1: x(5),
-            rs2: Reg::ZERO,
-            offset: -4 * (c.len() - b) as i32,
-        });
+        let len = c.len() - b + 200;
+        close_loop(&mut c, b, len);
         let exit = c.len();
         if mode == 3 {
             c[way_out] = I::Branch {
@@ -335,15 +308,48 @@ mod tests {
             rd: Reg::ZERO,
             offset: jump(to_done, done),
         };
+        (blob(&c), b)
+    }
+
+    /// Loop A: twelve registers busy (x6's value kept), x5 counts.
+    fn loop_a(c: &mut Vec<I>) {
+        c.push(addi(5, 0, 20));
+        let a = c.len();
+        for _ in 0..6 {
+            c.push(op(AluOp::Add, 7, 7, 8));
+            c.push(op(AluOp::Xor, 9, 9, 10));
+            c.push(op(AluOp::Add, 11, 11, 12));
+            c.push(op(AluOp::Or, 13, 13, 14));
+            c.push(op(AluOp::Add, 1, 1, 2));
+            c.push(op(AluOp::Sub, 14, 14, 1));
+            c.push(op(AluOp::Add, 8, 8, 13));
+            c.push(op(AluOp::Or, 6, 6, 0));
+        }
+        close_loop(c, a, 0);
+    }
+
+    /// Pads the loop started at `start` with no-ops to `len` instructions, then counts
+    /// x5 down and jumps back to `start` while it isn't zero.
+    fn close_loop(c: &mut Vec<I>, start: usize, len: usize) {
+        while c.len() - start < len {
+            c.push(addi(0, 0, 0));
+        }
+        c.push(addi(5, 5, -1));
+        c.push(I::Branch {
+            kind: BranchKind::Ne,
+            rs1: x(5),
+            rs2: Reg::ZERO,
+            offset: -4 * (c.len() - start) as i32,
+        });
+    }
+
+    fn blob(c: &[I]) -> Arc<Program> {
         let words: Vec<u32> = c.iter().map(|i| encode(*i)).collect();
         let mut bb = BlobBuilder::new();
         bb.stack_size = 4096;
         bb.rw_data = vec![7; 5000];
         bb.code_words(&words).entry("main", 0);
-        (
-            Arc::new(rivet_vm::parse(&bb.to_bytes(), &Limits::default()).unwrap()),
-            b,
-        )
+        Arc::new(rivet_vm::parse(&bb.to_bytes(), &Limits::default()).unwrap())
     }
 
     #[test]
@@ -387,6 +393,121 @@ mod tests {
                 l.prepare_call("main", gas).unwrap();
                 // Lockstep panics on any difference.
                 let _ = l.run();
+            }
+        }
+    }
+
+    /// A loop on its own mapping whose code assumes alignment known on falling in
+    /// (`compile::loop_alignment`): loop B uses x3, x4 and x15 (in memory in the
+    /// program's mapping, loop A having the other registers busy) and walks x6. Mode 0
+    /// falls into B with x6 = RW; 1 jumps to B's start with x6 = RW + off; 2 jumps
+    /// there dynamically. Every way, at every gas limit, lazily compiled and with
+    /// every copy, agrees with the interpreter: the entry stub tests x6 where B's
+    /// mapping keeps it, and moves back before going on or running out of gas.
+    #[test]
+    fn a_loop_on_its_own_mapping_assumes_alignment_only_where_proven() {
+        if !crate::is_supported() {
+            return;
+        }
+        let code = |mode: i32, off: u32| {
+            let mut c: Vec<I> = (1..16).map(|r| addi(r, 0, 3 * r as i32)).collect();
+            loop_a(&mut c);
+            c.extend([addi(5, 0, 6), addi(14, 0, mode), addi(12, 0, 1)]);
+            let to_fall = c.len();
+            c.push(addi(0, 0, 0));
+            c.extend(li(6, RW + off));
+            let to_static = c.len();
+            c.push(addi(0, 0, 0));
+            let dynamic = c.len();
+            c.extend(li(13, 0));
+            c.push(I::Jalr {
+                rd: Reg::ZERO,
+                rs1: x(13),
+                offset: 0,
+            });
+            let statik = c.len();
+            c.push(addi(0, 0, 0));
+            let fall = c.len();
+            c.extend(li(6, RW));
+            let b = c.len();
+            c.extend([
+                op(AluOp::Add, 3, 3, 4),
+                op(AluOp::Xor, 15, 15, 3),
+                I::Load {
+                    kind: LoadKind::Word,
+                    rd: x(4),
+                    rs1: x(6),
+                    offset: 0,
+                },
+                op(AluOp::Add, 4, 4, 15),
+                op(AluOp::Add, 3, 3, 15),
+                addi(6, 6, 4),
+            ]);
+            // Long enough to weigh less than loop A, short enough to keep what it knows.
+            close_loop(&mut c, b, 56);
+            c.push(I::Ebreak);
+            let jump = |from: usize, to: usize| 4 * (to as i32 - from as i32);
+            c[to_fall] = I::Branch {
+                kind: BranchKind::Eq,
+                rs1: x(14),
+                rs2: Reg::ZERO,
+                offset: jump(to_fall, fall),
+            };
+            c[to_static] = I::Branch {
+                kind: BranchKind::Eq,
+                rs1: x(14),
+                rs2: x(12),
+                offset: jump(to_static, statik),
+            };
+            c[statik] = I::Jal {
+                rd: Reg::ZERO,
+                offset: jump(statik, b),
+            };
+            let [hi, lo] = li(13, CODE_BASE + 4 * b as u32);
+            c[dynamic] = hi;
+            c[dynamic + 1] = lo;
+            (blob(&c), b)
+        };
+        for mode in 0..3 {
+            for off in [0, 2] {
+                let (p, b) = code(mode, off);
+                let head = CODE_BASE + 4 * b as u32;
+                let m = crate::compile(p.clone()).unwrap();
+                assert!(
+                    m.loops_with_own_mapping().iter().any(|&(s, _)| s == head),
+                    "loop B has its own mapping"
+                );
+                assert!(
+                    m.loops_keeping_alignment()
+                        .iter()
+                        .any(|&(s, regs)| s == head && regs & 1 << 6 != 0),
+                    "loop B assumes x6"
+                );
+                let interpreter =
+                    || rivet_vm::Instance::new(Arc::new(rivet_vm::Module::new(p.clone())));
+                let mut full = interpreter();
+                full.prepare_call("main", 100_000).unwrap();
+                let r = full.run();
+                let used = 100_000 - full.gas_left();
+                for with_copies in [false, true] {
+                    let module = Arc::new(match with_copies {
+                        false => crate::compile(p.clone()).unwrap(),
+                        true => crate::compile_with_copies(p.clone()).unwrap(),
+                    });
+                    for gas in (0..=used).chain([100_000]) {
+                        let jit = crate::JitInstance::new(module.clone()).unwrap();
+                        let mut l = Lockstep::pair(&p, interpreter(), jit);
+                        l.prepare_call("main", gas).unwrap();
+                        // Lockstep panics on any difference.
+                        l.run();
+                    }
+                }
+                let misaligned = matches!(r, Interrupt::Trap(t) if matches!(t.kind, rivet_vm::TrapKind::Misaligned { .. }));
+                assert_eq!(
+                    misaligned,
+                    mode != 0 && off != 0,
+                    "mode {mode}, x6 = RW + {off}: {r:?}"
+                );
             }
         }
     }
