@@ -267,7 +267,6 @@ struct Emitter<'p> {
 #[derive(Clone, Copy)]
 struct KeptLoop {
     index: usize,
-    cost: u32,
     map: Mapping,
     aligned: u16,
     /// The loop's code after its gas check.
@@ -334,15 +333,19 @@ impl Emitter<'_> {
         label
     }
 
-    fn stub_out_of_gas(&mut self, cost: u32, pc: u32) -> DynamicLabel {
+    /// Charges the entry cost of instruction `i` (`sub r14, cost; jb`), running out of
+    /// gas through a stub that first moves back from mapping `map`.
+    fn charge_entry(&mut self, i: usize, map: Mapping) {
         let label = self.ops.new_dynamic_label();
+        let cost = self.program.entry_cost(i);
+        let pc = CODE_BASE + 4 * i as u32;
         self.stubs.push(Stub::OutOfGas {
             label,
             cost,
             pc,
-            map: self.current_region,
+            map,
         });
-        label
+        dynasm!(self.ops ; .arch x64 ; sub r14, cost as i32 ; jb =>label);
     }
 
     /// Moves guest registers from where `from` keeps them to where `to` does, through
@@ -1107,18 +1110,11 @@ impl Emitter<'_> {
             return false;
         };
         let pc = CODE_BASE + 4 * i as u32;
-        let target = CODE_BASE + 4 * t as u32;
-        let cost = self.program.entry_cost(t);
-        let oog = self.stub_out_of_gas(cost, target);
         self.put_imm(rd, pc.wrapping_add(4));
         let l = self.entry[t];
         self.call_targets.push(t);
-        dynasm!(self.ops
-            ; .arch x64
-            ; sub r14, cost as i32
-            ; jb =>oog
-            ; jmp =>l
-        );
+        self.charge_entry(t, self.current_region);
+        dynasm!(self.ops ; .arch x64 ; jmp =>l);
         true
     }
 
@@ -1178,31 +1174,24 @@ impl Emitter<'_> {
         let tiny = back.is_some_and(|b| b - i < TINY_LOOP);
         self.align_loop_head(if tiny { 64 } else { 32 });
         let l = self.block_start(i);
-        let cost = program.entry_cost(i);
-        let pc = CODE_BASE + 4 * i as u32;
-        let oog = self.stub_out_of_gas(cost, pc);
         let Some((back, aligned)) = kept else {
-            dynasm!(self.ops ; .arch x64 ; =>l ; sub r14, cost as i32 ; jb =>oog);
+            dynasm!(self.ops ; .arch x64 ; =>l);
+            self.charge_entry(i, self.current_region);
             self.aligned = 1;
             return;
         };
         // Falling in and the back edge enter here; every other static jump takes the
         // block's label, a stub testing what is assumed.
         let (enter, fast) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
-        dynasm!(self.ops
-            ; .arch x64
-            ; =>enter
-            ; sub r14, cost as i32
-            ; jb =>oog
-            ; =>fast
-        );
+        dynasm!(self.ops ; .arch x64 ; =>enter);
+        self.charge_entry(i, self.current_region);
+        dynasm!(self.ops ; .arch x64 ; =>fast);
         self.stubs.push(Stub::LoopEntry {
             label: l,
             kept: self.kept_loops.len() as u32,
         });
         self.kept_loops.push(KeptLoop {
             index: i,
-            cost,
             map: self.current_region,
             aligned,
             fast,
@@ -1319,21 +1308,12 @@ impl Emitter<'_> {
                 Stub::LoopEntry { label, kept } => {
                     let KeptLoop {
                         index,
-                        cost,
                         map,
                         aligned,
                         fast,
                     } = self.kept_loops[kept as usize];
                     dynasm!(self.ops ; .arch x64 ; =>label);
-                    let pc = CODE_BASE + 4 * index as u32;
-                    let oog = self.ops.new_dynamic_label();
-                    self.stubs.push(Stub::OutOfGas {
-                        label: oog,
-                        cost,
-                        pc,
-                        map,
-                    });
-                    dynasm!(self.ops ; .arch x64 ; sub r14, cost as i32 ; jb =>oog);
+                    self.charge_entry(index, map);
                     let misaligned = self.ops.new_dynamic_label();
                     let regs = self.map_of(map);
                     for g in Reg::all().filter(|g| *g != Reg::ZERO && aligned & 1 << g.index() != 0)
@@ -1958,7 +1938,6 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
     }
 
     for (i, &insn) in insns.iter().enumerate() {
-        let pc = CODE_BASE + 4 * i as u32;
         // Falling into a loop with its own mapping: switch to it (its first
         // instruction is a block start, whose label jumps from inside the loop use).
         if e.regions.get(next_region).is_some_and(|r| r.start == i) {
@@ -1976,14 +1955,8 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
                 e.loop_head(i, falls_into);
             } else {
                 let l = e.block_start(i);
-                let cost = program.entry_cost(i);
-                let oog = e.stub_out_of_gas(cost, pc);
-                dynasm!(e.ops
-                    ; .arch x64
-                    ; =>l
-                    ; sub r14, cost as i32
-                    ; jb =>oog
-                );
+                dynasm!(e.ops ; .arch x64 ; =>l);
+                e.charge_entry(i, e.current_region);
                 // Control reaches a block start from anywhere: nothing is known.
                 e.aligned = 1;
             }
