@@ -15,7 +15,7 @@ pub type Proof = BatchProof<Config>;
 /// Larger proof files are refused before decoding.
 pub const MAX_PROOF_BYTES: usize = 16 << 20;
 const MAGIC: &[u8; 4] = b"RVPF";
-const VERSION: u8 = 5;
+const VERSION: u8 = 6;
 const KIND_STARK: u8 = 0;
 const KIND_NOTHING_RAN: u8 = 1;
 

@@ -628,16 +628,16 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             return Err(ProveError::Internal(format!("out of gas entering {pc:#x}: needed {needed}, left {gas}")));
         }
         // With no step, nothing ran: `prove` states that without a trace.
+        let clk = cpu_rows.len() as u64;
         let row = cpu_rows.last_mut().ok_or_else(|| ProveError::Unsupported("out of gas before the first instruction: nothing ran, there is no trace".into()))?;
         if row[cpu::NEXT_PC] != Val::from_u32(*pc) {
             return Err(ProveError::Internal("out of gas elsewhere than the next instruction".into()));
         }
         row[cpu::OOG] = Val::ONE;
-        row[cpu::NEXT_COST_LO] = Val::from_u32(needed & 0xffff);
-        row[cpu::NEXT_COST_HI] = Val::from_u32(needed >> 16);
-        row[cpu::NEXT_BS] = Val::from_bool(d.block_start);
-        alu.counts.limbs(row, cpu::OOG_LO, cpu::OOG_HI, *needed as u64 - gas - 1, 11);
-        row[cpu::OOG_BORROW] = Val::from_bool((*needed & 0xffff) as u64 <= (gas & 0xffff));
+        let trow = trap_rows.push();
+        let checks = trap::out_of_gas_row(trow, clk, *pc, gas, heap, prev_transfer, *needed, d.block_start)
+            .ok_or_else(|| ProveError::Internal(format!("out of gas entering {pc:#x} with {gas} left, not in the AIR")))?;
+        alu.counts.trap_checks(trow, checks);
         program_cost_mult[index] += 1;
         halted = true;
     }

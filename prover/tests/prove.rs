@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use p3_field::PrimeCharacteristicRing;
-use rivet_prover::chips::{cpu, index, registers};
+use rivet_prover::chips::{cpu, index, registers, trap};
 use rivet_prover::config::Val;
 use rivet_prover::{prove, prove_witness, samples, verify, witness, Statement, VerifyError};
 use rivet_vm::isa::{encode::encode, Instruction as I};
@@ -149,19 +149,71 @@ fn out_of_gas_with_the_fields_size_more_gas_left_is_rejected() {
                 let borrow1 = ((gas >> 16) & 0xffff) < (cost >> 16) + borrow0 as u64;
                 row[cpu::GAS_BORROW] = Val::from_bool(borrow0);
                 row[cpu::GAS_BORROW + 1] = Val::from_bool(borrow1);
-                if limbwise && row[cpu::OOG] == Val::ONE {
-                    // The comparison made as well as it can be: the low limb right, the high
-                    // one what is left (negative).
-                    let (lo, hi) = (field_u64(row[cpu::NEXT_COST_LO]), field_u64(row[cpu::NEXT_COST_HI]));
-                    let borrow = lo <= (after & 0xffff);
-                    row[cpu::OOG_BORROW] = Val::from_bool(borrow);
-                    row[cpu::OOG_LO] = Val::from_u64((lo + (borrow as u64) * 0x1_0000) - (after & 0xffff) - 1);
-                    row[cpu::OOG_HI] = Val::from_u64(hi) - Val::from_u64((after >> 16) & 0xffff) - Val::from_bool(borrow);
-                }
+            }
+            // The trap table's ending row takes the gas left as the last row hands it on.
+            let last = t[index::CPU].values.chunks(w).filter(|r| cpu::real(r)).last().unwrap().to_vec();
+            let w = t[index::TRAP].width;
+            let row = t[index::TRAP].values.chunks_mut(w).find(|r| r[trap::IS_OOG] == Val::ONE).unwrap();
+            for i in 0..3 {
+                row[trap::GAS + i] = last[cpu::NEXT_GAS + i];
+            }
+            if limbwise {
+                // The comparison made as well as it can be: the low limb right, the high
+                // one what is left (negative).
+                let after = (0..3).map(|i| field_u64(row[trap::GAS + i]) << (16 * i)).sum::<u64>();
+                let (lo, hi) = (field_u64(row[trap::COST_LO]), field_u64(row[trap::COST_HI]));
+                let borrow = lo <= (after & 0xffff);
+                row[trap::OOG_BORROW] = Val::from_bool(borrow);
+                row[trap::OOG_LO] = Val::from_u64((lo + (borrow as u64) * 0x1_0000) - (after & 0xffff) - 1);
+                row[trap::OOG_HI] = Val::from_u64(hi) - Val::from_u64((after >> 16) & 0xffff) - Val::from_bool(borrow);
             }
         });
         assert!(proved.is_some(), "the tampered trace should still prove");
         assert!(!matches!(proved, Some(Ok(()))), "accepted (limb by limb: {limbwise})");
+    }
+}
+
+/// Out of gas is proven by the trap table's ending row, from the state the last step
+/// hands on. Without that row, without the last step marking the end, or with the row
+/// comparing the cost against other gas than was left (its comparison filled in
+/// consistently), the proof is rejected.
+#[test]
+fn out_of_gas_is_proven_for_the_state_the_last_step_leaves() {
+    use p3_field::PrimeField32;
+    use p3_matrix::dense::RowMajorMatrix;
+    let blob = program(1000);
+    let ending_row = |t: &mut [RowMajorMatrix<Val>]| -> usize {
+        let w = t[index::TRAP].width;
+        t[index::TRAP].values.chunks(w).position(|r| r[trap::IS_OOG] == Val::ONE).expect("an ending row")
+    };
+    assert_eq!(prove_laid_out_with_gas(&blob, 100, |_| {}, |_, _| {}), Some(Ok(())));
+    let no_row = prove_laid_out_with_gas(&blob, 100, |_| {}, |t, _| {
+        let (row, w) = (ending_row(t), t[index::TRAP].width);
+        t[index::TRAP].values[row * w..(row + 1) * w].fill(Val::ZERO);
+    });
+    assert!(!matches!(no_row, Some(Ok(()))), "accepted without the ending row");
+    let unmarked = prove_laid_out_with_gas(&blob, 100, |_| {}, |t, _| {
+        let w = t[index::CPU].width;
+        let last = t[index::CPU].values.chunks(w).filter(|r| cpu::real(r)).count() - 1;
+        *cell(t, index::CPU, last, cpu::OOG) = Val::ZERO;
+    });
+    assert!(!matches!(unmarked, Some(Ok(()))), "accepted without the last step marking the end");
+    for gas in [0u64, 1] {
+        let other_gas = prove_laid_out_with_gas(&blob, 100, |_| {}, |t, _| {
+            let row = ending_row(t);
+            let at = |t: &mut [RowMajorMatrix<Val>], col| cell(t, index::TRAP, row, col).as_canonical_u32() as u64;
+            let cost = at(t, trap::COST_LO) | at(t, trap::COST_HI) << 16;
+            let left = at(t, trap::GAS) | at(t, trap::GAS + 1) << 16;
+            assert!(gas != left && gas < cost);
+            let diff = cost - gas - 1;
+            *cell(t, index::TRAP, row, trap::GAS) = Val::from_u64(gas & 0xffff);
+            *cell(t, index::TRAP, row, trap::GAS + 1) = Val::from_u64(gas >> 16);
+            *cell(t, index::TRAP, row, trap::OOG_BORROW) = Val::from_bool((cost & 0xffff) <= (gas & 0xffff));
+            *cell(t, index::TRAP, row, trap::OOG_LO) = Val::from_u64(diff & 0xffff);
+            *cell(t, index::TRAP, row, trap::OOG_HI) = Val::from_u64(diff >> 16);
+        });
+        assert!(other_gas.is_some(), "the tampered trace should still prove");
+        assert!(!matches!(other_gas, Some(Ok(()))), "accepted with {gas} gas compared");
     }
 }
 

@@ -13,7 +13,7 @@ use p3_lookup::{Count, InteractionBuilder};
 
 use crate::buses;
 pub use crate::chips::program::decoded::{self, *};
-use crate::chips::{bool_count, limb_checks, limbs_below, u16_check};
+use crate::chips::{bool_count, limbs_below, u16_check};
 use crate::columns::columns;
 
 columns!(@acc decoded::WIDTH;
@@ -24,7 +24,9 @@ columns!(@acc decoded::WIDTH;
     // transcript says); otherwise GAS_AFTER and HEAP. Columns, so the state a segment
     // hands on is linear and its two CONTINUE lookups share a running sum.
     NEXT_GAS[3], NEXT_HEAP, HEAP,
-    OOG, NEXT_COST_LO, NEXT_COST_HI, NEXT_BS, OOG_LO, OOG_HI, OOG_BORROW,
+    // The run ends out of gas after this row: the trap table (its ending row) takes
+    // the state after it off `CONTINUE` and shows the next entry can't be paid.
+    OOG,
     CHARGE, GAS[3], GAS_AFTER[3], GAS_BORROW[2],
     MTRAP, TCODE, JTRAP, FALLOFF,
     CLK,
@@ -250,7 +252,6 @@ impl CpuChip {
         let (bs, t_in) = (e(r[BLOCK_START]), e(r[T_IN]));
         builder.assert_zero(real.clone() * (e(r[CHARGE]) - (bs.clone() + t_in.clone() - bs * t_in)));
         builder.when_transition().assert_zero(next_real.clone() * (e(n[T_IN]) - transfer.clone()));
-        let transfer_for_oog = transfer.clone();
         let mut gas_next: alloc::vec::Vec<AB::Expr> = alloc::vec::Vec::new();
         // gas_after = gas - charge·cost in 16-bit limbs, never below zero.
         let borrow = |i: usize| e(r[GAS_BORROW + i]);
@@ -271,34 +272,23 @@ impl CpuChip {
             builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (continues.clone() - pv[public::GAS_LEFT + i].clone()));
             gas_next.push(continues);
         }
-        // Out of gas: the run ends before entering the next instruction, which would
-        // be charged (a block start, or after a jump, branch or host call) more than
-        // is left: cost - gas - 1 >= 0, limb by limb with a borrow. (Not as one sum:
-        // gas below 2^32 can exceed the field's size, and gas just above it would read
-        // as a few units, so a run with plenty left could claim to be out. Per limb,
-        // every term is a small integer; a negative high limb can't pass its check.)
-        let oog = e(r[OOG]);
-        let fields = [e(r[NEXT_PC]), e(r[NEXT_COST_LO]), e(r[NEXT_COST_HI]), e(r[NEXT_BS])];
-        builder.push_interaction(buses::COST, fields, bool_count(-oog.clone()));
-        let (nbs, t) = (e(r[NEXT_BS]), transfer_for_oog);
-        builder.assert_zero(oog.clone() * (AB::Expr::ONE - (nbs.clone() + t.clone() - nbs * t)));
-        builder.assert_zero(oog.clone() * gas_next[2].clone());
-        builder.assert_bool(r[OOG_BORROW]);
-        let borrow = e(r[OOG_BORROW]);
-        let lo = e(r[NEXT_COST_LO]) - gas_next[0].clone() - AB::Expr::ONE + borrow.clone() * c(1 << 16);
-        builder.assert_zero(oog.clone() * (e(r[OOG_LO]) - lo));
-        builder.assert_zero(oog.clone() * (e(r[OOG_HI]) - (e(r[NEXT_COST_HI]) - gas_next[1].clone() - borrow)));
-        limb_checks(builder, r[OOG_LO], r[OOG_HI], 11, oog);
+        // Out of gas: the trap table's ending row takes the state after this row (the
+        // next pc, the gas left, whether a transfer enters it) and shows the entry it
+        // would be charged costs more than is left.
+        builder.assert_zero(e(r[OOG]) * (AB::Expr::ONE - real.clone()));
 
-        // Between segments: what the next row's transition constraints would check.
-        let state = |clk: AB::Expr, pc: AB::Expr, gas: [AB::Expr; 3], heap: AB::Expr, t: AB::Expr| {
+        // Between segments: what the next row's transition constraints would check. The
+        // last field says whether the state ends the run out of gas (1: for the trap
+        // table's ending row) or continues it (0: for the next segment's first row).
+        let state = |clk: AB::Expr, pc: AB::Expr, gas: [AB::Expr; 3], heap: AB::Expr, t: AB::Expr, ends: AB::Expr| {
             let [g0, g1, g2] = gas;
-            [clk, pc, g0, g1, g2, heap, t]
+            [clk, pc, g0, g1, g2, heap, t, ends]
         };
         let [g0, g1, g2] = [0, 1, 2].map(|i| gas_next[i].clone());
-        let out = state(e(r[CLK]) + AB::Expr::ONE, e(r[NEXT_PC]), [g0, g1, g2], heap_next, transfer);
-        builder.push_interaction(buses::CONTINUE, out, bool_count(e(r[SEG_OUT])));
-        let into = state(e(r[CLK]), e(r[PC]), [0, 1, 2].map(|i| e(r[GAS + i])), e(r[HEAP]), e(r[T_IN]));
+        let out = state(e(r[CLK]) + AB::Expr::ONE, e(r[NEXT_PC]), [g0, g1, g2], heap_next, transfer, e(r[OOG]));
+        // A segment another continues doesn't end the run (above), so at most one is set.
+        builder.push_interaction(buses::CONTINUE, out, bool_count(e(r[SEG_OUT]) + e(r[OOG])));
+        let into = state(e(r[CLK]), e(r[PC]), [0, 1, 2].map(|i| e(r[GAS + i])), e(r[HEAP]), e(r[T_IN]), AB::Expr::ZERO);
         builder.push_interaction(buses::CONTINUE, into, bool_count(-e(r[SEG_IN])));
     }
 }
