@@ -16,11 +16,6 @@
 //!   from the host-call table (the public transcript).
 //! - `COST`: `(pc, entry cost, block start)` from the program table, for the trap
 //!   table's row that proves the next block can't be paid (out of gas).
-//! - `CONTINUE`: an execution's CPU rows in several tables (segments): the last row
-//!   of each segment but the last puts `(clk, pc, gas, heap top, entered by a
-//!   transfer, 0)` for the row after it, the first row of the next segment takes it;
-//!   a run out of gas puts the state after its last step with a final 1, and the
-//!   trap table's out-of-gas row takes it.
 //! - `ALU`: the CPU asks for `(op, a, b, result)`; the ALU tables answer.
 //! - `U16`: 16-bit range checks of values known to be integers. (A check of `k·x`
 //!   says nothing about `x` alone: `x` could be `v/k` in the field.)
@@ -37,7 +32,6 @@ pub const MEMOP: &str = "memop";
 pub const MEMORY: &str = "memory";
 pub const HOSTCALL: &str = "hostcall";
 pub const COST: &str = "cost";
-pub const CONTINUE: &str = "continue";
 pub const U16: &str = "u16";
 pub const BITWISE: &str = "bitwise";
 pub const BYTE_PAIR: &str = "byte pair";

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 
 use p3_batch_stark::BatchProof;
 
+use crate::chips::cpu::State;
 use crate::config::Config;
 
 pub type Proof = BatchProof<Config>;
@@ -21,8 +22,9 @@ const KIND_NOTHING_RAN: u8 = 1;
 
 /// What proof bytes hold.
 pub enum Decoded {
-    /// A STARK, with the steps its host calls happened at and its extra tables.
-    Stark { host_clks: Vec<u64>, extra_tables: Vec<usize>, proof: alloc::boxed::Box<Proof> },
+    /// A STARK, with the steps its host calls happened at, its extra tables and the
+    /// states between its CPU segments and after its last step (`Circuit::seams`).
+    Stark { host_clks: Vec<u64>, extra_tables: Vec<usize>, seams: Vec<State>, proof: alloc::boxed::Box<Proof> },
     /// The entry block costs more than the gas limit: no instruction ran.
     NothingRan,
 }
@@ -47,8 +49,9 @@ impl core::fmt::Display for ProofBytesError {
 }
 
 /// The bytes of `proof`, whose host calls happened at steps `host_clks`, with these
-/// extra tables (at most 255, each a table index below 256: `Circuit` keeps far fewer).
-pub fn encode(proof: &Proof, host_clks: &[u64], extra_tables: &[usize]) -> Vec<u8> {
+/// extra tables (at most 255, each a table index below 256: `Circuit` keeps far fewer)
+/// and seams (at most 255; the last one's gas isn't written, the statement has it).
+pub fn encode(proof: &Proof, host_clks: &[u64], extra_tables: &[usize], seams: &[State]) -> Vec<u8> {
     let mut out = Vec::from(&MAGIC[..]);
     out.push(VERSION);
     out.push(KIND_STARK);
@@ -58,6 +61,16 @@ pub fn encode(proof: &Proof, host_clks: &[u64], extra_tables: &[usize]) -> Vec<u
     }
     out.push(extra_tables.len() as u8);
     out.extend(extra_tables.iter().map(|&t| t as u8));
+    out.push(seams.len() as u8);
+    for (k, s) in seams.iter().enumerate() {
+        out.extend_from_slice(&s.clk.to_le_bytes());
+        out.extend_from_slice(&s.pc.to_le_bytes());
+        if k + 1 < seams.len() {
+            out.extend_from_slice(&s.gas.to_le_bytes());
+        }
+        out.extend_from_slice(&s.heap.to_le_bytes());
+        out.push(s.transfer as u8);
+    }
     // Serializing an in-memory proof into a vector can't fail.
     out.extend(postcard::to_allocvec(proof).unwrap_or_default());
     out
@@ -90,9 +103,31 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, ProofBytesError> {
     let clks = rest[4..4 + clk_bytes].chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
     let rest = &rest[4 + clk_bytes..];
     let extra = *rest.first().ok_or(ProofBytesError::Malformed)? as usize;
-    let extra_tables = rest.get(1..1 + extra).ok_or(ProofBytesError::Malformed)?.iter().map(|&t| t as usize).collect();
-    match postcard::take_from_bytes::<Proof>(&rest[1 + extra..]) {
-        Ok((proof, [])) => Ok(Decoded::Stark { host_clks: clks, extra_tables, proof: alloc::boxed::Box::new(proof) }),
+    let extra_tables: Vec<usize> = rest.get(1..1 + extra).ok_or(ProofBytesError::Malformed)?.iter().map(|&t| t as usize).collect();
+    let mut rest = &rest[1 + extra..];
+    let mut take = |n: usize| -> Result<&[u8], ProofBytesError> {
+        let (head, tail) = rest.split_at_checked(n).ok_or(ProofBytesError::Malformed)?;
+        rest = tail;
+        Ok(head)
+    };
+    let segments = take(1)?[0] as usize;
+    let mut seams = Vec::with_capacity(segments);
+    for k in 0..segments {
+        let u32_of = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or_default());
+        let u64_of = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+        let clk = u64_of(take(8)?);
+        let pc = u32_of(take(4)?);
+        let gas = if k + 1 < segments { u64_of(take(8)?) } else { 0 };
+        let heap = u32_of(take(4)?);
+        let transfer = match take(1)? {
+            [0] => false,
+            [1] => true,
+            _ => return Err(ProofBytesError::Malformed),
+        };
+        seams.push(State { clk, pc, gas, heap, transfer });
+    }
+    match postcard::take_from_bytes::<Proof>(rest) {
+        Ok((proof, [])) => Ok(Decoded::Stark { host_clks: clks, extra_tables, seams, proof: alloc::boxed::Box::new(proof) }),
         _ => Err(ProofBytesError::Malformed),
     }
 }

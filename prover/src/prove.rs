@@ -102,7 +102,7 @@ pub fn prove_witness(circuit: &Circuit, traces: &[p3_matrix::dense::RowMajorMatr
     let trace_refs: Vec<_> = traces.iter().collect();
     let instances = StarkInstance::new_multiple(&airs, &trace_refs, public_values);
     let proof = prove_batch(&config, &instances, &data).map_err(|e| ProveError::Prover(format!("{e:?}")))?;
-    Ok(proof::encode(&proof, &circuit.host.clks, &circuit.extra_tables))
+    Ok(proof::encode(&proof, &circuit.host.clks, &circuit.extra_tables, &circuit.seams))
 }
 
 /// Runs `entry` of `blob` with `gas_limit`, answering its host calls from a recorded

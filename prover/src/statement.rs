@@ -184,17 +184,13 @@ impl Statement {
     /// The public values of each table, in `chips::index` order.
     pub fn public_values(&self) -> Vec<Vec<Val>> {
         let mut pvs = alloc::vec![Vec::new(); index::COUNT];
-        let limbs = |x: u64| (0..3).map(move |i| Val::from_u64((x >> (16 * i)) & 0xffff));
-        let mut cpu_pv = alloc::vec![Val::from_u32(self.entry)];
-        cpu_pv.extend(limbs(self.gas_limit));
-        cpu_pv.extend(limbs(self.gas_left));
         let e = self.ending;
-        cpu_pv.extend([e == Ending::Returned, e == Ending::EndedByHost, e.trap_code() != 0].map(Val::from_bool));
+        let mut cpu_pv: Vec<Val> = [e == Ending::Returned, e == Ending::EndedByHost, e.trap_code() != 0].map(Val::from_bool).to_vec();
         cpu_pv.push(Val::from_u32(e.trap_code()));
         cpu_pv.push(Val::from_bool(e == Ending::OutOfGas));
-        // (the heap base and the code's end come from the program, and which segment
-        // the table is from the proof's shape: `Circuit`)
-        debug_assert_eq!(cpu_pv.len() + 4, cpu::public::WIDTH);
+        // (the code's end comes from the program, which segment the table is and the
+        // states it starts in and hands on from the proof's shape: `Circuit`)
+        debug_assert_eq!(cpu_pv.len() + 16, cpu::public::WIDTH);
         let bytes = |x: u32| (0..4).map(move |i| Val::from_u32((x >> (8 * i)) & 0xff));
         let regs_pv: Vec<Val> = bytes(self.a0).chain(bytes(self.a1)).collect();
         debug_assert_eq!(regs_pv.len(), registers::public::WIDTH);

@@ -105,8 +105,8 @@ impl VerifyingKey {
         if !statement.is_well_formed() {
             return Err(VerifyError::BadStatement);
         }
-        let (clks, extra_tables, proof) = match proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)? {
-            proof::Decoded::Stark { host_clks, extra_tables, proof } => (host_clks, extra_tables, proof),
+        let (clks, extra_tables, seams, proof) = match proof::decode(proof_bytes).map_err(VerifyError::ProofBytes)? {
+            proof::Decoded::Stark { host_clks, extra_tables, seams, proof } => (host_clks, extra_tables, seams, proof),
             // SPEC.md §6: the entry block is charged before anything runs; if it
             // can't be paid, the instance stays as the call started it.
             proof::Decoded::NothingRan => {
@@ -126,7 +126,10 @@ impl VerifyingKey {
         if proof.degree_bits.len() != tables || proof.opened_values.instances.len() != tables {
             return Err(VerifyError::WrongShape(format!("{} tables, expected {tables}", proof.degree_bits.len())));
         }
-        let circuit = Circuit { extra_tables, ..self.circuit.with_host(host) };
+        let circuit = Circuit { extra_tables, seams, ..self.circuit.with_host(host) };
+        if circuit.seams.len() != circuit.cpu_segments() {
+            return Err(VerifyError::WrongShape(format!("{} seams for {} CPU segments", circuit.seams.len(), circuit.cpu_segments())));
+        }
         let airs = circuit.airs();
         check_shape(&circuit, &airs, &proof.degree_bits)?;
         let config = config();

@@ -628,14 +628,13 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             return Err(ProveError::Internal(format!("out of gas entering {pc:#x}: needed {needed}, left {gas}")));
         }
         // With no step, nothing ran: `prove` states that without a trace.
-        let clk = cpu_rows.len() as u64;
         let row = cpu_rows.last_mut().ok_or_else(|| ProveError::Unsupported("out of gas before the first instruction: nothing ran, there is no trace".into()))?;
         if row[cpu::NEXT_PC] != Val::from_u32(*pc) {
             return Err(ProveError::Internal("out of gas elsewhere than the next instruction".into()));
         }
         row[cpu::OOG] = Val::ONE;
         let trow = trap_rows.push();
-        let checks = trap::out_of_gas_row(trow, clk, *pc, gas, heap, prev_transfer, *needed, d.block_start)
+        let checks = trap::out_of_gas_row(trow, *pc, gas, prev_transfer, *needed, d.block_start)
             .ok_or_else(|| ProveError::Internal(format!("out of gas entering {pc:#x} with {gas} left, not in the AIR")))?;
         alu.counts.trap_checks(trow, checks);
         program_cost_mult[index] += 1;
@@ -776,8 +775,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         trap_rows.finish_to(trap::LOG_HEIGHT),
     ];
     traces.extend(extra_traces);
-    let circuit = Circuit { extra_tables, ..Circuit::new(&program).with_host(host) };
+    let mut circuit = Circuit { extra_tables, ..Circuit::new(&program).with_host(host) };
     debug_assert_eq!(traces.len(), circuit.airs().len());
+    circuit.seams = circuit.read_seams(&traces);
     let public_values = circuit.public_values(&statement);
     Ok(Witness { traces, public_values, statement, steps: step_count, rows, circuit })
 }
@@ -833,8 +833,7 @@ pub fn cpu_segments_for(steps: usize) -> Vec<usize> {
 }
 
 /// Cuts the CPU rows (`values`, real rows only) into tables of the given heights, the
-/// last padded with rows that keep counting the clock; marks where each segment
-/// continues another and is continued.
+/// last padded with rows that keep counting the clock.
 fn segment_cpu(mut values: Vec<Val>, log_heights: &[usize]) -> Vec<RowMajorMatrix<Val>> {
     let steps = values.len() / cpu::WIDTH;
     let total: usize = log_heights.iter().map(|&h| 1usize << h).sum();
@@ -844,17 +843,9 @@ fn segment_cpu(mut values: Vec<Val>, log_heights: &[usize]) -> Vec<RowMajorMatri
         row[cpu::CLK] = Val::from_u64(i as u64);
     }
     let mut segments = Vec::with_capacity(log_heights.len());
-    for (k, &h) in log_heights.iter().enumerate() {
+    for &h in log_heights {
         let rest = values.split_off((1 << h) * cpu::WIDTH);
-        let mut m = RowMajorMatrix::new(core::mem::replace(&mut values, rest), cpu::WIDTH);
-        if k > 0 {
-            m.values[cpu::SEG_IN] = Val::ONE;
-        }
-        if k + 1 < log_heights.len() {
-            let at = m.values.len() - cpu::WIDTH;
-            m.values[at + cpu::SEG_OUT] = Val::ONE;
-        }
-        segments.push(m);
+        segments.push(RowMajorMatrix::new(core::mem::replace(&mut values, rest), cpu::WIDTH));
     }
     segments
 }
@@ -876,10 +867,6 @@ impl Witness {
             self.circuit.extra_tables.remove(p - index::COUNT);
         }
         let mut new_parts = if table == index::CPU {
-            for row in values.chunks_mut(width) {
-                row[cpu::SEG_IN] = Val::ZERO;
-                row[cpu::SEG_OUT] = Val::ZERO;
-            }
             segment_cpu(values, log_heights)
         } else {
             split_rows(values, width, &vec![Val::ZERO; width], log_heights)
@@ -890,6 +877,7 @@ impl Witness {
             self.traces.push(part);
             self.circuit.extra_tables.push(table);
         }
+        self.circuit.seams = self.circuit.read_seams(&self.traces);
         self.public_values = self.circuit.public_values(&self.statement);
     }
 }

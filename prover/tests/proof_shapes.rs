@@ -57,7 +57,7 @@ fn at<'a>(v: &'a mut Value, path: &Path) -> &'a mut Vec<Value> {
 fn proofs_with_lists_too_short_too_long_or_empty_are_errors_not_panics() {
     let blob = samples::mixed(3);
     let proved = prove(&blob, "call", 1_000_000, |_| {}).unwrap();
-    let Ok(Decoded::Stark { host_clks, extra_tables, proof }) = proof::decode(&proved.proof) else { panic!("a STARK") };
+    let Ok(Decoded::Stark { host_clks, extra_tables, seams, proof }) = proof::decode(&proved.proof) else { panic!("a STARK") };
     let tree = serde_json::to_value(&*proof).unwrap();
     let mut groups = BTreeMap::new();
     lists(&tree, &mut Vec::new(), &mut groups);
@@ -80,7 +80,7 @@ fn proofs_with_lists_too_short_too_long_or_empty_are_errors_not_panics() {
                 // Fixed-size arrays (digests, extension field elements) don't decode
                 // at another length: nothing to verify.
                 let Ok(bad) = serde_json::from_value(bad) else { continue };
-                let bytes = proof::encode(&bad, &host_clks, &extra_tables);
+                let bytes = proof::encode(&bad, &host_clks, &extra_tables, &seams);
                 checked += 1;
                 match catch_unwind(AssertUnwindSafe(|| verify(&blob, &proved.statement, &bytes))) {
                     Err(_) => panics.push(format!("{key} {change}")),

@@ -150,17 +150,12 @@ fn out_of_gas_with_the_fields_size_more_gas_left_is_rejected() {
                 row[cpu::GAS_BORROW] = Val::from_bool(borrow0);
                 row[cpu::GAS_BORROW + 1] = Val::from_bool(borrow1);
             }
-            // The trap table's ending row takes the gas left as the last row hands it on.
-            let last = t[index::CPU].values.chunks(w).filter(|r| cpu::real(r)).last().unwrap().to_vec();
-            let w = t[index::TRAP].width;
-            let row = t[index::TRAP].values.chunks_mut(w).find(|r| r[trap::IS_OOG] == Val::ONE).unwrap();
-            for i in 0..3 {
-                row[trap::GAS + i] = last[cpu::NEXT_GAS + i];
-            }
             if limbwise {
-                // The comparison made as well as it can be: the low limb right, the high
-                // one what is left (negative).
-                let after = (0..3).map(|i| field_u64(row[trap::GAS + i]) << (16 * i)).sum::<u64>();
+                // The trap table's comparison made as well as it can be: the low limb
+                // right, the high one what is left (negative).
+                let after = s.gas_left;
+                let w = t[index::TRAP].width;
+                let row = t[index::TRAP].values.chunks_mut(w).find(|r| r[trap::IS_OOG] == Val::ONE).unwrap();
                 let (lo, hi) = (field_u64(row[trap::COST_LO]), field_u64(row[trap::COST_HI]));
                 let borrow = lo <= (after & 0xffff);
                 row[trap::OOG_BORROW] = Val::from_bool(borrow);
@@ -173,13 +168,14 @@ fn out_of_gas_with_the_fields_size_more_gas_left_is_rejected() {
     }
 }
 
-/// Out of gas is proven by the trap table's ending row, from the state the last step
-/// hands on. Without that row, without the last step marking the end, or with the row
-/// comparing the cost against other gas than was left (its comparison filled in
-/// consistently), the proof is rejected.
+/// Out of gas is proven by the trap table's ending row, for the state after the last
+/// step (public: the next pc and whether a transfer enters it from the proof, the gas
+/// left from the statement). Without that row, without the last step marking the
+/// end, or with the end state naming another next instruction (one the gas left can't
+/// pay, the row's comparison filled in for it) or another way in, the proof is
+/// rejected.
 #[test]
 fn out_of_gas_is_proven_for_the_state_the_last_step_leaves() {
-    use p3_field::PrimeField32;
     use p3_matrix::dense::RowMajorMatrix;
     let blob = program(1000);
     let ending_row = |t: &mut [RowMajorMatrix<Val>]| -> usize {
@@ -198,23 +194,30 @@ fn out_of_gas_is_proven_for_the_state_the_last_step_leaves() {
         *cell(t, index::CPU, last, cpu::OOG) = Val::ZERO;
     });
     assert!(!matches!(unmarked, Some(Ok(()))), "accepted without the last step marking the end");
-    for gas in [0u64, 1] {
-        let other_gas = prove_laid_out_with_gas(&blob, 100, |_| {}, |t, _| {
-            let row = ending_row(t);
-            let at = |t: &mut [RowMajorMatrix<Val>], col| cell(t, index::TRAP, row, col).as_canonical_u32() as u64;
-            let cost = at(t, trap::COST_LO) | at(t, trap::COST_HI) << 16;
-            let left = at(t, trap::GAS) | at(t, trap::GAS + 1) << 16;
-            assert!(gas != left && gas < cost);
-            let diff = cost - gas - 1;
-            *cell(t, index::TRAP, row, trap::GAS) = Val::from_u64(gas & 0xffff);
-            *cell(t, index::TRAP, row, trap::GAS + 1) = Val::from_u64(gas >> 16);
-            *cell(t, index::TRAP, row, trap::OOG_BORROW) = Val::from_bool((cost & 0xffff) <= (gas & 0xffff));
-            *cell(t, index::TRAP, row, trap::OOG_LO) = Val::from_u64(diff & 0xffff);
-            *cell(t, index::TRAP, row, trap::OOG_HI) = Val::from_u64(diff >> 16);
-        });
-        assert!(other_gas.is_some(), "the tampered trace should still prove");
-        assert!(!matches!(other_gas, Some(Ok(()))), "accepted with {gas} gas compared");
-    }
+    // Another block start the gas left can't pay either.
+    let p = rivet_vm::parse(&blob, &Default::default()).unwrap();
+    let program = rivet_prover::chips::program::ProgramChip::new(&p);
+    let other_pc = prove_with_seams(&blob, 100, |_| {}, |t, s, seams| {
+        let end = seams.last_mut().unwrap();
+        let d = program.rows.iter().find(|d| d.block_start && d.pc != end.pc && u64::from(d.entry_cost) > s.gas_left).expect("another block");
+        end.pc = d.pc;
+        let row = ending_row(t);
+        let (cost, gas) = (u64::from(d.entry_cost), s.gas_left);
+        let diff = cost - gas - 1;
+        *cell(t, index::TRAP, row, trap::COST_LO) = Val::from_u64(cost & 0xffff);
+        *cell(t, index::TRAP, row, trap::COST_HI) = Val::from_u64(cost >> 16);
+        *cell(t, index::TRAP, row, trap::BLOCK_START) = Val::ONE;
+        *cell(t, index::TRAP, row, trap::OOG_BORROW) = Val::from_bool((cost & 0xffff) <= (gas & 0xffff));
+        *cell(t, index::TRAP, row, trap::OOG_LO) = Val::from_u64(diff & 0xffff);
+        *cell(t, index::TRAP, row, trap::OOG_HI) = Val::from_u64(diff >> 16);
+    });
+    assert!(other_pc.is_some(), "the tampered trace should still prove");
+    assert!(!matches!(other_pc, Some(Ok(()))), "accepted with another next instruction");
+    let other_way_in = prove_with_seams(&blob, 100, |_| {}, |_, _, seams| {
+        let end = seams.last_mut().unwrap();
+        end.transfer = !end.transfer;
+    });
+    assert!(!matches!(other_way_in, Some(Ok(()))), "accepted with another way into the next instruction");
 }
 
 #[test]
@@ -427,13 +430,29 @@ fn prove_laid_out_with_gas(
     layout: impl Fn(&mut witness::Witness),
     tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement),
 ) -> Option<Result<(), VerifyError>> {
+    prove_with_seams(blob, gas, layout, |t, s, _| tamper(t, s))
+}
+
+/// `prove_laid_out_with_gas` whose tamper may also restate the states between CPU
+/// segments and after the last step (which the prover reads off its tables and puts
+/// in the proof).
+fn prove_with_seams(
+    blob: &[u8],
+    gas: u64,
+    layout: impl Fn(&mut witness::Witness),
+    tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement, &mut Vec<cpu::State>),
+) -> Option<Result<(), VerifyError>> {
     let p = Arc::new(rivet_vm::parse(blob, &Default::default()).unwrap());
     let mut w = witness::generate(p.clone(), rivet_prover::code_hash(blob), "call", gas).unwrap();
     layout(&mut w);
     let mut traces = w.traces.clone();
     let mut statement = w.statement.clone();
-    tamper(&mut traces, &mut statement);
-    let circuit = w.circuit.clone();
+    let mut circuit = w.circuit.clone();
+    let mut seams = w.circuit.seams.clone();
+    tamper(&mut traces, &mut statement, &mut seams);
+    // Unless restated, the seams as the tampered tables have them (as a cheating
+    // prover would read them).
+    circuit.seams = if seams == w.circuit.seams { circuit.read_seams(&traces) } else { seams };
     let pvs = circuit.public_values(&statement);
     recount_range_checks(&circuit, &mut traces, &pvs);
     let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_witness(&circuit, &traces, &pvs)));
@@ -664,12 +683,30 @@ fn an_execution_split_across_cpu_tables_proves_and_its_seams_hold() {
             *cell(t, s1, row, cpu::CLK) += Val::ONE;
         }
     });
-    rejected("a segment that doesn't hand on its state", &|t, _| *cell(t, index::CPU, 15, cpu::SEG_OUT) = Val::ZERO);
-    rejected("a segment that takes no state", &|t, _| *cell(t, s1, 0, cpu::SEG_IN) = Val::ZERO);
     rejected("a segment with padding before the last", &|t, _| {
         let w = t[s2].width;
         t[s2].values[31 * w..].iter_mut().for_each(|v| *v = Val::ZERO);
     });
+    // The seams in the proof other than where the tables hand on and start: each
+    // field of each seam, and of the state after the last step.
+    let split = |w: &mut witness::Witness| w.split(index::CPU, &four_segments(w.steps).unwrap());
+    for seam in 0..4 {
+        // (The last state's gas is the statement's: the proof doesn't carry it.)
+        for field in (0..5).filter(|&f| seam < 3 || f != 2) {
+            let proved = prove_with_seams(&blob, GAS, split, |_, _, seams| {
+                assert_eq!(seams.len(), 4);
+                let s = &mut seams[seam];
+                match field {
+                    0 => s.clk += 1,
+                    1 => s.pc += 4,
+                    2 => s.gas += 1,
+                    3 => s.heap += 1,
+                    _ => s.transfer = !s.transfer,
+                }
+            });
+            assert!(!matches!(proved, Some(Ok(()))), "seam {seam}, field {field}: accepted");
+        }
+    }
     rejected("segments in another order", &|t, _| t.swap(s2, s3));
     rejected("a segment run twice", &|t, _| t[s2] = t[s1].clone());
     // At most MAX_CPU_SEGMENTS tables, and it says so.

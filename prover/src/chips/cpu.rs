@@ -21,11 +21,10 @@ columns!(@acc decoded::WIDTH;
     PREV_TS[3], TS_LO[3], TS_HI[3],
     HALF0, BIT0, HALT, END, NEXT_PC,
     // Gas and heap top for the next step: after a host call, what the host left (the
-    // transcript says); otherwise GAS_AFTER and HEAP. Columns, so the state a segment
-    // hands on is linear and its two CONTINUE lookups share a running sum.
+    // transcript says); otherwise GAS_AFTER and HEAP.
     NEXT_GAS[3], NEXT_HEAP, HEAP,
-    // The run ends out of gas after this row: the trap table (its ending row) takes
-    // the state after it off `CONTINUE` and shows the next entry can't be paid.
+    // The run ends out of gas after this row: the trap table's ending row shows the
+    // next entry (the state after this row, public) can't be paid.
     OOG,
     CHARGE, GAS[3], GAS_AFTER[3], GAS_BORROW[2],
     MTRAP, TCODE, JTRAP, FALLOFF,
@@ -33,22 +32,55 @@ columns!(@acc decoded::WIDTH;
     // Whether control entered this row by a transfer (a jump, branch or host call
     // before it, or the call's start): with BLOCK_START, whether the row is charged.
     T_IN,
-    // 1 on the first row of a segment that continues another (it takes its state off
-    // `CONTINUE`) and on the last row of one that another continues (it puts it).
-    SEG_IN, SEG_OUT,
     // 1 on a step, 0 on padding: the sum of the family flags, kept as a column
     // because a dozen lookups count by it and Plonky3 evaluates a lookup's count
     // expression node by node for every row (a column is one node, the sum 21).
     REAL,
 );
 
-/// Public values: the entry pc, the gas limit and the gas left, in 16-bit limbs.
+/// Public values: the ending (returned, ended by the host, trapped, the trap's code
+/// (`chips::trap::code`), out of gas), the code's end (from the program), whether
+/// this table is the execution's last segment, and the state the segment starts in
+/// and the one after its last step (`State`: the first segment's start is the call's,
+/// the last one's end has the gas left; each other end is the next segment's start).
 pub mod public {
     use crate::columns::columns;
-    // The ending: returned, ended by the host, trapped, and the trap's code
-    // (`chips::trap::code`), then the heap base and the code's end (from the program),
-    // then whether this table is the execution's first segment and its last.
-    columns! { ENTRY_PC, GAS_LIMIT[3], GAS_LEFT[3], RETURNED, HOST_ENDED, TRAPPED, TRAP_CODE, OUT_OF_GAS, HEAP_BASE, CODE_END, FIRST_SEGMENT, LAST_SEGMENT }
+    columns! { RETURNED, HOST_ENDED, TRAPPED, TRAP_CODE, OUT_OF_GAS, CODE_END, LAST_SEGMENT, START[7], END[7] }
+}
+
+/// The state between two steps, what a CPU segment starts in and hands on: the
+/// clock, the pc, the gas left, the heap top (in words) and whether a transfer (a
+/// jump, branch or host call, or the call's start) enters the instruction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    pub clk: u64,
+    pub pc: u32,
+    pub gas: u64,
+    pub heap: u32,
+    pub transfer: bool,
+}
+
+impl State {
+    /// As public values: clk, pc, gas in three 16-bit limbs, heap top, transfer.
+    pub fn values<F: PrimeCharacteristicRing>(&self) -> [F; 7] {
+        let limb = |i: u32| F::from_u64((self.gas >> (16 * i)) & 0xffff);
+        [F::from_u64(self.clk), F::from_u32(self.pc), limb(0), limb(1), limb(2), F::from_u32(self.heap), F::from_bool(self.transfer)]
+    }
+
+    /// The state a CPU row starts in.
+    pub fn before<F: p3_field::PrimeField32>(row: &[F]) -> State {
+        let u = |i: usize| row[i].as_canonical_u32();
+        let gas = (0..3).map(|i| (u(GAS + i) as u64) << (16 * i)).sum();
+        State { clk: u(CLK) as u64, pc: u(PC), gas, heap: u(HEAP), transfer: u(T_IN) == 1 }
+    }
+
+    /// The state a CPU row hands on.
+    pub fn after<F: p3_field::PrimeField32>(row: &[F]) -> State {
+        let u = |i: usize| row[i].as_canonical_u32();
+        let gas = (0..3).map(|i| (u(NEXT_GAS + i) as u64) << (16 * i)).sum();
+        let transfer = [F_BRANCH, F_JAL, F_JALR, F_ECALL].iter().any(|&f| u(f) == 1);
+        State { clk: u(CLK) as u64 + 1, pc: u(NEXT_PC), gas, heap: u(NEXT_HEAP), transfer }
+    }
 }
 
 /// Register accesses per row: rs1, rs2, rd.
@@ -82,27 +114,18 @@ impl CpuChip {
         let transfer = e(r[F_BRANCH]) + e(r[F_JAL]) + e(r[F_JALR]) + e(r[F_ECALL]);
 
         // An execution's rows may span several tables (segments, so that each is a
-        // power of two with little padding): each but the last is all real rows and
-        // puts its successor's starting state on `CONTINUE`, each but the first takes
-        // its own off it. The verifier says which table is first and which last.
-        let (first, last_segment) = (pv[public::FIRST_SEGMENT].clone(), pv[public::LAST_SEGMENT].clone());
-        // Start: a real row; the execution's first at the entry with the whole gas
-        // limit, charged on entry.
+        // power of two with little padding), each but the last all real rows. Each
+        // starts in the public state START and hands on END, the next one's START (the
+        // verifier lays them out so: public values, not a lookup in every row, since
+        // one row of a segment uses them). The verifier says which table is last.
+        let last_segment = pv[public::LAST_SEGMENT].clone();
         {
             let mut b = builder.when_first_row();
             b.assert_one(real.clone());
-            b.assert_zero(first.clone() * e(r[CLK]));
-            b.assert_zero(first.clone() * (e(r[PC]) - pv[public::ENTRY_PC].clone()));
-            b.assert_zero(first.clone() * (e(r[T_IN]) - AB::Expr::ONE));
-            b.assert_zero(first.clone() * (e(r[HEAP]) - pv[public::HEAP_BASE].clone()));
-            for i in 0..3 {
-                b.assert_zero(first.clone() * (e(r[GAS + i]) - pv[public::GAS_LIMIT + i].clone()));
+            for (k, col) in [CLK, PC, GAS, GAS + 1, GAS + 2, HEAP, T_IN].into_iter().enumerate() {
+                b.assert_eq(r[col], pv[public::START + k].clone());
             }
-            b.assert_eq(r[SEG_IN], AB::Expr::ONE - first);
         }
-        builder.when_transition().assert_zero(n[SEG_IN]);
-        builder.when_transition().assert_zero(r[SEG_OUT]);
-        builder.when_last_row().assert_eq(r[SEG_OUT], AB::Expr::ONE - last_segment.clone());
         // Real rows come first; the last segment's last row is padding, the other
         // segments have no padding.
         builder.when_transition().assert_zero(next_real.clone() * (AB::Expr::ONE - real.clone()));
@@ -225,7 +248,7 @@ impl CpuChip {
         builder.when_transition().assert_zero(last.clone() * (AB::Expr::ONE - ends.clone()));
         builder.when_transition().assert_zero(ends.clone() * next_real.clone());
         // A segment another continues doesn't end the run.
-        builder.when_last_row().assert_zero((AB::Expr::ONE - last_segment) * ends);
+        builder.when_last_row().assert_zero((AB::Expr::ONE - last_segment.clone()) * ends);
         builder.when_transition().assert_zero(last.clone() * (e(r[HALT]) - pv[public::RETURNED].clone()));
         builder.when_transition().assert_zero(last.clone() * (e(r[END]) - pv[public::HOST_ENDED].clone()));
         builder.when_transition().assert_zero(last.clone() * (traps - pv[public::TRAPPED].clone()));
@@ -268,27 +291,21 @@ impl CpuChip {
             builder.assert_zero((AB::Expr::ONE - ecall.clone()) * (e(r[NEXT_GAS + i]) - e(r[GAS_AFTER + i])));
             let continues = e(r[NEXT_GAS + i]);
             builder.when_transition().assert_zero(next_real.clone() * (e(n[GAS + i]) - continues.clone()));
-            // What is left at the end is public.
-            builder.when_transition().assert_zero((real.clone() - next_real.clone()) * (continues.clone() - pv[public::GAS_LEFT + i].clone()));
             gas_next.push(continues);
         }
-        // Out of gas: the trap table's ending row takes the state after this row (the
-        // next pc, the gas left, whether a transfer enters it) and shows the entry it
-        // would be charged costs more than is left.
+        // Out of gas: the trap table's ending row shows the entry the state after this
+        // row (the last segment's public END: the next pc, the gas left, whether a
+        // transfer enters it) would be charged costs more than is left.
         builder.assert_zero(e(r[OOG]) * (AB::Expr::ONE - real.clone()));
 
-        // Between segments: what the next row's transition constraints would check. The
-        // last field says whether the state ends the run out of gas (1: for the trap
-        // table's ending row) or continues it (0: for the next segment's first row).
-        let state = |clk: AB::Expr, pc: AB::Expr, gas: [AB::Expr; 3], heap: AB::Expr, t: AB::Expr, ends: AB::Expr| {
-            let [g0, g1, g2] = gas;
-            [clk, pc, g0, g1, g2, heap, t, ends]
-        };
+        // The state after the segment: after its last row where another segment
+        // continues it, after its last real row (a padding row follows) in the last.
         let [g0, g1, g2] = [0, 1, 2].map(|i| gas_next[i].clone());
-        let out = state(e(r[CLK]) + AB::Expr::ONE, e(r[NEXT_PC]), [g0, g1, g2], heap_next, transfer, e(r[OOG]));
-        // A segment another continues doesn't end the run (above), so at most one is set.
-        builder.push_interaction(buses::CONTINUE, out, bool_count(e(r[SEG_OUT]) + e(r[OOG])));
-        let into = state(e(r[CLK]), e(r[PC]), [0, 1, 2].map(|i| e(r[GAS + i])), e(r[HEAP]), e(r[T_IN]), AB::Expr::ZERO);
-        builder.push_interaction(buses::CONTINUE, into, bool_count(-e(r[SEG_IN])));
+        let after = [e(r[CLK]) + AB::Expr::ONE, e(r[NEXT_PC]), g0, g1, g2, heap_next, transfer];
+        for (k, x) in after.into_iter().enumerate() {
+            let x = x - pv[public::END + k].clone();
+            builder.when_last_row().assert_zero((AB::Expr::ONE - last_segment.clone()) * x.clone());
+            builder.when_transition().assert_zero((real.clone() - next_real.clone()) * x);
+        }
     }
 }

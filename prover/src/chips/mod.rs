@@ -78,12 +78,16 @@ pub struct Circuit {
     /// parts of the tables whose rows are independent (`index::SPLITTABLE`), so that
     /// each table is a power of two with little padding.
     pub extra_tables: Vec<usize>,
+    /// The states between CPU segments (where each after the first starts), then the
+    /// state after the last step (its gas is the statement's: not used from here).
+    /// From the traces (`cpu::State`), carried in the proof.
+    pub seams: Vec<cpu::State>,
 }
 
 impl Circuit {
     pub fn new(p: &rivet_vm::Program) -> Circuit {
         let empty = host::HostTables::new(&Default::default(), &[], false).unwrap_or_default();
-        Circuit { program: program::ProgramChip::new(p), image: memory::ImageChip::new(p), bounds: memory::Bounds::of(p), host: empty, extra_tables: Vec::new() }
+        Circuit { program: program::ProgramChip::new(p), image: memory::ImageChip::new(p), bounds: memory::Bounds::of(p), host: empty, extra_tables: Vec::new(), seams: Vec::new() }
     }
 
     /// The same program with these host tables.
@@ -125,25 +129,47 @@ impl Circuit {
             && extra.iter().filter(|&&t| t == index::CPU).count() < MAX_CPU_SEGMENTS
     }
 
+    /// The states between the CPU segments of `traces` and after the last step
+    /// (`seams`), as the prover reads them off its tables.
+    pub fn read_seams(&self, traces: &[p3_matrix::dense::RowMajorMatrix<crate::config::Val>]) -> Vec<cpu::State> {
+        let segments: Vec<&p3_matrix::dense::RowMajorMatrix<_>> = self.cpu_tables().filter_map(|t| traces.get(t)).collect();
+        let mut seams: Vec<cpu::State> = segments.iter().skip(1).map(|m| cpu::State::before(&m.values[..cpu::WIDTH.min(m.values.len())])).collect();
+        let last_step = segments.last().and_then(|m| m.values.chunks(cpu::WIDTH).rev().find(|r| cpu::real(r)));
+        seams.push(last_step.map(cpu::State::after).unwrap_or_default());
+        seams
+    }
+
     /// Each table's public values, in `index` order.
     pub fn public_values(&self, statement: &crate::Statement) -> Vec<Vec<crate::config::Val>> {
         use crate::config::Val;
         let mut pvs = statement.public_values();
         let b = &self.bounds;
-        pvs[index::CPU].push(Val::from_u32(b.heap_base));
         pvs[index::CPU].push(Val::from_u32(rivet_vm::memory_map::CODE_BASE + b.code_size));
         pvs[index::MEMORY] = [b.stack_bottom, b.ro_base, b.ro_end].map(Val::from_u32).to_vec();
         pvs[index::ZERO_INIT] = [b.image_lo, b.image_hi].map(Val::from_u32).to_vec();
         pvs[index::HOST_CALL] = self.host.public_values(&statement.transcript);
+        // The call starts at the entry with the whole gas limit and the heap at its
+        // base, entered; the run ends with the statement's gas left.
+        let start = cpu::State { clk: 0, pc: statement.entry, gas: statement.gas_limit, heap: b.heap_base, transfer: true };
+        let end = cpu::State { gas: statement.gas_left, ..self.seams.last().copied().unwrap_or_default() };
+        let mut states = alloc::vec![start];
+        states.extend(self.seams.iter().take(self.seams.len().saturating_sub(1)));
+        states.push(end);
+        let [_, end_pc, g0, g1, g2, _, end_transfer] = end.values::<Val>();
         pvs[index::TRAP] = [b.stack_bottom, b.ro_base, b.ro_end, b.code_size].map(Val::from_u32).to_vec();
+        pvs[index::TRAP].extend([Val::from_bool(statement.ending == crate::Ending::OutOfGas), end_pc, g0, g1, g2, end_transfer]);
         // A table's parts share its public values; CPU segments add which is first and last.
         for &t in &self.extra_tables {
             pvs.push(pvs[t].clone());
         }
+        // Segment k starts in states[k] and hands on states[k + 1]. (A proof with a
+        // seam too few or too many is the wrong shape: the verifier checks first.)
         let segments = self.cpu_segments();
         for (k, table) in self.cpu_tables().enumerate() {
-            pvs[table].push(Val::from_bool(k == 0));
             pvs[table].push(Val::from_bool(k + 1 == segments));
+            let state = |i: usize| states.get(i).copied().unwrap_or_default().values::<Val>();
+            pvs[table].extend(state(k));
+            pvs[table].extend(state(k + 1));
         }
         pvs
     }

@@ -12,15 +12,15 @@
 //!   address), or past the code's end.
 //!   (Falling off the end of the code needs no table: the CPU checks the next pc is
 //!   the code's end.)
-//! - A run that ends out of gas: the CPU's last row puts the state after it (the
-//!   next pc, the gas left, whether a transfer enters the next instruction) on
-//!   `CONTINUE` marked as an ending; this table takes it and shows the entry the next
+//! - A run that ends out of gas: the first row shows that the entry the next
 //!   instruction would be charged (from the program table over `COST`) is more than
-//!   is left. (Here rather than in every CPU row: one row needs these columns.)
+//!   is left in the state after the last step (the next pc, the gas left, whether a
+//!   transfer enters it: the last CPU segment's public end state, which the verifier
+//!   copies here). Here rather than in every CPU row: one row needs these columns.
 
 use alloc::vec::Vec;
 
-use p3_air::WindowAccess;
+use p3_air::{AirBuilder, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
@@ -36,16 +36,17 @@ columns! {
     T_MIS, T_BELOW, T_ABOVE, T_RO,
     J_MIS, J_OUT, J_END, INV_TOP, SQ, INV_RA,
     A_LO, A_HI, B_LO, B_HI, C_LO, C_HI,
-    // Out of gas: the state after the last step (with CLK, HEAP), and the entry cost
-    // of the next instruction compared with the gas left.
-    IS_OOG, PC, GAS[3], T_IN, COST_LO, COST_HI, BLOCK_START, OOG_LO, OOG_HI, OOG_BORROW,
+    // Out of gas: the next instruction (the public END_PC, as a column: lookups read
+    // columns) and its entry cost, compared with the gas left.
+    IS_OOG, PC, COST_LO, COST_HI, BLOCK_START, OOG_LO, OOG_HI, OOG_BORROW,
 }
 
 /// Public values: word bounds and the code size (the verifier computes them from
-/// the program).
+/// the program), whether the run ran out of gas, and the state after its last step
+/// (`cpu::State`: the next pc, the gas left, whether a transfer enters it).
 pub mod public {
     use crate::columns::columns;
-    columns! { STACK_BOTTOM, RO_BASE, RO_END, CODE_SIZE }
+    columns! { STACK_BOTTOM, RO_BASE, RO_END, CODE_SIZE, OUT_OF_GAS, END_PC, END_GAS[3], END_TRANSFER }
 }
 
 /// Trap codes: the CPU table's public `TRAP_CODE` (1 and 2 are `ebreak` and `unimp`,
@@ -156,21 +157,15 @@ pub fn jump_row<F: Field>(row: &mut [F], target: u32, clk: u64, code_size: u32) 
     Some(checks)
 }
 
-/// Fills the ending row of a run out of gas: after its last step (clock `clk`) the
-/// instruction at `pc`, entered by a transfer or not, would be charged `cost` (its
-/// entry cost, a block start or not) with `gas` left. None if `gas` covers it.
-pub fn out_of_gas_row<F: Field>(row: &mut [F], clk: u64, pc: u32, gas: u64, heap: u32, transfer: bool, cost: u32, block_start: bool) -> Option<Checks> {
+/// Fills the ending row of a run out of gas: the instruction after the last step, at
+/// `pc` (entered by a transfer or not), would be charged `cost` (its entry cost, a block
+/// start or not) with `gas` left. None if that isn't a charge `gas` can't pay.
+pub fn out_of_gas_row<F: Field>(row: &mut [F], pc: u32, gas: u64, transfer: bool, cost: u32, block_start: bool) -> Option<Checks> {
     if gas >= cost as u64 || !(transfer || block_start) {
         return None;
     }
     row[IS_OOG] = F::ONE;
-    row[CLK] = F::from_u64(clk);
     row[PC] = F::from_u32(pc);
-    for i in 0..3 {
-        row[GAS + i] = F::from_u64((gas >> (16 * i)) & 0xffff);
-    }
-    row[HEAP] = F::from_u32(heap);
-    row[T_IN] = F::from_bool(transfer);
     row[COST_LO] = F::from_u32(cost & 0xffff);
     row[COST_HI] = F::from_u32(cost >> 16);
     row[BLOCK_START] = F::from_bool(block_start);
@@ -263,27 +258,27 @@ impl TrapChip {
         fields.push(e(r[CODE]));
         builder.push_interaction(buses::MEMOP, fields, bool_count(memory + jump));
 
-        // Out of gas: the state the CPU's last row hands on as an ending (last field 1).
-        let mut state = alloc::vec![e(r[CLK]), e(r[PC])];
-        state.extend((0..3).map(|i| e(r[GAS + i])));
-        state.extend([e(r[HEAP]), e(r[T_IN]), AB::Expr::ONE]);
-        builder.push_interaction(buses::CONTINUE, state, bool_count(-oog.clone()));
+        // Out of gas: the first row, exactly when the run ran out (public). (Another
+        // row marked so would only check the same public state again.)
+        builder.when_first_row().assert_eq(r[IS_OOG], pv[public::OUT_OF_GAS].clone());
         // The next instruction's entry cost, charged since it is a block start or
         // entered by a transfer.
+        builder.assert_zero(oog.clone() * (e(r[PC]) - pv[public::END_PC].clone()));
         let cost = [e(r[PC]), e(r[COST_LO]), e(r[COST_HI]), e(r[BLOCK_START])];
         builder.push_interaction(buses::COST, cost, bool_count(-oog.clone()));
-        let (bs, t) = (e(r[BLOCK_START]), e(r[T_IN]));
+        let (bs, t) = (e(r[BLOCK_START]), pv[public::END_TRANSFER].clone());
         builder.assert_zero(oog.clone() * (AB::Expr::ONE - (bs.clone() + t.clone() - bs * t)));
         // cost - gas - 1 >= 0, limb by limb with a borrow. (Not as one sum: gas below
         // 2^32 can exceed the field's size, and gas just above it would read as a few
         // units, so a run with plenty left could claim to be out. Per limb, every term
         // is a small integer; a negative high limb can't pass its check.)
-        builder.assert_zero(oog.clone() * e(r[GAS + 2]));
+        let gas = |i: usize| pv[public::END_GAS + i].clone();
+        builder.assert_zero(oog.clone() * gas(2));
         builder.assert_bool(r[OOG_BORROW]);
         let borrow = e(r[OOG_BORROW]);
-        let lo = e(r[COST_LO]) - e(r[GAS]) - AB::Expr::ONE + borrow.clone() * c(1 << 16);
+        let lo = e(r[COST_LO]) - gas(0) - AB::Expr::ONE + borrow.clone() * c(1 << 16);
         builder.assert_zero(oog.clone() * (e(r[OOG_LO]) - lo));
-        builder.assert_zero(oog.clone() * (e(r[OOG_HI]) - (e(r[COST_HI]) - e(r[GAS + 1]) - borrow)));
+        builder.assert_zero(oog.clone() * (e(r[OOG_HI]) - (e(r[COST_HI]) - gas(1) - borrow)));
         limb_checks(builder, r[OOG_LO], r[OOG_HI], 11, oog);
     }
 }
