@@ -7,9 +7,7 @@
 //!   register table puts the initial state at timestamp 0 and takes the final one.
 //! - `MEMOP`: the CPU asks for a load or store `(kind, address, value, clk, heap
 //!   top, trap code)`: the memory table answers those with code 0, the trap table
-//!   the one that traps. A `jalr` that traps asks for kind `JUMP` at its target
-//!   (value, heap top and code 0), which only the trap table answers. (One bus, so
-//!   that Plonky3 keeps both of the CPU's requests in one running sum.)
+//!   the one that traps.
 //! - `MEMORY`: offline memory checking for data words, like `REGISTERS`; the image
 //!   and zero-init tables put initial values and take final ones.
 //! - `HOSTCALL`: the CPU's `ecall` row takes `(clk, t0, gas left, heap top, ended)`

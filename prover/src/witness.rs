@@ -97,6 +97,9 @@ impl Counts {
         for v in checks.u16s {
             self.u16[v as usize] += 1;
         }
+        for (lo, hi) in checks.pairs {
+            self.pair[(lo | hi << 8) as usize] += 1;
+        }
         for (lo, hi, v, bits) in checks.limbs {
             self.limbs(row, lo, hi, v, bits);
         }
@@ -461,7 +464,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         }
         if family == Family::Jalr && ending == Ending::InvalidJumpTarget && last_step {
             let trow = trap_rows.push();
-            let checks = trap::jump_row(trow, res & !1, clk, bounds.code_size)
+            let checks = trap::jump_row(trow, res & !1, bounds.code_size)
                 .ok_or_else(|| ProveError::Internal(format!("the jalr at {:#x} traps in the interpreter, not in the AIR", step.pc)))?;
             alu.counts.trap_checks(trow, checks);
             row[cpu::JTRAP] = Val::ONE;
@@ -648,6 +651,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             return Err(ProveError::Internal("a jump trap the AIR doesn't see".into()));
         }
         row[cpu::FALLOFF] = Val::ONE;
+        let trow = trap_rows.push();
+        let checks = trap::jump_row(trow, code_end, bounds.code_size).ok_or_else(|| ProveError::Internal("the code's end is an instruction".into()))?;
+        alu.counts.trap_checks(trow, checks);
         halted = true;
     }
     if !halted {

@@ -375,6 +375,25 @@ fn tampered_traps_are_rejected() {
         let w = t[index::TRAP].width;
         t[index::TRAP].values[..w].fill(Val::ZERO);
     });
+    // Jumps to what isn't an instruction: the trap row shows the public next pc isn't.
+    let bad_jump = trapping(&[I::Jalr { rd: Reg::A0, rs1: Reg::ZERO, offset: 2 }], &[]);
+    reject("a jump trap without the trap table's row", &bad_jump, &|t, _| {
+        let w = t[index::TRAP].width;
+        t[index::TRAP].values[..w].fill(Val::ZERO);
+    });
+    let mut falls_off = BlobBuilder::new();
+    falls_off.stack_size = 4096;
+    falls_off.code_words(&[encode(I::OpImm { op: rivet_vm::isa::AluOp::Add, rd: Reg::A0, rs1: Reg::ZERO, imm: 5 })]).entry("call", 0);
+    let falls_off = falls_off.to_bytes();
+    reject("falling off the end without the trap table's row", &falls_off, &|t, _| {
+        let w = t[index::TRAP].width;
+        t[index::TRAP].values[..w].fill(Val::ZERO);
+    });
+    // The row's bytes of another target, also not an instruction (past the end).
+    reject("falling off the end shown for another pc", &falls_off, &|t, _| {
+        *cell(t, index::TRAP, 0, trap::ADDR + 1) += Val::ONE;
+        *cell(t, index::TRAP, 0, trap::B_LO) += Val::from_u32(256);
+    });
 }
 
 /// Proves `tamper`ed traces of `program(5)` with the honest prover; the verifier must

@@ -211,15 +211,10 @@ impl CpuChip {
         builder.assert_zero(e(r[HALT]) * (e(r[RES + 2]) - c(0xff)));
         builder.assert_zero(e(r[HALT]) * (e(r[RES + 3]) - c(0xff)));
         builder.assert_zero(e(r[F_JALR]) * (AB::Expr::ONE - e(r[HALT]) - jtrap.clone()) * (e(r[RES + 3]) - c(0x10)));
-        // A trapping jalr: the trap table shows its target isn't an instruction.
+        // A trapping jalr: the trap table shows its target (the next pc, public as
+        // the end state's) isn't an instruction.
         builder.assert_bool(r[JTRAP]);
         builder.assert_zero(jtrap.clone() * (AB::Expr::ONE - e(r[F_JALR])));
-        let zero = || AB::Expr::ZERO;
-        let target = [e(r[HALF0]) * c(2), e(r[RES + 1]), e(r[RES + 2]), e(r[RES + 3])];
-        let mut jump = alloc::vec![c(crate::chips::memory::kind::JUMP)];
-        jump.extend(target);
-        jump.extend([zero(), zero(), zero(), zero(), e(r[CLK]), zero(), zero()]);
-        builder.push_interaction(buses::MEMOP, jump, bool_count(-jtrap.clone()));
         let jalr_target = e(r[HALF0]) * c(2) + e(r[RES + 1]) * c(1 << 8) + e(r[RES + 2]) * c(1 << 16) + e(r[RES + 3]) * c(1 << 24);
 
         // The next pc: sequential, a taken branch's or jal's static target, jalr's.

@@ -157,7 +157,9 @@ impl Circuit {
         states.push(end);
         let [_, end_pc, g0, g1, g2, _, end_transfer] = end.values::<Val>();
         pvs[index::TRAP] = [b.stack_bottom, b.ro_base, b.ro_end, b.code_size].map(Val::from_u32).to_vec();
-        pvs[index::TRAP].extend([Val::from_bool(statement.ending == crate::Ending::OutOfGas), end_pc, g0, g1, g2, end_transfer]);
+        let ending = statement.ending;
+        pvs[index::TRAP].extend([ending == crate::Ending::InvalidJumpTarget, ending == crate::Ending::OutOfGas].map(Val::from_bool));
+        pvs[index::TRAP].extend([end_pc, g0, g1, g2, end_transfer]);
         // A table's parts share its public values; CPU segments add which is first and last.
         for &t in &self.extra_tables {
             pvs.push(pvs[t].clone());

@@ -6,12 +6,12 @@
 //!   0, and proves the access is allowed), showing, in SPEC.md's order, that the
 //!   address is misaligned; or aligned and outside the mapped range (below the stack
 //!   or at/above the heap top); or an aligned store into read-only data.
-//! - A `jalr` the CPU marks as trapping asks on `MEMOP` for kind `JUMP` at its
-//!   target (bit 0 cleared); this table shows it isn't an instruction: not 4-byte
-//!   aligned, outside the code (top byte not the code's, and not the return
+//! - A run that ends jumping to something that isn't an instruction (a `jalr` the
+//!   CPU marks as trapping, or falling off the end of the code): the first row shows
+//!   the next pc after the last step (the last CPU segment's public end state, which
+//!   the verifier copies here; a `jalr`'s target with bit 0 cleared) isn't one: not
+//!   4-byte aligned, outside the code (top byte not the code's, and not the return
 //!   address), or past the code's end.
-//!   (Falling off the end of the code needs no table: the CPU checks the next pc is
-//!   the code's end.)
 //! - A run that ends out of gas: the first row shows that the entry the next
 //!   instruction would be charged (from the program table over `COST`) is more than
 //!   is left in the state after the last step (the next pc, the gas left, whether a
@@ -26,7 +26,7 @@ use p3_lookup::InteractionBuilder;
 
 use crate::buses;
 use crate::chips::memory::{kind, AccessColumns, AccessExprs, Bounds};
-use crate::chips::{bool_count, limb_checks, limbs_below};
+use crate::chips::{bool_count, byte_pair, limb_checks, limbs_below};
 use crate::columns::columns;
 
 columns! {
@@ -42,11 +42,12 @@ columns! {
 }
 
 /// Public values: word bounds and the code size (the verifier computes them from
-/// the program), whether the run ran out of gas, and the state after its last step
-/// (`cpu::State`: the next pc, the gas left, whether a transfer enters it).
+/// the program), whether the run trapped at an invalid jump target and whether it
+/// ran out of gas, and the state after its last step (`cpu::State`: the next pc, the
+/// gas left, whether a transfer enters it).
 pub mod public {
     use crate::columns::columns;
-    columns! { STACK_BOTTOM, RO_BASE, RO_END, CODE_SIZE, OUT_OF_GAS, END_PC, END_GAS[3], END_TRANSFER }
+    columns! { STACK_BOTTOM, RO_BASE, RO_END, CODE_SIZE, JUMP_TRAPPED, OUT_OF_GAS, END_PC, END_GAS[3], END_TRANSFER }
 }
 
 /// Trap codes: the CPU table's public `TRAP_CODE` (1 and 2 are `ebreak` and `unimp`,
@@ -92,6 +93,8 @@ pub fn memory_trap(kind: u32, addr: u32, heap: u32, b: &Bounds) -> Option<u32> {
 /// for each limb pair (the witness fills the limbs and counts them).
 pub struct Checks {
     pub u16s: Vec<u32>,
+    /// Byte pairs `(lo, hi)`.
+    pub pairs: Vec<(u32, u32)>,
     pub limbs: Vec<(usize, usize, u64, u32)>,
 }
 
@@ -106,7 +109,7 @@ pub fn memory_row<F: Field>(row: &mut [F], kind: u32, addr: u32, value: u32, clk
     row[HEAP] = F::from_u32(heap);
     row[CODE] = F::from_u32(trap);
     let w = addr >> 2;
-    let mut checks = Checks { u16s: alloc::vec![q], limbs: Vec::new() };
+    let mut checks = Checks { u16s: alloc::vec![q], pairs: Vec::new(), limbs: Vec::new() };
     let limbs = &mut checks.limbs;
     match trap {
         code::MISALIGNED => row[T_MIS] = F::ONE,
@@ -127,19 +130,20 @@ pub fn memory_row<F: Field>(row: &mut [F], kind: u32, addr: u32, value: u32, clk
     Some((trap, checks))
 }
 
-/// Fills the row of a `jalr` to `target` (bit 0 cleared) that isn't an instruction
-/// of code `code_size` bytes long; None if it is one, or the return address.
-pub fn jump_row<F: Field>(row: &mut [F], target: u32, clk: u64, code_size: u32) -> Option<Checks> {
+/// Fills the row of a jump to `target` (bit 0 cleared: a `jalr`'s, or the code's end
+/// when falling off it) that isn't an instruction of code `code_size` bytes long; None
+/// if it is one, or the return address.
+pub fn jump_row<F: Field>(row: &mut [F], target: u32, code_size: u32) -> Option<Checks> {
     use rivet_vm::memory_map::{CODE_BASE, RETURN_ADDRESS};
     if target & 1 != 0 || target == RETURN_ADDRESS {
         return None;
     }
     row[IS_JUMP] = F::ONE;
     let q = ACCESS.fill(row, None, target);
-    row[CLK] = F::from_u64(clk);
     let top = target >> 24;
     let low = target & 0xff_ffff;
-    let mut checks = Checks { u16s: alloc::vec![q], limbs: Vec::new() };
+    let byte = |i: u32| (target >> (8 * i)) & 0xff;
+    let mut checks = Checks { u16s: alloc::vec![q], pairs: alloc::vec![(byte(0), byte(1)), (byte(2), byte(3))], limbs: Vec::new() };
     if target & 2 != 0 {
         row[J_MIS] = F::ONE;
     } else if top != CODE_BASE >> 24 {
@@ -170,7 +174,7 @@ pub fn out_of_gas_row<F: Field>(row: &mut [F], pc: u32, gas: u64, transfer: bool
     row[COST_HI] = F::from_u32(cost >> 16);
     row[BLOCK_START] = F::from_bool(block_start);
     row[OOG_BORROW] = F::from_bool((cost & 0xffff) as u64 <= (gas & 0xffff));
-    Some(Checks { u16s: Vec::new(), limbs: alloc::vec![(OOG_LO, OOG_HI, cost as u64 - gas - 1, 11)] })
+    Some(Checks { u16s: Vec::new(), pairs: Vec::new(), limbs: alloc::vec![(OOG_LO, OOG_HI, cost as u64 - gas - 1, 11)] })
 }
 
 /// Sum of the squared byte differences from the return address: zero only there.
@@ -192,7 +196,7 @@ impl TrapChip {
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
 
-        // The address (or a jump's target): bytes (the CPU's, range-checked there).
+        // The address: bytes (the CPU's, range-checked there).
         builder.assert_bool(r[IS_JUMP]);
         let jump = e(r[IS_JUMP]);
         let AccessExprs { real: memory, kind: kind_code, loads, stores, misaligned, word } = ACCESS.eval(builder, r, |memory| memory + jump.clone());
@@ -227,6 +231,14 @@ impl TrapChip {
             + e(r[T_RO]) * c(code::READ_ONLY_WRITE);
         builder.assert_eq(r[CODE], trap);
 
+        // Jumps: the next pc after the last step, in range-checked bytes; the first
+        // row exactly when the run trapped so. (Another row marked so would only check
+        // the same public pc again.)
+        builder.when_first_row().assert_eq(r[IS_JUMP], pv[public::JUMP_TRAPPED].clone());
+        let target = (0..4).fold(AB::Expr::ZERO, |acc, i| acc + e(r[ADDR + i]) * c(1 << (8 * i)));
+        builder.assert_zero(jump.clone() * (target - pv[public::END_PC].clone()));
+        byte_pair(builder, [r[ADDR], r[ADDR + 1]], jump.clone());
+        byte_pair(builder, [r[ADDR + 2], r[ADDR + 3]], jump.clone());
         // Jumps: exactly one reason.
         let jumps = [J_MIS, J_OUT, J_END];
         for f in jumps {
@@ -250,13 +262,12 @@ impl TrapChip {
         // size (checked above).
         builder.assert_zero(e(r[J_END]) * (e(r[ADDR + 3]) - code_top));
 
-        // A jump's row has no value, heap top or code (the CPU asks with zeros).
-        let mut fields = alloc::vec![kind_code + jump.clone() * c(kind::JUMP)];
+        let mut fields = alloc::vec![kind_code];
         fields.extend((0..8).map(|i| e(r[ADDR + i])));
         fields.push(e(r[CLK]));
         fields.push(e(r[HEAP]));
         fields.push(e(r[CODE]));
-        builder.push_interaction(buses::MEMOP, fields, bool_count(memory + jump));
+        builder.push_interaction(buses::MEMOP, fields, bool_count(memory));
 
         // Out of gas: the first row, exactly when the run ran out (public). (Another
         // row marked so would only check the same public state again.)
