@@ -7,11 +7,11 @@
 //!   register table puts the initial state at timestamp 0 and takes the final one.
 //! - `MEMOP`: the CPU asks for a load or store `(kind, address, value, clk, heap
 //!   top, trap code)`: the memory table answers those with code 0, the trap table
-//!   the one that traps.
+//!   the one that traps. An `ecall` row asks on it too, with kind `HOST`, for `(t0,
+//!   gas left, clk, heap top, ended)` from the host-call table (the public
+//!   transcript). (One bus, so that Plonky3 keeps both requests in one running sum.)
 //! - `MEMORY`: offline memory checking for data words, like `REGISTERS`; the image
 //!   and zero-init tables put initial values and take final ones.
-//! - `HOSTCALL`: the CPU's `ecall` row takes `(clk, t0, gas left, heap top, ended)`
-//!   from the host-call table (the public transcript).
 //! - `COST`: `(pc, entry cost, block start)` from the program table, for the trap
 //!   table's row that proves the next block can't be paid (out of gas).
 //! - `ALU`: the CPU asks for `(op, a, b, result)`; the ALU tables answer.
@@ -28,7 +28,6 @@ pub const REGISTERS: &str = "registers";
 pub const ALU: &str = "alu";
 pub const MEMOP: &str = "memop";
 pub const MEMORY: &str = "memory";
-pub const HOSTCALL: &str = "hostcall";
 pub const COST: &str = "cost";
 pub const U16: &str = "u16";
 pub const BITWISE: &str = "bitwise";

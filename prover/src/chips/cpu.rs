@@ -253,13 +253,11 @@ impl CpuChip {
         builder.assert_zero((jtrap + falloff) * (pv[public::TRAP_CODE].clone() - invalid_jump));
 
         // Host calls: the transcript's row for this step gives t0 (read above as
-        // rs1), the gas and heap top after the call, and whether the run ended.
-        let mut host = alloc::vec![e(r[CLK])];
-        host.extend((0..4).map(|i| e(r[RS1_VAL + i])));
-        host.extend((0..3).map(|i| e(r[NEXT_GAS + i])));
-        host.push(e(r[NEXT_HEAP]));
-        host.push(e(r[END]));
-        builder.push_interaction(buses::HOSTCALL, host, bool_count(-e(r[F_ECALL])));
+        // rs1), the gas and heap top after the call, and whether the run ended. (On
+        // MEMOP, laid out as an access is: `chips::host::answer`.)
+        let next_gas = [0, 1, 2].map(|i| e(r[NEXT_GAS + i]));
+        let host = crate::chips::host::answer(e(r[CLK]), [0, 1, 2, 3].map(|i| e(r[RS1_VAL + i])), next_gas, e(r[NEXT_HEAP]), e(r[END]));
+        builder.push_interaction(buses::MEMOP, host, bool_count(-e(r[F_ECALL])));
         let ecall = e(r[F_ECALL]);
         builder.assert_zero((AB::Expr::ONE - ecall.clone()) * (e(r[NEXT_HEAP]) - e(r[HEAP])));
         let heap_next = e(r[NEXT_HEAP]);

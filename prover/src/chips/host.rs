@@ -4,7 +4,7 @@
 //!
 //! - `HostCallChip`: one row per host call. Reads a0..a5 (the arguments) and writes
 //!   a0, a1 (the results) over `REGISTERS`, and answers the CPU's `ecall` row on
-//!   `HOSTCALL` with `(clk, t0, gas left, heap top, ended)`.
+//!   `MEMOP` with `(clk, t0, gas left, heap top, ended)` (`answer`).
 //! - `HostMemoryChip`: one row per word a host call read or wrote: the bytes it read
 //!   must be what memory held, the bytes it wrote replace them, over `MEMORY`.
 //!
@@ -183,13 +183,21 @@ impl HostCallChip {
                 builder.push_interaction(buses::REGISTERS, [reg, r0, r1, r2, r3, write_ts.clone()], bool_count(real.clone()));
             }
         }
-        let mut fields = alloc::vec![pv[p::CLK].clone()];
-        fields.extend((0..4).map(|i| pv[p::NUM + i].clone()));
-        fields.extend((0..3).map(|i| pv[p::GAS + i].clone()));
-        fields.push(pv[p::HEAP].clone());
-        fields.push(pv[p::END].clone());
-        builder.push_interaction(buses::HOSTCALL, fields, bool_count(real));
+        let fields = answer(pv[p::CLK].clone(), core::array::from_fn(|i| pv[p::NUM + i].clone()), core::array::from_fn(|i| pv[p::GAS + i].clone()), pv[p::HEAP].clone(), pv[p::END].clone());
+        builder.push_interaction(buses::MEMOP, fields, bool_count(real));
     }
+}
+
+/// A host call's answer to the CPU's `ecall` row at `clk`: the call's number `t0`,
+/// the gas and heap top after it and whether it ended the run, on `MEMOP` laid out
+/// like an access (kind `HOST`, t0 as the address, the gas as the value, the heap top
+/// as the heap top, the ending as the trap code).
+pub fn answer<E: PrimeCharacteristicRing>(clk: E, t0: [E; 4], gas: [E; 3], heap: E, end: E) -> Vec<E> {
+    let mut fields = alloc::vec![E::from_u32(crate::chips::memory::kind::HOST)];
+    fields.extend(t0);
+    fields.extend(gas);
+    fields.extend([E::ZERO, clk, heap, end]);
+    fields
 }
 
 impl HostMemoryChip {

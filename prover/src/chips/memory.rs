@@ -34,6 +34,8 @@ pub mod kind {
     pub const SB: u32 = 6;
     pub const SH: u32 = 7;
     pub const SW: u32 = 8;
+    /// Not an access: a host call's answer, on the same bus (`buses::MEMOP`).
+    pub const HOST: u32 = 9;
 }
 
 pub fn load_kind(k: LoadKind) -> u32 {
