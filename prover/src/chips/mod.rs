@@ -133,7 +133,7 @@ impl Circuit {
     /// (`seams`), as the prover reads them off its tables.
     pub fn read_seams(&self, traces: &[p3_matrix::dense::RowMajorMatrix<crate::config::Val>]) -> Vec<cpu::State> {
         let segments: Vec<&p3_matrix::dense::RowMajorMatrix<_>> = self.cpu_tables().filter_map(|t| traces.get(t)).collect();
-        let mut seams: Vec<cpu::State> = segments.iter().skip(1).map(|m| cpu::State::before(&m.values[..cpu::WIDTH.min(m.values.len())])).collect();
+        let mut seams: Vec<cpu::State> = segments.iter().skip(1).map(|m| m.values.chunks(cpu::WIDTH).next().map(cpu::State::before).unwrap_or_default()).collect();
         let last_step = segments.last().and_then(|m| m.values.chunks(cpu::WIDTH).rev().find(|r| cpu::real(r)));
         seams.push(last_step.map(cpu::State::after).unwrap_or_default());
         seams
