@@ -160,7 +160,8 @@ impl Circuit {
         let ending = statement.ending;
         pvs[index::TRAP].extend([ending == crate::Ending::InvalidJumpTarget, ending == crate::Ending::OutOfGas].map(Val::from_bool));
         pvs[index::TRAP].extend([end_pc, g0, g1, g2, end_transfer]);
-        // A table's parts share its public values; CPU segments add which is first and last.
+        // A table's parts share its public values; CPU segments add which is last and
+        // the states they start in and hand on.
         for &t in &self.extra_tables {
             pvs.push(pvs[t].clone());
         }
