@@ -199,6 +199,22 @@ mod tests {
             rs2: x(b),
         }
     }
+    /// `beq rs1, rs2` at instruction `from` to instruction `to`.
+    fn beq(rs1: Reg, rs2: Reg, from: usize, to: usize) -> I {
+        I::Branch {
+            kind: BranchKind::Eq,
+            rs1,
+            rs2,
+            offset: 4 * (to as i32 - from as i32),
+        }
+    }
+    /// `j` at instruction `from` to instruction `to`.
+    fn jump(from: usize, to: usize) -> I {
+        I::Jal {
+            rd: Reg::ZERO,
+            offset: 4 * (to as i32 - from as i32),
+        }
+    }
     fn li(rd: u32, v: u32) -> [I; 2] {
         let lo = ((v & 0xfff) as i32) << 20 >> 20;
         [
@@ -254,12 +270,7 @@ mod tests {
         close_loop(&mut c, b, len);
         let exit = c.len();
         if mode == 3 {
-            c[way_out] = I::Branch {
-                kind: BranchKind::Eq,
-                rs1: x(5),
-                rs2: x(12),
-                offset: 4 * (exit - way_out) as i32,
-            };
+            c[way_out] = beq(x(5), x(12), way_out, exit);
         }
         // After the loop: the first time, enter it again in its middle; the second,
         // past the load; then stop.
@@ -291,23 +302,9 @@ mod tests {
         c.push(op(AluOp::Add, 10, 3, 4));
         c.push(op(AluOp::Add, 10, 10, 15));
         c.push(I::Ebreak);
-        let jump = |from: usize, to: usize| 4 * (to as i32 - from as i32);
-        c[to_first] = I::Branch {
-            kind: BranchKind::Eq,
-            rs1: x(10),
-            rs2: x(11),
-            offset: jump(to_first, first),
-        };
-        c[to_second] = I::Branch {
-            kind: BranchKind::Eq,
-            rs1: x(10),
-            rs2: x(11),
-            offset: jump(to_second, second),
-        };
-        c[to_done] = I::Jal {
-            rd: Reg::ZERO,
-            offset: jump(to_done, done),
-        };
+        c[to_first] = beq(x(10), x(11), to_first, first);
+        c[to_second] = beq(x(10), x(11), to_second, second);
+        c[to_done] = jump(to_done, done);
         (blob(&c), b)
     }
 
@@ -446,23 +443,9 @@ mod tests {
             // Long enough to weigh less than loop A, short enough to keep what it knows.
             close_loop(&mut c, b, 56);
             c.push(I::Ebreak);
-            let jump = |from: usize, to: usize| 4 * (to as i32 - from as i32);
-            c[to_fall] = I::Branch {
-                kind: BranchKind::Eq,
-                rs1: x(14),
-                rs2: Reg::ZERO,
-                offset: jump(to_fall, fall),
-            };
-            c[to_static] = I::Branch {
-                kind: BranchKind::Eq,
-                rs1: x(14),
-                rs2: x(12),
-                offset: jump(to_static, statik),
-            };
-            c[statik] = I::Jal {
-                rd: Reg::ZERO,
-                offset: jump(statik, b),
-            };
+            c[to_fall] = beq(x(14), Reg::ZERO, to_fall, fall);
+            c[to_static] = beq(x(14), x(12), to_static, statik);
+            c[statik] = jump(statik, b);
             let [hi, lo] = li(13, CODE_BASE + 4 * b as u32);
             c[dynamic] = hi;
             c[dynamic + 1] = lo;
