@@ -287,6 +287,14 @@ fn running_out_of_gas_before_the_first_instruction_needs_no_stark() {
     assert!(verify(&blob, &nothing, &full.proof).is_err());
 }
 
+/// `a0 = 5` as the code's only instruction: the run falls off its end.
+fn falls_off_the_end() -> Vec<u8> {
+    let mut b = BlobBuilder::new();
+    b.stack_size = 4096;
+    b.code_words(&[encode(I::OpImm { op: rivet_vm::isa::AluOp::Add, rd: Reg::A0, rs1: Reg::ZERO, imm: 5 })]).entry("call", 0);
+    b.to_bytes()
+}
+
 /// `a0 = 5`, then `code`, then a return; with `ro` as read-only data.
 fn trapping(code: &[I], ro: &[u8]) -> Vec<u8> {
     let mut b = BlobBuilder::new();
@@ -324,10 +332,7 @@ fn memory_and_jump_traps_prove_their_trap() {
         ("jump between instructions", trapping(&[pc_to_t0, jalr(Reg::T0, 2)], &[]), E::InvalidJumpTarget),
         ("jump past the code's end", trapping(&[pc_to_t0, jalr(Reg::T0, 64)], &[]), E::InvalidJumpTarget),
     ];
-    let mut falls_off = BlobBuilder::new();
-    falls_off.stack_size = 4096;
-    falls_off.code_words(&[encode(I::OpImm { op: rivet_vm::isa::AluOp::Add, rd: Reg::A0, rs1: Reg::ZERO, imm: 5 })]).entry("call", 0);
-    let cases = cases.into_iter().chain([("falling off the code's end", falls_off.to_bytes(), E::InvalidJumpTarget)]);
+    let cases = cases.into_iter().chain([("falling off the code's end", falls_off_the_end(), E::InvalidJumpTarget)]);
     for (what, blob, ending) in cases {
         let proved = prove(&blob, "call", GAS, |_| {}).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!((proved.statement.ending, proved.statement.a0), (ending, 5), "{what}");
@@ -371,24 +376,17 @@ fn tampered_traps_are_rejected() {
         *cell(t, index::REGISTERS, Reg::A0.index(), registers::main::FINAL) = Val::from_u32(7);
         s.a0 = 7;
     });
-    reject("a load fault without the trap table's row", &load_fault, &|t, _| {
+    // The trap table's only real row left out.
+    let no_trap_row = |t: &mut [p3_matrix::dense::RowMajorMatrix<Val>], _: &mut Statement| {
         let w = t[index::TRAP].width;
         t[index::TRAP].values[..w].fill(Val::ZERO);
-    });
+    };
+    reject("a load fault without the trap table's row", &load_fault, &no_trap_row);
     // Jumps to what isn't an instruction: the trap row shows the public next pc isn't.
     let bad_jump = trapping(&[I::Jalr { rd: Reg::A0, rs1: Reg::ZERO, offset: 2 }], &[]);
-    reject("a jump trap without the trap table's row", &bad_jump, &|t, _| {
-        let w = t[index::TRAP].width;
-        t[index::TRAP].values[..w].fill(Val::ZERO);
-    });
-    let mut falls_off = BlobBuilder::new();
-    falls_off.stack_size = 4096;
-    falls_off.code_words(&[encode(I::OpImm { op: rivet_vm::isa::AluOp::Add, rd: Reg::A0, rs1: Reg::ZERO, imm: 5 })]).entry("call", 0);
-    let falls_off = falls_off.to_bytes();
-    reject("falling off the end without the trap table's row", &falls_off, &|t, _| {
-        let w = t[index::TRAP].width;
-        t[index::TRAP].values[..w].fill(Val::ZERO);
-    });
+    reject("a jump trap without the trap table's row", &bad_jump, &no_trap_row);
+    let falls_off = falls_off_the_end();
+    reject("falling off the end without the trap table's row", &falls_off, &no_trap_row);
     // The row's bytes of another target, also not an instruction (past the end).
     reject("falling off the end shown for another pc", &falls_off, &|t, _| {
         *cell(t, index::TRAP, 0, trap::ADDR + 1) += Val::ONE;
