@@ -838,5 +838,20 @@ fn proofs_naming_extra_tables_the_verifier_does_not_allow_are_the_wrong_shape() 
     for extra in [&[index::REGISTERS as u8][..], &[index::BYTES as u8], &[index::ZERO_INIT as u8], &[200], &[cpu; 4], &[cpu], &[index::ADD_SUB as u8; 9]] {
         assert!(matches!(with_extra(extra), Err(VerifyError::WrongShape(_))), "{extra:?}");
     }
+    // One state after the last step (byte 11 counts them, 17 bytes follow): none, or
+    // a state between segments (25 bytes) before it, is the wrong shape.
+    assert_eq!(proved.proof[11], 1);
+    let with_seams = |count: u8, seams: &[u8]| {
+        let mut bytes = proved.proof[..11].to_vec();
+        bytes.push(count);
+        bytes.extend_from_slice(seams);
+        bytes.extend_from_slice(&proved.proof[12 + 17..]);
+        verify(&blob, &proved.statement, &bytes)
+    };
+    let end = &proved.proof[12..12 + 17];
+    assert_eq!(with_seams(1, end), Ok(()));
+    assert!(matches!(with_seams(0, &[]), Err(VerifyError::WrongShape(_))));
+    let two: Vec<u8> = [0u8; 25].iter().chain(end).copied().collect();
+    assert!(matches!(with_seams(2, &two), Err(VerifyError::WrongShape(_))));
 }
 
