@@ -204,10 +204,6 @@ impl Alu {
     }
 }
 
-fn limbs16(x: u64) -> [u32; 3] {
-    [(x & 0xffff) as u32, ((x >> 16) & 0xffff) as u32, ((x >> 32) & 0xffff) as u32]
-}
-
 fn set_bytes(row: &mut [Val], at: usize, v: u32) {
     for i in 0..4 {
         row[at + i] = Val::from_u32((v >> (8 * i)) & 0xff);
@@ -525,9 +521,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         }
         row[cpu::CHARGE] = Val::from_bool(charge);
         row[cpu::T_IN] = Val::from_bool(prev_transfer);
-        let before = limbs16(gas);
+        let before = cpu::gas_limbs(gas);
         let after_value = gas - cost;
-        let after = limbs16(after_value);
+        let after = cpu::gas_limbs(after_value);
         let (c_lo, c_hi) = (cost as u32 & 0xffff, (cost >> 16) as u32);
         let borrow0 = before[0] < c_lo;
         let borrow1 = (before[1] as u64) < c_hi as u64 + borrow0 as u64;
@@ -558,7 +554,7 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             let end = ended_by_host && step_index + 1 == steps.len();
             row[cpu::END] = Val::from_bool(end);
             halted |= end;
-            for (i, limb) in limbs16(call.gas_left).into_iter().enumerate() {
+            for (i, limb) in cpu::gas_limbs(call.gas_left).into_iter().enumerate() {
                 row[cpu::NEXT_GAS + i] = Val::from_u32(limb);
             }
             row[cpu::NEXT_HEAP] = Val::from_u32(call.heap_top / 4);

@@ -60,11 +60,17 @@ pub struct State {
     pub transfer: bool,
 }
 
+/// Gas as the AIR holds it: three 16-bit limbs, low first (a statement's gas limit is
+/// below 2^48, `Statement::is_well_formed`).
+pub fn gas_limbs(gas: u64) -> [u32; 3] {
+    [0, 1, 2].map(|i| ((gas >> (16 * i)) & 0xffff) as u32)
+}
+
 impl State {
     /// As public values: clk, pc, gas in three 16-bit limbs, heap top, transfer.
     pub fn values<F: PrimeCharacteristicRing>(&self) -> [F; 7] {
-        let limb = |i: u32| F::from_u64((self.gas >> (16 * i)) & 0xffff);
-        [F::from_u64(self.clk), F::from_u32(self.pc), limb(0), limb(1), limb(2), F::from_u32(self.heap), F::from_bool(self.transfer)]
+        let [g0, g1, g2] = gas_limbs(self.gas).map(F::from_u32);
+        [F::from_u64(self.clk), F::from_u32(self.pc), g0, g1, g2, F::from_u32(self.heap), F::from_bool(self.transfer)]
     }
 
     /// The state a CPU row starts in.

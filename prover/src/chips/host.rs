@@ -81,8 +81,8 @@ impl HostTables {
                     cc[RES + 4 * a + i][k] = (res >> (8 * i)) & 0xff;
                 }
             }
-            for i in 0..3 {
-                cc[GAS + i][k] = ((c.gas_left >> (16 * i)) & 0xffff) as u32;
+            for (i, limb) in crate::chips::cpu::gas_limbs(c.gas_left).into_iter().enumerate() {
+                cc[GAS + i][k] = limb;
             }
             cc[HEAP][k] = c.heap_top / 4;
             cc[END][k] = end as u32;
