@@ -15,5 +15,6 @@ fn main() {
     cmd.args(["--release", "--target", "wasm32-unknown-unknown"]);
     let status = cmd.status().expect("running cargo for the wasm verifier");
     assert!(status.success(), "building the wasm verifier failed (errors above)");
-    std::fs::copy(target_dir.join("wasm32-unknown-unknown/release/rivet_wasm_verifier.wasm"), out_dir.join("verifier.wasm")).expect("copying the wasm verifier");
+    std::fs::copy(target_dir.join("wasm32-unknown-unknown/release/rivet_wasm_verifier.wasm"), out_dir.join("verifier.wasm"))
+        .expect("copying the wasm verifier");
 }

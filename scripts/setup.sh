@@ -17,6 +17,11 @@ if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
     timeout 900 rustup component add rust-src || fail "could not install rust-src"
 fi
 
+if ! rustup component list --installed 2>/dev/null | grep -q '^rustfmt'; then
+    echo "setup: installing rustfmt (the tests check the code's formatting)"
+    timeout 900 rustup component add rustfmt || fail "could not install rustfmt"
+fi
+
 if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown'; then
     echo "setup: installing the wasm32-unknown-unknown target (the benchmark's wasmtime column)"
     timeout 900 rustup target add wasm32-unknown-unknown || fail "could not install the wasm32-unknown-unknown target"

@@ -47,6 +47,12 @@ scripts/setup.sh --test
 export RIVET_REQUIRE_C_TOOLCHAIN=1
 python3 scripts/keep-file-times.py . "$CARGO_TARGET_DIR/rivet-file-times.json"
 
+section "formatting (rustfmt.toml)"
+# The workspace with the guests it reaches by path; the crates outside it file by file
+# (their own `cargo fmt` would resolve, and download, their dependencies first).
+cargo fmt --all -- --check
+find fuzz prover/wasm-verifier prover/compare-stwo -name target -prune -o -name '*.rs' -print0 | xargs -0 rustfmt --check --edition 2021
+
 section "cargo test (release: the guest programs run real workloads)"
 cargo test --workspace --release
 

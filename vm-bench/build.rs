@@ -26,7 +26,8 @@ fn main() {
     // wasmtime: the needed target is installed by scripts/setup.sh.
     let wasm_dir = rivet_nested_cargo::shared_target_dir(&out_dir, "rivet-guests-wasm");
     cargo_build(&guests, &wasm_dir, &["--release", "--target", "wasm32-unknown-unknown", "-p", "wasm-kernels"], false);
-    std::fs::copy(wasm_dir.join("wasm32-unknown-unknown/release/wasm_kernels.wasm"), out_dir.join("kernels.wasm")).expect("copying the wasm module");
+    std::fs::copy(wasm_dir.join("wasm32-unknown-unknown/release/wasm_kernels.wasm"), out_dir.join("kernels.wasm"))
+        .expect("copying the wasm module");
 
     // PolkaVM: its linker ships the target spec; core/alloc come from rust-src.
     let mut args = polkavm_linker::TargetJsonArgs::default();
@@ -34,10 +35,16 @@ fn main() {
     let spec = polkavm_linker::target_json_path(args).expect("polkavm target spec");
     let spec = spec.to_str().expect("UTF-8 path");
     let pvm_dir = rivet_nested_cargo::shared_target_dir(&out_dir, "rivet-guests-polkavm");
-    cargo_build(&guests, &pvm_dir, &["--release", "-Zbuild-std=core,alloc", "-Zjson-target-spec", "--target", spec, "-p", "polkavm-kernels"], true);
+    cargo_build(
+        &guests,
+        &pvm_dir,
+        &["--release", "-Zbuild-std=core,alloc", "-Zjson-target-spec", "--target", spec, "-p", "polkavm-kernels"],
+        true,
+    );
     let elf = std::fs::read(pvm_dir.join("riscv64emac-unknown-none-polkavm/release/polkavm-kernels")).expect("PolkaVM guest ELF");
     let mut config = polkavm_linker::Config::default();
     config.set_strip(true);
-    let blob = polkavm_linker::program_from_elf(config, polkavm_linker::TargetInstructionSet::Latest, &elf).expect("linking the PolkaVM guest");
+    let blob =
+        polkavm_linker::program_from_elf(config, polkavm_linker::TargetInstructionSet::Latest, &elf).expect("linking the PolkaVM guest");
     std::fs::write(out_dir.join("kernels.polkavm"), blob).expect("writing the PolkaVM blob");
 }

@@ -29,29 +29,57 @@ pub struct Chain {
 impl Chain {
     pub async fn connect(url: &str) -> Result<Chain, CliError> {
         let api = if url.starts_with("wss://") { OnlineClient::from_url(url).await } else { OnlineClient::from_insecure_url(url).await };
-        let api = api.map_err(|e| CliError::Chain(format!("can't reach a node at {url}: {e}\n(is one running? `scripts/dev.sh` starts a dev chain; --url or RIVET_URL names another)")))?;
+        let api = api.map_err(|e| {
+            CliError::Chain(format!(
+                "can't reach a node at {url}: {e}\n(is one running? `scripts/dev.sh` starts a dev chain; --url or RIVET_URL names another)"
+            ))
+        })?;
         Ok(Chain { api, url: url.to_string() })
     }
 
     async fn runtime_call<R: Decode>(&self, function: &str, args: impl Encode) -> Result<R, CliError> {
         let at = self.api.at_current_block().await.map_err(|e| self.lost(e))?;
         let bytes = at.runtime_apis().call_raw(function, Some(&args.encode())).await.map_err(|e| self.lost(e))?;
-        R::decode(&mut &bytes[..]).map_err(|e| CliError::Chain(format!("the node's answer to {function} doesn't decode ({e}): is it a Rivet node of the same version?")))
+        R::decode(&mut &bytes[..]).map_err(|e| {
+            CliError::Chain(format!("the node's answer to {function} doesn't decode ({e}): is it a Rivet node of the same version?"))
+        })
     }
 
     fn lost(&self, e: impl std::fmt::Display) -> CliError {
         CliError::Chain(format!("the node at {} failed to answer: {e}", self.url))
     }
 
-    pub async fn dry_run_call(&self, origin: &AccountId32, dest: &AccountId32, value: u128, gas: Option<Weight>, deposit_limit: Option<u128>, input: &[u8]) -> Result<DryRun, CliError> {
+    pub async fn dry_run_call(
+        &self,
+        origin: &AccountId32,
+        dest: &AccountId32,
+        value: u128,
+        gas: Option<Weight>,
+        deposit_limit: Option<u128>,
+        input: &[u8],
+    ) -> Result<DryRun, CliError> {
         self.runtime_call("RivetContractsApi_call", (origin, dest, value, gas, deposit_limit, input)).await
     }
 
-    pub async fn dry_run_instantiate(&self, origin: &AccountId32, value: u128, gas: Option<Weight>, deposit_limit: Option<u128>, code: Code, input: &[u8], salt: &[u8]) -> Result<DryRun, CliError> {
+    pub async fn dry_run_instantiate(
+        &self,
+        origin: &AccountId32,
+        value: u128,
+        gas: Option<Weight>,
+        deposit_limit: Option<u128>,
+        code: Code,
+        input: &[u8],
+        salt: &[u8],
+    ) -> Result<DryRun, CliError> {
         self.runtime_call("RivetContractsApi_instantiate", (origin, value, gas, deposit_limit, code, input, salt)).await
     }
 
-    pub async fn dry_run_upload(&self, origin: &AccountId32, code: &[u8], deposit_limit: Option<u128>) -> Result<Result<UploadResult, DispatchError>, CliError> {
+    pub async fn dry_run_upload(
+        &self,
+        origin: &AccountId32,
+        code: &[u8],
+        deposit_limit: Option<u128>,
+    ) -> Result<Result<UploadResult, DispatchError>, CliError> {
         self.runtime_call("RivetContractsApi_upload_code", (origin, code, deposit_limit)).await
     }
 
@@ -71,7 +99,8 @@ impl Chain {
         let mut mine = Vec::new();
         for ev in events.iter() {
             let ev = ev.map_err(|e| self.lost(e))?;
-            let record = EventRecord::decode(&mut ev.bytes()).map_err(|e| CliError::Chain(format!("an event doesn't decode ({e}): is the node a Rivet node of the same version?")))?;
+            let record = EventRecord::decode(&mut ev.bytes())
+                .map_err(|e| CliError::Chain(format!("an event doesn't decode ({e}): is the node a Rivet node of the same version?")))?;
             if let RuntimeEvent::System(polkadot_sdk::frame_system::Event::ExtrinsicFailed { dispatch_error, .. }) = &record.event {
                 return Err(CliError::Chain(explain(dispatch_error)));
             }
@@ -94,12 +123,26 @@ impl Extrinsic {
     }
 
     pub fn instantiate_with_code(value: u128, gas: Weight, deposit_limit: u128, code: &[u8], input: &[u8], salt: &[u8]) -> Extrinsic {
-        let args = vec![Value::u128(value), weight(gas), Value::u128(deposit_limit), Value::from_bytes(code), Value::from_bytes(input), Value::from_bytes(salt)];
+        let args = vec![
+            Value::u128(value),
+            weight(gas),
+            Value::u128(deposit_limit),
+            Value::from_bytes(code),
+            Value::from_bytes(input),
+            Value::from_bytes(salt),
+        ];
         Extrinsic(dynamic::transaction("Contracts", "instantiate_with_code", args))
     }
 
     pub fn instantiate(value: u128, gas: Weight, deposit_limit: u128, code_hash: [u8; 32], input: &[u8], salt: &[u8]) -> Extrinsic {
-        let args = vec![Value::u128(value), weight(gas), Value::u128(deposit_limit), Value::from_bytes(code_hash), Value::from_bytes(input), Value::from_bytes(salt)];
+        let args = vec![
+            Value::u128(value),
+            weight(gas),
+            Value::u128(deposit_limit),
+            Value::from_bytes(code_hash),
+            Value::from_bytes(input),
+            Value::from_bytes(salt),
+        ];
         Extrinsic(dynamic::transaction("Contracts", "instantiate", args))
     }
 
@@ -114,7 +157,9 @@ impl Extrinsic {
 fn refused(who: &AccountId32, e: impl std::fmt::Display) -> CliError {
     let text = e.to_string();
     if text.contains("Inability to pay some fees") || text.contains("balance too low") {
-        CliError::Chain(format!("account {who} can't pay the transaction fee: its balance is too low (fund it, or sign with another --suri)"))
+        CliError::Chain(format!(
+            "account {who} can't pay the transaction fee: its balance is too low (fund it, or sign with another --suri)"
+        ))
     } else if text.contains("Transaction is outdated") || text.contains("Priority is too low") {
         CliError::Chain(format!("the node refused the transaction ({text}): another transaction from {who} is pending; try again"))
     } else {
@@ -128,7 +173,9 @@ pub fn explain(e: &DispatchError) -> String {
     match e {
         DispatchError::Module(ModuleError { index, error, .. }) if *index as usize == rivet_runtime::Contracts::index() => {
             match E::<rivet_runtime::Runtime>::decode(&mut &error[..]) {
-                Ok(E::CodeRejected { reason }) => format!("the node rejected the code: {reason:?} (a dry run's debug log has the validator's full message)"),
+                Ok(E::CodeRejected { reason }) => {
+                    format!("the node rejected the code: {reason:?} (a dry run's debug log has the validator's full message)")
+                }
                 Ok(E::CodeTooLarge) => "the code is larger than the chain accepts".into(),
                 Ok(E::CodeNotFound) => "no code with that hash is stored on chain (upload it first)".into(),
                 Ok(E::NotCodeOwner) => "only the account that uploaded the code can remove it".into(),

@@ -195,7 +195,8 @@ async fn run(cmd: Cmd) -> Result<(), CliError> {
         }
         Cmd::Inspect { blob } => {
             let bytes = read(&blob)?;
-            let program = rivet_vm::parse(&bytes, &rivet_vm::Limits::default()).map_err(|e| CliError::Usage(format!("{} is not a valid blob: {e}", blob.display())))?;
+            let program = rivet_vm::parse(&bytes, &rivet_vm::Limits::default())
+                .map_err(|e| CliError::Usage(format!("{} is not a valid blob: {e}", blob.display())))?;
             println!("blob     {} bytes, code hash 0x{}", bytes.len(), hex(&blake2_256(&bytes)));
             if let Err(CliError::Build(why)) = project::validate(&bytes) {
                 println!("warning  {why}");
@@ -295,7 +296,12 @@ fn report_dry_run(dry: &DryRun) -> Result<(), CliError> {
     for line in log.lines() {
         println!("debug: {line}");
     }
-    println!("gas used: {} VM gas; weight required: ref_time {}, proof_size {}", dry.gas_used, dry.weight_required.ref_time(), dry.weight_required.proof_size());
+    println!(
+        "gas used: {} VM gas; weight required: ref_time {}, proof_size {}",
+        dry.gas_used,
+        dry.weight_required.ref_time(),
+        dry.weight_required.proof_size()
+    );
     println!("storage deposit: {}", dry.storage_deposit);
     for e in &dry.events {
         print_event(&e.event);
@@ -330,7 +336,10 @@ fn refuse_failing(dry: &DryRun) -> Result<(), CliError> {
 async fn out_of_gas_hint(err: CliError, dry: impl std::future::Future<Output = Result<DryRun, CliError>>) -> CliError {
     match err {
         CliError::Chain(m) if m.contains("ran out of gas") => match dry.await {
-            Ok(d) if d.result.is_ok() => CliError::Chain(format!("{m}. A dry run estimates --gas {} (leave --gas out to use the estimate)", d.weight_required.ref_time())),
+            Ok(d) if d.result.is_ok() => CliError::Chain(format!(
+                "{m}. A dry run estimates --gas {} (leave --gas out to use the estimate)",
+                d.weight_required.ref_time()
+            )),
             _ => CliError::Chain(m),
         },
         e => e,
@@ -374,7 +383,13 @@ async fn instantiate(args: InstantiateArgs, dry_only: bool) -> Result<(), CliErr
     };
     let events = match chain.submit(xt, &signer).await {
         Ok(ev) => ev,
-        Err(e) => return Err(out_of_gas_hint(e, chain.dry_run_instantiate(&origin, tx.value, None, tx.storage_deposit_limit, code, &input, &salt)).await),
+        Err(e) => {
+            return Err(out_of_gas_hint(
+                e,
+                chain.dry_run_instantiate(&origin, tx.value, None, tx.storage_deposit_limit, code, &input, &salt),
+            )
+            .await)
+        }
     };
     for e in &events {
         print_event(e);
@@ -396,9 +411,14 @@ async fn call(args: CallArgs, dry_only: bool) -> Result<(), CliError> {
     if tx.gas.is_none() {
         refuse_failing(&dry)?;
     }
-    let events = match chain.submit(Extrinsic::call(&dest, tx.value, gas_for(tx, &dry), tx.storage_deposit_limit.unwrap_or(u128::MAX), &input), &signer).await {
+    let events = match chain
+        .submit(Extrinsic::call(&dest, tx.value, gas_for(tx, &dry), tx.storage_deposit_limit.unwrap_or(u128::MAX), &input), &signer)
+        .await
+    {
         Ok(ev) => ev,
-        Err(e) => return Err(out_of_gas_hint(e, chain.dry_run_call(&origin, &dest, tx.value, None, tx.storage_deposit_limit, &input)).await),
+        Err(e) => {
+            return Err(out_of_gas_hint(e, chain.dry_run_call(&origin, &dest, tx.value, None, tx.storage_deposit_limit, &input)).await)
+        }
     };
     for e in &events {
         print_event(e);

@@ -20,12 +20,19 @@ pub fn new(path: &Path, sdk: &Path) -> Result<String, CliError> {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
     if !valid {
-        return Err(CliError::Usage(format!("{name:?} is not a valid crate name: use letters, digits, '-' and '_', starting with a letter")));
+        return Err(CliError::Usage(format!(
+            "{name:?} is not a valid crate name: use letters, digits, '-' and '_', starting with a letter"
+        )));
     }
     if path.exists() {
         return Err(CliError::Usage(format!("{} already exists", path.display())));
     }
-    let sdk = sdk.canonicalize().map_err(|e| CliError::Usage(format!("the guest SDK at {} can't be found ({e}): pass --sdk with a Rivet checkout's guest-sdk/ directory", sdk.display())))?;
+    let sdk = sdk.canonicalize().map_err(|e| {
+        CliError::Usage(format!(
+            "the guest SDK at {} can't be found ({e}): pass --sdk with a Rivet checkout's guest-sdk/ directory",
+            sdk.display()
+        ))
+    })?;
     let manifest = TEMPLATE_MANIFEST.replace("{{name}}", &name).replace("{{sdk}}", &sdk.display().to_string());
     let write = |p: PathBuf, text: &str| std::fs::write(&p, text).map_err(|e| CliError::Usage(format!("can't write {}: {e}", p.display())));
     std::fs::create_dir_all(path.join("src")).map_err(|e| CliError::Usage(format!("can't create {}: {e}", path.display())))?;
@@ -78,7 +85,10 @@ fn metadata(manifest: &Path) -> Result<Package, CliError> {
     let setting = |key: &str, default: u32| -> Result<u32, CliError> {
         match &pkg["metadata"]["rivet"][key] {
             serde_json::Value::Null => Ok(default),
-            v => v.as_u64().and_then(|v| u32::try_from(v).ok()).ok_or_else(|| CliError::Build(format!("[package.metadata.rivet] {key} must be a number of bytes, not {v}"))),
+            v => v
+                .as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or_else(|| CliError::Build(format!("[package.metadata.rivet] {key} must be a number of bytes, not {v}"))),
         }
     };
     Ok(Package {
@@ -124,7 +134,9 @@ pub fn build(manifest: &Path) -> Result<Built, CliError> {
         return Err(CliError::Build("cargo build failed (its errors are above)".into()));
     }
     let elf_path = pkg.target_dir.join(TARGET).join("release").join(&pkg.name);
-    let elf = std::fs::read(&elf_path).map_err(|e| CliError::Build(format!("cargo built no executable at {} ({e}): a contract is a binary crate (src/main.rs)", elf_path.display())))?;
+    let elf = std::fs::read(&elf_path).map_err(|e| {
+        CliError::Build(format!("cargo built no executable at {} ({e}): a contract is a binary crate (src/main.rs)", elf_path.display()))
+    })?;
     let opts = rivet_linker::LinkOptions { stack_size: pkg.stack_size, heap_max: pkg.heap_max, entries: Vec::new() };
     let blob = rivet_linker::link(&elf, &opts).map_err(|e| CliError::Build(format!("linking {}: {e}", elf_path.display())))?;
     let program = validate(&blob)?;

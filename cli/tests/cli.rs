@@ -16,7 +16,11 @@ struct Run {
 fn rivet(args: &[&str]) -> Run {
     let Output { status, stdout, stderr } =
         Command::new(env!("CARGO_BIN_EXE_rivet")).args(args).env("RIVET_CACHE_DIR", cache_dir()).output().expect("rivet runs");
-    let run = Run { code: status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&stdout).into(), stderr: String::from_utf8_lossy(&stderr).into() };
+    let run = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into(),
+        stderr: String::from_utf8_lossy(&stderr).into(),
+    };
     eprintln!("$ rivet {}\n{}{}[exit {}]", args.join(" "), run.stdout, run.stderr, run.code);
     run
 }
@@ -41,7 +45,13 @@ fn fails(args: &[&str], code: i32, says: &str) {
 /// The value after `label: ` on the first line that has it.
 fn field(out: &str, label: &str) -> String {
     let prefix = format!("{label}: ");
-    out.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no {label:?} in:\n{out}")).split_whitespace().next().unwrap().to_string()
+    out.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {label:?} in:\n{out}"))
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 fn scratch() -> PathBuf {

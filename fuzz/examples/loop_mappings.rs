@@ -43,6 +43,8 @@ fn main() {
         with_kept += (k > 0) as usize;
         kept += k;
     }
-    println!("{programs} programs, {with_loops} with loops on their own mapping ({loops} such loops), {oog_inside} times out of gas inside one");
+    println!(
+        "{programs} programs, {with_loops} with loops on their own mapping ({loops} such loops), {oog_inside} times out of gas inside one"
+    );
     println!("{with_kept} with loops assuming alignment known on falling in ({kept} such loops)");
 }

@@ -31,7 +31,9 @@ pub fn program_from_bytes(data: &[u8]) -> Option<Case> {
                 Ok(Instruction::Branch { kind, rs1, rs2, .. }) if loops && w >> 31 == 1 => {
                     encode(Instruction::Branch { kind, rs1, rs2, offset: -4 * ((w >> 8) & 15) as i32 })
                 }
-                Ok(Instruction::Jal { rd, .. }) if loops && w >> 31 == 1 => encode(Instruction::Jal { rd, offset: -4 * ((w >> 21) & 15) as i32 }),
+                Ok(Instruction::Jal { rd, .. }) if loops && w >> 31 == 1 => {
+                    encode(Instruction::Jal { rd, offset: -4 * ((w >> 21) & 15) as i32 })
+                }
                 // Keep jumps short so they tend to stay inside the code.
                 Ok(Instruction::Jal { .. } | Instruction::Branch { .. }) => w & 0x0000_0fff | 0x0040_0000,
                 Ok(_) => w,
@@ -112,9 +114,9 @@ pub fn program_from_bytes(data: &[u8]) -> Option<Case> {
     // register moved to the wrong place on a loop's way in or out then shows, where
     // equal (mostly zero) values would hide it.
     let entry = if loops {
-        let prologue = (1..16u32).filter(|&r| r != 2).map(|r| {
-            encode(Instruction::OpImm { op: AluOp::Add, rd: Reg::new(r).unwrap(), rs1: Reg::ZERO, imm: 0x51 * r })
-        });
+        let prologue = (1..16u32)
+            .filter(|&r| r != 2)
+            .map(|r| encode(Instruction::OpImm { op: AluOp::Add, rd: Reg::new(r).unwrap(), rs1: Reg::ZERO, imm: 0x51 * r }));
         words = prologue.chain(words).collect();
         0
     } else {
@@ -148,4 +150,3 @@ pub fn drive(inst: &mut dyn GuestInstance, mut check: impl FnMut(&mut dyn GuestI
         }
     }
 }
-

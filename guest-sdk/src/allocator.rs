@@ -42,5 +42,4 @@ unsafe impl Source for Sbrk {
 
 #[cfg(target_arch = "riscv32")]
 #[global_allocator]
-static ALLOCATOR: TalcSyncCell<Sbrk, talc::DefaultBinning> =
-    unsafe { TalcSyncCell::new(TalcCell::new(Sbrk { end: None })) };
+static ALLOCATOR: TalcSyncCell<Sbrk, talc::DefaultBinning> = unsafe { TalcSyncCell::new(TalcCell::new(Sbrk { end: None })) };

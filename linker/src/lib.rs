@@ -162,7 +162,8 @@ fn link_aligned(data: &[u8], opts: &LinkOptions) -> Result<Vec<u8>, LinkError> {
         } else {
             Kind::Ro
         };
-        let bytes: &[u8] = if sh_type == elf::SHT_NOBITS { &[] } else { section.data(e, data).map_err(|e| LinkError::NotElf(e.to_string()))? };
+        let bytes: &[u8] =
+            if sh_type == elf::SHT_NOBITS { &[] } else { section.data(e, data).map_err(|e| LinkError::NotElf(e.to_string()))? };
         placed.push(Placed { name, addr: section.sh_addr(e), size: section.sh_size(e), kind, data: bytes });
     }
 
@@ -226,10 +227,7 @@ fn link_aligned(data: &[u8], opts: &LinkOptions) -> Result<Vec<u8>, LinkError> {
         b.entries = parse_exports(records)?;
     }
     for (entry, symbol) in &opts.entries {
-        let sym = file
-            .symbols()
-            .find(|s| s.name() == Ok(symbol.as_str()))
-            .ok_or_else(|| LinkError::NoSuchSymbol(symbol.clone()))?;
+        let sym = file.symbols().find(|s| s.name() == Ok(symbol.as_str())).ok_or_else(|| LinkError::NoSuchSymbol(symbol.clone()))?;
         b.entries.push((entry.clone(), (sym.address() as u32).wrapping_sub(map::CODE_BASE)));
     }
     if b.entries.is_empty() {

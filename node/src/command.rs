@@ -45,7 +45,9 @@ impl SubstrateCli for Cli {
 }
 
 /// Client and import queue for the block subcommands.
-fn partial(config: &sc_service::Configuration) -> Result<(service::Parts, polkadot_sdk::sc_consensus::DefaultImportQueue<Block>), sc_cli::Error> {
+fn partial(
+    config: &sc_service::Configuration,
+) -> Result<(service::Parts, polkadot_sdk::sc_consensus::DefaultImportQueue<Block>), sc_cli::Error> {
     let parts = service::new_parts(config)?;
     let (queue, _, _) = service::aura_import_queue(&parts, config)?;
     Ok((parts, queue))
@@ -121,7 +123,9 @@ pub fn run() -> sc_cli::Result<()> {
             use polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd;
             let runner = cli.create_runner(cmd)?;
             runner.sync_run(|config| match cmd {
-                BenchmarkCmd::Pallet(cmd) => cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, service::HostFunctions>(Some(config.chain_spec)),
+                BenchmarkCmd::Pallet(cmd) => {
+                    cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, service::HostFunctions>(Some(config.chain_spec))
+                }
                 _ => Err("only `benchmark pallet` is wired up in this node".into()),
             })
         }
@@ -130,7 +134,8 @@ pub fn run() -> sc_cli::Result<()> {
             runner.run_node_until_exit(|config| async move {
                 match config.network.network_backend {
                     sc_network::config::NetworkBackendType::Libp2p => {
-                        service::new_full::<sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>>(config).map_err(sc_cli::Error::Service)
+                        service::new_full::<sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>>(config)
+                            .map_err(sc_cli::Error::Service)
                     }
                     sc_network::config::NetworkBackendType::Litep2p => {
                         service::new_full::<sc_network::Litep2pNetworkBackend>(config).map_err(sc_cli::Error::Service)

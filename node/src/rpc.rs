@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
 use polkadot_sdk::{
-    pallet_transaction_payment_rpc, sc_transaction_pool_api::TransactionPool, sp_api::ProvideRuntimeApi, sp_block_builder::BlockBuilder,
+    pallet_transaction_payment_rpc,
+    sc_transaction_pool_api::TransactionPool,
+    sp_api::ProvideRuntimeApi,
+    sp_block_builder::BlockBuilder,
     sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata},
     substrate_frame_rpc_system,
 };

@@ -6,7 +6,9 @@ use std::{sync::Arc, time::Duration};
 
 use futures::FutureExt;
 use polkadot_sdk::{
-    sc_basic_authorship, sc_client_api::{Backend, BlockBackend, StorageProvider}, sc_consensus,
+    sc_basic_authorship,
+    sc_client_api::{Backend, BlockBackend, StorageProvider},
+    sc_consensus,
     sc_consensus_aura::{self, ImportQueueParams, SlotProportion, StartAuraParams},
     sc_consensus_grandpa::{self, SharedVoterState},
     sc_consensus_manual_seal::{self, consensus::aura::AuraConsensusDataProvider},
@@ -162,8 +164,11 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
     let mut grandpa_notification_service = None;
     let mut warp_sync_config = None;
     if let Some((_, link)) = &aura_parts {
-        let (grandpa_protocol_config, service) =
-            sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(grandpa_protocol_name.clone(), metrics.clone(), net_config.peer_store_handle());
+        let (grandpa_protocol_config, service) = sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
+            grandpa_protocol_name.clone(),
+            metrics.clone(),
+            net_config.peer_store_handle(),
+        );
         net_config.add_notification_protocol(grandpa_protocol_config);
         grandpa_notification_service = Some(service);
         let warp_sync = Arc::new(sc_consensus_grandpa::warp_proof::NetworkProvider::new(
@@ -174,20 +179,21 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
         warp_sync_config = Some(WarpSyncConfig::WithProvider(warp_sync));
     }
 
-    let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) = sc_service::build_network(sc_service::BuildNetworkParams {
-        config: &config,
-        net_config,
-        client: parts.client.clone(),
-        transaction_pool: parts.transaction_pool.clone(),
-        spawn_handle: parts.task_manager.spawn_handle(),
-        spawn_essential_handle: parts.task_manager.spawn_essential_handle(),
-        gap_sync_body_policy: None,
-        import_queue,
-        block_announce_validator_builder: None,
-        warp_sync_config,
-        block_relay: None,
-        metrics,
-    })?;
+    let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
+        sc_service::build_network(sc_service::BuildNetworkParams {
+            config: &config,
+            net_config,
+            client: parts.client.clone(),
+            transaction_pool: parts.transaction_pool.clone(),
+            spawn_handle: parts.task_manager.spawn_handle(),
+            spawn_essential_handle: parts.task_manager.spawn_essential_handle(),
+            gap_sync_body_policy: None,
+            import_queue,
+            block_announce_validator_builder: None,
+            warp_sync_config,
+            block_relay: None,
+            metrics,
+        })?;
 
     if config.offchain_worker.enabled {
         let offchain_workers = sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
@@ -289,7 +295,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
             telemetry: parts.telemetry.as_ref().map(|x| x.handle()),
             protocol_name: grandpa_protocol_name,
         };
-        let notification_service = grandpa_notification_service.ok_or_else(|| ServiceError::Other("GRANDPA protocol not configured".into()))?;
+        let notification_service =
+            grandpa_notification_service.ok_or_else(|| ServiceError::Other("GRANDPA protocol not configured".into()))?;
         let grandpa_params = sc_consensus_grandpa::GrandpaParams {
             config: grandpa_config,
             link: grandpa_link,
@@ -302,7 +309,11 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
             telemetry: parts.telemetry.as_ref().map(|x| x.handle()),
             offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(parts.transaction_pool.clone()),
         };
-        parts.task_manager.spawn_essential_handle().spawn_blocking("grandpa-voter", None, sc_consensus_grandpa::run_grandpa_voter(grandpa_params)?);
+        parts.task_manager.spawn_essential_handle().spawn_blocking(
+            "grandpa-voter",
+            None,
+            sc_consensus_grandpa::run_grandpa_voter(grandpa_params)?,
+        );
     }
     Ok(parts.task_manager)
 }
@@ -312,7 +323,11 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 /// block was being built would otherwise wait for the next one). Each block's
 /// timestamp is at least one slot after its parent's (Aura needs a new slot per
 /// block), and never behind the wall clock — also after a restart.
-fn start_instant_seal(parts: &Parts, registry: Option<&polkadot_sdk::substrate_prometheus_endpoint::Registry>, slot_duration: SlotDuration) {
+fn start_instant_seal(
+    parts: &Parts,
+    registry: Option<&polkadot_sdk::substrate_prometheus_endpoint::Registry>,
+    slot_duration: SlotDuration,
+) {
     use futures::StreamExt;
     use polkadot_sdk::{sc_consensus_manual_seal::EngineCommand, sc_transaction_pool_api::TransactionPool};
 
@@ -333,8 +348,12 @@ fn start_instant_seal(parts: &Parts, registry: Option<&polkadot_sdk::substrate_p
             }
         }
     });
-    let commands_stream = futures::stream::select(imported, Box::pin(waiting))
-        .map(|()| EngineCommand::SealNewBlock { create_empty: false, finalize: true, parent_hash: None, sender: None });
+    let commands_stream = futures::stream::select(imported, Box::pin(waiting)).map(|()| EngineCommand::SealNewBlock {
+        create_empty: false,
+        finalize: true,
+        parent_hash: None,
+        sender: None,
+    });
     let client = parts.client.clone();
     let params = sc_consensus_manual_seal::ManualSealParams {
         block_import: parts.client.clone(),

@@ -56,7 +56,8 @@ async fn runtime_call<R: Decode>(api: &Client, function: &str, args: impl Encode
 }
 
 async fn storage(api: &Client, contract: &AccountId32, key: &[u8]) -> Option<Vec<u8>> {
-    let r: Result<Option<Vec<u8>>, DispatchError> = runtime_call(api, "RivetContractsApi_get_storage", (contract.clone(), key.to_vec())).await;
+    let r: Result<Option<Vec<u8>>, DispatchError> =
+        runtime_call(api, "RivetContractsApi_get_storage", (contract.clone(), key.to_vec())).await;
     r.expect("the contract exists")
 }
 
@@ -72,13 +73,24 @@ fn instantiate(code_hash: H256, data: &[u8], salt: &[u8]) -> impl subxt::tx::Pay
     dynamic::transaction(
         "Contracts",
         "instantiate",
-        (Value::u128(0), weight(GAS), Value::u128(u128::MAX), Value::from_bytes(code_hash.0), Value::from_bytes(data), Value::from_bytes(salt)),
+        (
+            Value::u128(0),
+            weight(GAS),
+            Value::u128(u128::MAX),
+            Value::from_bytes(code_hash.0),
+            Value::from_bytes(data),
+            Value::from_bytes(salt),
+        ),
     )
 }
 
 fn call(dest: &AccountId32, data: &[u8], gas: u64) -> impl subxt::tx::Payload {
     let dest: &[u8] = dest.as_ref();
-    dynamic::transaction("Contracts", "call", (Value::from_bytes(dest), Value::u128(0), weight(gas), Value::u128(u128::MAX), Value::from_bytes(data)))
+    dynamic::transaction(
+        "Contracts",
+        "call",
+        (Value::from_bytes(dest), Value::u128(0), weight(gas), Value::u128(u128::MAX), Value::from_bytes(data)),
+    )
 }
 
 type DryRun = ContractResult<AccountId32, rivet_runtime::EventRecord>;
@@ -106,7 +118,12 @@ async fn dev_chain_runs_contracts_end_to_end() {
     assert_eq!(storage(&api, &contract, b"count").await, Some(6u32.to_le_bytes().to_vec()));
 
     // The dry-run API: output, gas, events; nothing committed.
-    let dry: DryRun = runtime_call(&api, "RivetContractsApi_call", (account(&alice), contract.clone(), 0u128, Option::<polkadot_sdk::sp_weights::Weight>::None, Option::<u128>::None, vec![0u8])).await;
+    let dry: DryRun = runtime_call(
+        &api,
+        "RivetContractsApi_call",
+        (account(&alice), contract.clone(), 0u128, Option::<polkadot_sdk::sp_weights::Weight>::None, Option::<u128>::None, vec![0u8]),
+    )
+    .await;
     let out = dry.result.expect("dry run succeeds");
     assert_eq!(out.data, 7u32.to_le_bytes().to_vec());
     assert!(dry.gas_used > 0 && !dry.events.is_empty());
@@ -130,7 +147,10 @@ async fn dev_chain_runs_contracts_end_to_end() {
         assert_eq!(storage(&api, &c, b"touched").await, None, "{name} left state behind");
         // The failed execution still leaves its receipt (the runtime's StoreFailedReceipts).
         let events = submit_for_events(&api, call(&c, &input, gas), &alice).await;
-        assert!(events.contains(&"System::ExtrinsicFailed".to_string()) && events.contains(&"Contracts::ReceiptStored".to_string()), "{name}: {events:?}");
+        assert!(
+            events.contains(&"System::ExtrinsicFailed".to_string()) && events.contains(&"Contracts::ReceiptStored".to_string()),
+            "{name}: {events:?}"
+        );
     }
     let before = best_number(&api).await;
     submit(&api, call(&contract, &[0], GAS), &alice).await.expect("the chain still takes calls");

@@ -80,7 +80,11 @@ fn main() {
         ("sha256", data.clone(), Box::new(|i| k::sha256(i).to_vec())),
         ("keccak", data, Box::new(|i| k::keccak256(i).to_vec())),
         ("sort", u32s(&[2_000 / s as u32, 9]), Box::new(|i| k::sort_checksum(k::arg(i, 0), k::arg(i, 1)).to_le_bytes().to_vec())),
-        ("collections", u32s(&[600 / s as u32, 9]), Box::new(|i| k::collections_checksum(k::arg(i, 0), k::arg(i, 1)).to_le_bytes().to_vec())),
+        (
+            "collections",
+            u32s(&[600 / s as u32, 9]),
+            Box::new(|i| k::collections_checksum(k::arg(i, 0), k::arg(i, 1)).to_le_bytes().to_vec()),
+        ),
     ];
     let engine = wasmtime::Engine::default();
     let module = wasmtime::Module::new(&engine, VERIFIER_WASM).expect("the wasm verifier compiles");
@@ -92,7 +96,8 @@ fn main() {
     for (name, input, native) in cases {
         let blob = rivet_test_programs::blob(name);
         let start = Instant::now();
-        let proved = prove_with_host(blob, "call", 1 << 40, |vm| drop(DevHost::default().drive(vm, &input, |_| None)), |_| {}).expect("provable");
+        let proved =
+            prove_with_host(blob, "call", 1 << 40, |vm| drop(DevHost::default().drive(vm, &input, |_| None)), |_| {}).expect("provable");
         let prove_time = start.elapsed();
         let expected = native(&input);
         let last = proved.statement.transcript.calls.last().expect("the output call");
@@ -122,6 +127,8 @@ fn main() {
     }
     let geomean = slowdowns.iter().map(|x| x.ln()).sum::<f64>() / slowdowns.len() as f64;
     println!("geometric mean slowdown vs native: {:.0}x (goal: 50,000x or better)", geomean.exp());
-    println!("verify: with the program's verifying key made beforehand; verify+key: one-off (the key is most of it); wasm: the same in wasmtime");
+    println!(
+        "verify: with the program's verifying key made beforehand; verify+key: one-off (the key is most of it); wasm: the same in wasmtime"
+    );
     println!("threads: {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
 }

@@ -15,10 +15,22 @@ fn main() {
         "sort" | "collections" => [n as u32, 9].iter().flat_map(|v| v.to_le_bytes()).collect(),
         _ => (0..n).map(|i| (i * 7) as u8).collect(),
     };
-    tracing_subscriber::fmt().with_span_events(FmtSpan::CLOSE).with_target(false).with_ansi(false).with_max_level(if std::env::var_os("DEBUG").is_some() { tracing::Level::DEBUG } else { tracing::Level::INFO }).init();
+    tracing_subscriber::fmt()
+        .with_span_events(FmtSpan::CLOSE)
+        .with_target(false)
+        .with_ansi(false)
+        .with_max_level(if std::env::var_os("DEBUG").is_some() { tracing::Level::DEBUG } else { tracing::Level::INFO })
+        .init();
     let blob = rivet_test_programs::blob(&name);
     let start = std::time::Instant::now();
-    let proved = rivet_prover::prove_with_host(blob, "call", 1 << 40, |vm| drop(DevHost::default().drive(vm, &input, |_| None)), |_| {}).expect("provable");
+    let proved = rivet_prover::prove_with_host(blob, "call", 1 << 40, |vm| drop(DevHost::default().drive(vm, &input, |_| None)), |_| {})
+        .expect("provable");
     let t = start.elapsed().as_secs_f64();
-    println!("{name}: {} steps in {t:.2} s ({:.0} steps/s), proof {} KiB; tables (log2 rows): {:?}", proved.steps, proved.steps as f64 / t, proved.proof.len() / 1024, proved.tables);
+    println!(
+        "{name}: {} steps in {t:.2} s ({:.0} steps/s), proof {} KiB; tables (log2 rows): {:?}",
+        proved.steps,
+        proved.steps as f64 / t,
+        proved.proof.len() / 1024,
+        proved.tables
+    );
 }

@@ -10,8 +10,8 @@
 
 use p3_air::{AirLayout, BaseAir, SymbolicExpr, SymbolicExpression};
 use p3_batch_stark::symbolic::get_symbolic_constraints;
-use p3_lookup::LogUpGadget;
 use p3_batch_stark::ProverData;
+use p3_lookup::LogUpGadget;
 use rivet_prover::chips::Circuit;
 use rivet_prover::config::{config, Challenge, Val};
 
@@ -39,7 +39,13 @@ fn main() {
             .iter()
             .map(|x| x.elements.iter().flatten().chain(&x.multiplicities).chain(x.flags.iter().flatten()).map(nodes).sum::<usize>())
             .sum();
-        let layout = AirLayout { preprocessed_width: pw, main_width: w, num_public_values: <_ as BaseAir<Val>>::num_public_values(a), num_periodic_columns: <_ as BaseAir<Val>>::num_periodic_columns(a), ..Default::default() };
+        let layout = AirLayout {
+            preprocessed_width: pw,
+            main_width: w,
+            num_public_values: <_ as BaseAir<Val>>::num_public_values(a),
+            num_periodic_columns: <_ as BaseAir<Val>>::num_periodic_columns(a),
+            ..Default::default()
+        };
         let (base, ext) = get_symbolic_constraints::<Val, Challenge, _, _>(a, layout, l, &LogUpGadget::new());
         let degree = |d: &mut dyn Iterator<Item = usize>| d.max().unwrap_or(0);
         let (bd, ed) = (degree(&mut base.iter().map(|c| c.degree_multiple())), degree(&mut ext.iter().map(|c| c.degree_multiple())));

@@ -21,20 +21,20 @@ pub mod chips;
 mod columns;
 pub mod config;
 pub mod proof;
+#[cfg(feature = "std")]
+mod prove;
 pub mod samples;
 mod statement;
 pub mod transcript;
-#[cfg(feature = "std")]
-mod prove;
 mod verify;
 #[cfg(feature = "std")]
 pub mod witness;
 
 pub use proof::{ProofBytesError, MAX_PROOF_BYTES};
-pub use statement::{Ending, Statement};
-pub use transcript::{HostCall, Transcript};
 #[cfg(feature = "std")]
 pub use prove::{prove, prove_replaying, prove_with_host, prove_witness, ProveError, Proved, Stage};
+pub use statement::{Ending, Statement};
+pub use transcript::{HostCall, Transcript};
 pub use verify::{code_hash, verify, VerifyError, VerifyingKey};
 
 /// Executions longer than 2^24 steps don't fit one proof (timestamps, `8·clk + k`,

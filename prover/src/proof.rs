@@ -42,7 +42,9 @@ impl core::fmt::Display for ProofBytesError {
         match self {
             ProofBytesError::TooLarge { len } => write!(f, "{len} bytes is larger than a proof can be ({MAX_PROOF_BYTES})"),
             ProofBytesError::NotAProof => f.write_str("not a Rivet proof (bad magic)"),
-            ProofBytesError::UnsupportedVersion(v) => write!(f, "proof format version {v} is not supported (this verifier reads {VERSION})"),
+            ProofBytesError::UnsupportedVersion(v) => {
+                write!(f, "proof format version {v} is not supported (this verifier reads {VERSION})")
+            }
             ProofBytesError::Malformed => f.write_str("the proof bytes don't decode (truncated or garbled)"),
         }
     }

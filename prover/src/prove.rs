@@ -59,11 +59,23 @@ pub fn prove(blob: &[u8], entry: &str, gas_limit: u64, progress: impl FnMut(Stag
 
 /// Runs `entry` of `blob` with `gas_limit`, `drive` answering its host calls (it runs
 /// the instance to the end), and proves the execution and its transcript.
-pub fn prove_with_host(blob: &[u8], entry: &str, gas_limit: u64, drive: impl FnOnce(&mut dyn rivet_vm::GuestInstance), progress: impl FnMut(Stage)) -> Result<Proved, ProveError> {
+pub fn prove_with_host(
+    blob: &[u8],
+    entry: &str,
+    gas_limit: u64,
+    drive: impl FnOnce(&mut dyn rivet_vm::GuestInstance),
+    progress: impl FnMut(Stage),
+) -> Result<Proved, ProveError> {
     prove_inner(blob, entry, gas_limit, Some(drive), progress)
 }
 
-fn prove_inner(blob: &[u8], entry: &str, gas_limit: u64, drive: Option<impl FnOnce(&mut dyn rivet_vm::GuestInstance)>, mut progress: impl FnMut(Stage)) -> Result<Proved, ProveError> {
+fn prove_inner(
+    blob: &[u8],
+    entry: &str,
+    gas_limit: u64,
+    drive: Option<impl FnOnce(&mut dyn rivet_vm::GuestInstance)>,
+    mut progress: impl FnMut(Stage),
+) -> Result<Proved, ProveError> {
     let program = rivet_vm::parse(blob, &Limits::default()).map_err(|e| ProveError::InvalidProgram(format!("{e:?}")))?;
     let program = Arc::new(program);
     if let Some(proved) = nothing_runs(&program, blob, entry, gas_limit) {
@@ -94,7 +106,11 @@ fn nothing_runs(program: &rivet_vm::Program, blob: &[u8], entry: &str, gas_limit
 }
 
 /// Proves given traces (tests tamper with them first).
-pub fn prove_witness(circuit: &Circuit, traces: &[p3_matrix::dense::RowMajorMatrix<crate::config::Val>], public_values: &[Vec<crate::config::Val>]) -> Result<Vec<u8>, ProveError> {
+pub fn prove_witness(
+    circuit: &Circuit,
+    traces: &[p3_matrix::dense::RowMajorMatrix<crate::config::Val>],
+    public_values: &[Vec<crate::config::Val>],
+) -> Result<Vec<u8>, ProveError> {
     let config = config();
     let airs = circuit.airs();
     let degree_bits: Vec<usize> = traces.iter().map(|t| t.height().trailing_zeros() as usize).collect();
@@ -109,7 +125,14 @@ pub fn prove_witness(circuit: &Circuit, traces: &[p3_matrix::dense::RowMajorMatr
 /// `transcript` (as a chain's receipt has them), and proves the execution: ended at
 /// the transcript's last call when `ended_by_host`, else run on to its return.
 /// Fails if the program asks for something other than what the transcript recorded.
-pub fn prove_replaying(blob: &[u8], entry: &str, gas_limit: u64, transcript: &crate::Transcript, ended_by_host: bool, progress: impl FnMut(Stage)) -> Result<Proved, ProveError> {
+pub fn prove_replaying(
+    blob: &[u8],
+    entry: &str,
+    gas_limit: u64,
+    transcript: &crate::Transcript,
+    ended_by_host: bool,
+    progress: impl FnMut(Stage),
+) -> Result<Proved, ProveError> {
     let mismatch = core::cell::Cell::new(None);
     let drive = |vm: &mut dyn rivet_vm::GuestInstance| {
         let r = replay(vm, transcript);
@@ -135,7 +158,12 @@ fn replay(vm: &mut dyn rivet_vm::GuestInstance, transcript: &crate::Transcript) 
     for (k, call) in transcript.calls.iter().enumerate() {
         match vm.run() {
             Interrupt::HostCall(n) if n == call.number && regs.map(|r| vm.reg(r)) == call.args => {}
-            other => return Err(ProveError::Unsupported(format!("host call {k}: the program did {other:?}, the transcript has call {} with {:?}", call.number, call.args))),
+            other => {
+                return Err(ProveError::Unsupported(format!(
+                    "host call {k}: the program did {other:?}, the transcript has call {} with {:?}",
+                    call.number, call.args
+                )))
+            }
         }
         let diverged = |what: &str| ProveError::Unsupported(format!("host call {k}: {what} differs from the transcript"));
         for (addr, bytes) in &call.reads {

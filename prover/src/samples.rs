@@ -64,9 +64,9 @@ pub fn mixed(n: i32) -> Vec<u8> {
         op(AluOp::Sub, a1, a1, t2),
         encode(I::Auipc { rd: t1, imm: 0x1000 }),
         encode(I::Lui { rd: t1, imm: 0x12345 << 12 }),
-        br(BranchKind::Lt, a0, zero, 8), // not taken
-        br(BranchKind::Ge, a0, zero, 8), // taken
-        encode(I::Ebreak),               // skipped
+        br(BranchKind::Lt, a0, zero, 8),  // not taken
+        br(BranchKind::Ge, a0, zero, 8),  // taken
+        encode(I::Ebreak),                // skipped
         br(BranchKind::Ltu, zero, a0, 8), // taken
         encode(I::Ebreak),
         br(BranchKind::Geu, zero, a0, 8), // not taken
@@ -89,7 +89,6 @@ pub fn mixed(n: i32) -> Vec<u8> {
     b.to_bytes()
 }
 
-
 /// Loads and stores of every width, signed and unsigned, on read-only data,
 /// read-write data, bss and the stack; folds what it read into a0 and a1.
 pub fn memory() -> Vec<u8> {
@@ -102,8 +101,8 @@ pub fn memory() -> Vec<u8> {
     let c = vec![
         encode(I::Lui { rd: s0, imm: 0x0010_0000 }), // read-only data
         encode(I::Lui { rd: s1, imm: 0x0010_1000 }), // read-write data, then bss at +16
-        ld(L::Byte, t0, s0, 0),  // 0x80 → 0xffffff80
-        ld(L::ByteU, t1, s0, 0), // 0x80
+        ld(L::Byte, t0, s0, 0),                      // 0x80 → 0xffffff80
+        ld(L::ByteU, t1, s0, 0),                     // 0x80
         add(a0, t0, t1),
         ld(L::Half, t0, s0, 2), // 0x7fff
         xor(a0, a0, t0),
@@ -166,10 +165,10 @@ pub fn bubble_sort(n: u32) -> Vec<u8> {
         encode(I::Lui { rd: s1, imm: n.wrapping_sub(lo as u32) }),
         opi(AluOp::Add, s1, s1, lo), // n
         // fill: x = x * 5 + 0x3039 (without mul: x + 4x), a[i] = x
-        opi(AluOp::Add, t0, zero, 0x39),   // 3: x
-        opi(AluOp::Add, t1, zero, 0),      // i
-        opi(AluOp::Add, t2, s0, 0),        // p
-        op(AluOp::Add, a2, t0, t0),        // 6: fill loop
+        opi(AluOp::Add, t0, zero, 0x39), // 3: x
+        opi(AluOp::Add, t1, zero, 0),    // i
+        opi(AluOp::Add, t2, s0, 0),      // p
+        op(AluOp::Add, a2, t0, t0),      // 6: fill loop
         op(AluOp::Add, a2, a2, a2),
         op(AluOp::Add, t0, t0, a2),
         opi(AluOp::Xor, t0, t0, 0x5a5),
@@ -178,19 +177,19 @@ pub fn bubble_sort(n: u32) -> Vec<u8> {
         opi(AluOp::Add, t1, t1, 1),
         br(BranchKind::Ltu, t1, s1, -28),
         // outer: for end = n-1 down to 1
-        opi(AluOp::Add, a3, s1, -1),       // 14: end
-        br(BranchKind::Eq, a3, zero, 52),  // 15: → done (28)
-        opi(AluOp::Add, t2, s0, 0),        // 16: p
-        opi(AluOp::Add, t1, zero, 0),      // i
-        ld(a0, t2, 0),                     // 18: inner
+        opi(AluOp::Add, a3, s1, -1),      // 14: end
+        br(BranchKind::Eq, a3, zero, 52), // 15: → done (28)
+        opi(AluOp::Add, t2, s0, 0),       // 16: p
+        opi(AluOp::Add, t1, zero, 0),     // i
+        ld(a0, t2, 0),                    // 18: inner
         ld(a1, t2, 4),
-        br(BranchKind::Geu, a1, a0, 12),   // in order → 23
+        br(BranchKind::Geu, a1, a0, 12), // in order → 23
         st(t2, a1, 0),
         st(t2, a0, 4),
-        opi(AluOp::Add, t2, t2, 4),        // 23
+        opi(AluOp::Add, t2, t2, 4), // 23
         opi(AluOp::Add, t1, t1, 1),
-        br(BranchKind::Ltu, t1, a3, -28),  // → 18
-        opi(AluOp::Add, a3, a3, -1),       // 26: end -= 1
+        br(BranchKind::Ltu, t1, a3, -28),         // → 18
+        opi(AluOp::Add, a3, a3, -1),              // 26: end -= 1
         encode(I::Jal { rd: zero, offset: -48 }), // 27: → 15
         // 28: done
         ld(a0, s0, 0),
@@ -222,7 +221,17 @@ pub fn arithmetic() -> Vec<u8> {
     let (zero, t0, t1, t2, a0, a1) = (Reg::ZERO, r(5), r(6), r(7), r(10), r(11));
     let values = [0u32, 1, 7, 0x8000_0000, 0xffff_ffff, 0x7fff_ffff, 0xdead_beef, 0x0001_2345, 0xffff_fff9];
     let ops = [
-        AluOp::Sll, AluOp::Srl, AluOp::Sra, AluOp::Mul, AluOp::Mulh, AluOp::Mulhsu, AluOp::Mulhu, AluOp::Div, AluOp::Divu, AluOp::Rem, AluOp::Remu,
+        AluOp::Sll,
+        AluOp::Srl,
+        AluOp::Sra,
+        AluOp::Mul,
+        AluOp::Mulh,
+        AluOp::Mulhsu,
+        AluOp::Mulhu,
+        AluOp::Div,
+        AluOp::Divu,
+        AluOp::Rem,
+        AluOp::Remu,
     ];
     let mut c = Vec::new();
     for (k, &x) in values.iter().enumerate() {

@@ -76,7 +76,8 @@ impl VerifyingKey {
         let circuit = Circuit::new(&program);
         let airs = circuit.airs();
         let degree_bits: Vec<usize> = airs.iter().map(|a| a.fixed_log_height().unwrap_or(MIN_LOG_HEIGHT)).collect();
-        let data = ProverData::from_airs_and_degrees(&config(), &airs, &degree_bits).map_err(|e| VerifyError::InvalidProgram(format!("{e:?}")))?;
+        let data =
+            ProverData::from_airs_and_degrees(&config(), &airs, &degree_bits).map_err(|e| VerifyError::InvalidProgram(format!("{e:?}")))?;
         let pre = data.common.preprocessed.ok_or_else(|| VerifyError::InvalidProgram("no fixed tables".into()))?;
         Ok(VerifyingKey {
             code_hash: code_hash(blob),
@@ -101,7 +102,8 @@ impl VerifyingKey {
         if self.code_hash != statement.code_hash {
             return Err(VerifyError::CodeHashMismatch);
         }
-        let &(_, entry_cost) = self.entries.iter().find(|(pc, _)| *pc == statement.entry).ok_or(VerifyError::NoSuchEntry(statement.entry))?;
+        let &(_, entry_cost) =
+            self.entries.iter().find(|(pc, _)| *pc == statement.entry).ok_or(VerifyError::NoSuchEntry(statement.entry))?;
         if !statement.is_well_formed() {
             return Err(VerifyError::BadStatement);
         }
@@ -135,7 +137,9 @@ impl VerifyingKey {
         let config = config();
         // The lookup layout for these heights, without recommitting the fixed tables.
         let shapes: Vec<ShapeOnly<'_>> = airs.iter().map(ShapeOnly).collect();
-        let mut common = ProverData::from_airs_and_degrees(&config, &shapes, &proof.degree_bits).map_err(|e| VerifyError::WrongShape(format!("{e:?}")))?.common;
+        let mut common = ProverData::from_airs_and_degrees(&config, &shapes, &proof.degree_bits)
+            .map_err(|e| VerifyError::WrongShape(format!("{e:?}")))?
+            .common;
         // Extra parts (CPU segments, split tables) have no fixed columns.
         let mut instances = self.instances.clone();
         instances.resize(airs.len(), None);
@@ -144,7 +148,8 @@ impl VerifyingKey {
             instances,
             matrix_to_instance: self.matrix_to_instance.clone(),
         });
-        verify_batch(&config, &airs, &proof, &circuit.public_values(statement), &common).map_err(|e| VerifyError::Rejected(format!("{e:?}")))
+        verify_batch(&config, &airs, &proof, &circuit.public_values(statement), &common)
+            .map_err(|e| VerifyError::Rejected(format!("{e:?}")))
     }
 }
 

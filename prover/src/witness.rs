@@ -305,7 +305,9 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
     })
     .and_then(|w| {
         if w.statement.ended_by_host() {
-            Err(ProveError::Unsupported("the program makes host calls: prove it with a host (`rivet-vm prove` serves the development host's)".into()))
+            Err(ProveError::Unsupported(
+                "the program makes host calls: prove it with a host (`rivet-vm prove` serves the development host's)".into(),
+            ))
         } else {
             Ok(w)
         }
@@ -315,7 +317,13 @@ pub fn generate(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_lim
 /// Runs `entry` of `program` with `gas_limit`; `drive` runs the instance to its end,
 /// answering host calls (as `rivet_vm_cli::DevHost::drive` does). Builds the witness
 /// of the execution and the statement with its transcript.
-pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, gas_limit: u64, drive: impl FnOnce(&mut dyn GuestInstance)) -> Result<Witness, ProveError> {
+pub fn generate_with(
+    program: Arc<Program>,
+    code_hash: [u8; 32],
+    entry: &str,
+    gas_limit: u64,
+    drive: impl FnOnce(&mut dyn GuestInstance),
+) -> Result<Witness, ProveError> {
     if gas_limit >> 48 != 0 {
         return Err(ProveError::Unsupported(format!("gas limit {gas_limit} is above 2^48")));
     }
@@ -348,7 +356,8 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             _ => None,
         })
         .collect();
-    let word_accesses = transcript.word_accesses().ok_or_else(|| ProveError::Unsupported("a host access that wraps around memory".into()))?;
+    let word_accesses =
+        transcript.word_accesses().ok_or_else(|| ProveError::Unsupported("a host access that wraps around memory".into()))?;
     let mut next_word_access = 0usize;
     let mut ecall_clks: Vec<u64> = Vec::new();
     let mut host_call_rows = Rows::new(crate::chips::host::call::WIDTH);
@@ -446,7 +455,12 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             };
             match step.mem {
                 Some(m) if m.addr == addr && (m.write || m.value == value) => {}
-                other => return Err(ProveError::Internal(format!("memory access at {:#x}: interpreter {other:?}, AIR {addr:#x} = {value:#x}", step.pc))),
+                other => {
+                    return Err(ProveError::Internal(format!(
+                        "memory access at {:#x}: interpreter {other:?}, AIR {addr:#x} = {value:#x}",
+                        step.pc
+                    )))
+                }
             }
             let access = Access { kind: d.mem_kind, addr, value, clk, heap, old, new, prev_ts };
             u16s.clear();
@@ -517,7 +531,12 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         let charge = prev_transfer || d.block_start;
         let cost = if charge { d.entry_cost as u64 } else { 0 };
         if step.gas_charged as u64 != cost || step.gas_left + cost != gas {
-            return Err(ProveError::Internal(format!("gas at {:#x}: the interpreter charged {} from {}, the AIR {cost} from {gas}", step.pc, step.gas_charged, step.gas_left + step.gas_charged as u64)));
+            return Err(ProveError::Internal(format!(
+                "gas at {:#x}: the interpreter charged {} from {}, the AIR {cost} from {gas}",
+                step.pc,
+                step.gas_charged,
+                step.gas_left + step.gas_charged as u64
+            )));
         }
         row[cpu::CHARGE] = Val::from_bool(charge);
         row[cpu::T_IN] = Val::from_bool(prev_transfer);
@@ -627,7 +646,9 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
             return Err(ProveError::Internal(format!("out of gas entering {pc:#x}: needed {needed}, left {gas}")));
         }
         // With no step, nothing ran: `prove` states that without a trace.
-        let row = cpu_rows.last_mut().ok_or_else(|| ProveError::Unsupported("out of gas before the first instruction: nothing ran, there is no trace".into()))?;
+        let row = cpu_rows
+            .last_mut()
+            .ok_or_else(|| ProveError::Unsupported("out of gas before the first instruction: nothing ran, there is no trace".into()))?;
         if row[cpu::NEXT_PC] != Val::from_u32(*pc) {
             return Err(ProveError::Internal("out of gas elsewhere than the next instruction".into()));
         }
@@ -648,7 +669,8 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         }
         row[cpu::FALLOFF] = Val::ONE;
         let trow = trap_rows.push();
-        let checks = trap::jump_row(trow, code_end, bounds.code_size).ok_or_else(|| ProveError::Internal("the code's end is an instruction".into()))?;
+        let checks = trap::jump_row(trow, code_end, bounds.code_size)
+            .ok_or_else(|| ProveError::Internal("the code's end is an instruction".into()))?;
         alu.counts.trap_checks(trow, checks);
         halted = true;
     }
@@ -673,13 +695,15 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         set_bytes(row, registers::main::FINAL, regs[r]);
         row[registers::main::FINAL_TS] = Val::from_u64(last_ts[r]);
     }
-    let mut image_trace = RowMajorMatrix::new(Val::zero_vec((1 << log_height_for(image.len())) * memory::image::WIDTH), memory::image::WIDTH);
+    let mut image_trace =
+        RowMajorMatrix::new(Val::zero_vec((1 << log_height_for(image.len())) * memory::image::WIDTH), memory::image::WIDTH);
     for (i, (row, &initial)) in image_trace.values.chunks_mut(memory::image::WIDTH).zip(&image).enumerate() {
         let (value, ts) = words.get(&(bounds.image_lo + i as u32)).copied().unwrap_or((initial, 0));
         set_bytes(row, memory::image::FINAL, value);
         row[memory::image::FINAL_TS] = Val::from_u64(ts);
     }
-    let zero_init: Vec<(u32, (u32, u64))> = words.iter().filter(|(w, _)| !(bounds.image_lo..bounds.image_hi).contains(w)).map(|(&w, &v)| (w, v)).collect();
+    let zero_init: Vec<(u32, (u32, u64))> =
+        words.iter().filter(|(w, _)| !(bounds.image_lo..bounds.image_hi).contains(w)).map(|(&w, &v)| (w, v)).collect();
     let mut zero_rows = Rows::new(memory::zero_init::WIDTH);
     for (k, &(w, (value, ts))) in zero_init.iter().enumerate() {
         use memory::zero_init::*;
@@ -718,7 +742,8 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
         ending,
         transcript,
     };
-    let host = HostTables::new(&statement.transcript, &ecall_clks, ended_by_host).ok_or_else(|| ProveError::Internal("host tables".into()))?;
+    let host =
+        HostTables::new(&statement.transcript, &ecall_clks, ended_by_host).ok_or_else(|| ProveError::Internal("host tables".into()))?;
     let mut host_call_trace = host_call_rows.finish_to(host.call_log_height);
     HostTables::copy_public(&host.call_columns, &mut host_call_trace.values, crate::chips::host::call::WIDTH);
     let mut host_memory_trace = host_memory_rows.finish_to(host.memory_log_height);
@@ -783,7 +808,6 @@ pub fn generate_with(program: Arc<Program>, code_hash: [u8; 32], entry: &str, ga
     let public_values = circuit.public_values(&statement);
     Ok(Witness { traces, public_values, statement, steps: step_count, rows, circuit })
 }
-
 
 /// One table's worth of rows, or two when that pads a quarter less: `one`, or a
 /// full `head` and the rest in `tail`. Short tables stay whole: each part costs proof
@@ -883,4 +907,3 @@ impl Witness {
         self.public_values = self.circuit.public_values(&self.statement);
     }
 }
-

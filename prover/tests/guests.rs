@@ -14,7 +14,8 @@ fn prove_guest(name: &str, input: &[u8]) {
     let blob = rivet_test_programs::blob(name);
     let module = rivet_test_programs::module(name);
     let expected = DevHost::default().run(&module, "call", input, 1 << 40, false).expect("entry");
-    let proved = prove_with_host(blob, "call", 1 << 40, |vm| drop(DevHost::default().drive(vm, input, |_| None)), |_| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let proved = prove_with_host(blob, "call", 1 << 40, |vm| drop(DevHost::default().drive(vm, input, |_| None)), |_| {})
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     let s = &proved.statement;
     assert!(s.ended_by_host(), "{name}: ends by returning its output through the host");
     let last = s.transcript.calls.last().expect("host calls");
@@ -140,7 +141,8 @@ fn every_contract_proves_with_the_development_host() {
         let mut expected = host.clone();
         let program = std::sync::Arc::new(rivet_vm::parse(blob, &Default::default()).unwrap());
         let run = expected.run_program(&program, rivet_vm_cli::Backend::Interpreter, entry, &input, gas).unwrap();
-        let proved = prove_with_host(blob, entry, gas, |vm| drop(host.drive(vm, &input, |_| None)), |_| {}).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let proved = prove_with_host(blob, entry, gas, |vm| drop(host.drive(vm, &input, |_| None)), |_| {})
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
         let s = &proved.statement;
         assert_eq!(host.storage, expected.storage, "{what}");
         match (&run.status, s.ending) {

@@ -20,10 +20,13 @@ type Path = Vec<Result<usize, String>>;
 fn lists(v: &Value, path: &mut Path, out: &mut BTreeMap<String, (Path, Path)>) {
     match v {
         Value::Array(items) => {
-            let key: String = path.iter().map(|p| match p {
-                Ok(_) => "[]".to_string(),
-                Err(k) => format!(".{k}"),
-            }).collect();
+            let key: String = path
+                .iter()
+                .map(|p| match p {
+                    Ok(_) => "[]".to_string(),
+                    Err(k) => format!(".{k}"),
+                })
+                .collect();
             out.entry(key).and_modify(|(_, last)| *last = path.clone()).or_insert_with(|| (path.clone(), path.clone()));
             for (i, item) in items.iter().enumerate() {
                 path.push(Ok(i));
@@ -90,7 +93,11 @@ fn proofs_with_lists_too_short_too_long_or_empty_are_errors_not_panics() {
             }
         }
     }
-    assert!(groups.len() > 20 && checked > 40, "{} kinds of list, {checked} proofs checked: the walk missed the proof's lists", groups.len());
+    assert!(
+        groups.len() > 20 && checked > 40,
+        "{} kinds of list, {checked} proofs checked: the walk missed the proof's lists",
+        groups.len()
+    );
     assert!(panics.is_empty(), "the verifier panicked on {} of {checked} malformed proofs: {panics:#?}", panics.len());
     assert!(accepted.is_empty(), "malformed proofs accepted: {accepted:#?}");
 }

@@ -12,7 +12,6 @@ use rivet_vm::{BlobBuilder, GuestInstance, Interrupt, Reg};
 
 const GAS: u64 = 1_000_000;
 
-
 fn program(n: i32) -> Vec<u8> {
     samples::mixed(n)
 }
@@ -130,39 +129,45 @@ fn out_of_gas_with_the_fields_size_more_gas_left_is_rejected() {
     let p = Val::ORDER_U32 as u64;
     let field_u64 = |v: Val| v.as_canonical_u32() as u64;
     for limbwise in [false, true] {
-        let proved = prove_laid_out_with_gas(&blob, 100, |_| {}, |t, s| {
-            assert_eq!(s.ending, rivet_prover::Ending::OutOfGas);
-            s.gas_limit += p;
-            s.gas_left += p;
-            let w = t[index::CPU].width;
-            for row in t[index::CPU].values.chunks_mut(w).filter(|r| cpu::real(r)) {
-                let limbs = |row: &[Val], at: usize| (0..3).map(|i| field_u64(row[at + i]) << (16 * i)).sum::<u64>();
-                let gas = limbs(row, cpu::GAS) + p;
-                let cost = if row[cpu::CHARGE] == Val::ONE { field_u64(row[cpu::COST_LO]) | field_u64(row[cpu::COST_HI]) << 16 } else { 0 };
-                let after = gas - cost;
-                for i in 0..3 {
-                    row[cpu::GAS + i] = Val::from_u64((gas >> (16 * i)) & 0xffff);
-                    row[cpu::GAS_AFTER + i] = Val::from_u64((after >> (16 * i)) & 0xffff);
-                    row[cpu::NEXT_GAS + i] = Val::from_u64((after >> (16 * i)) & 0xffff);
+        let proved = prove_laid_out_with_gas(
+            &blob,
+            100,
+            |_| {},
+            |t, s| {
+                assert_eq!(s.ending, rivet_prover::Ending::OutOfGas);
+                s.gas_limit += p;
+                s.gas_left += p;
+                let w = t[index::CPU].width;
+                for row in t[index::CPU].values.chunks_mut(w).filter(|r| cpu::real(r)) {
+                    let limbs = |row: &[Val], at: usize| (0..3).map(|i| field_u64(row[at + i]) << (16 * i)).sum::<u64>();
+                    let gas = limbs(row, cpu::GAS) + p;
+                    let cost =
+                        if row[cpu::CHARGE] == Val::ONE { field_u64(row[cpu::COST_LO]) | field_u64(row[cpu::COST_HI]) << 16 } else { 0 };
+                    let after = gas - cost;
+                    for i in 0..3 {
+                        row[cpu::GAS + i] = Val::from_u64((gas >> (16 * i)) & 0xffff);
+                        row[cpu::GAS_AFTER + i] = Val::from_u64((after >> (16 * i)) & 0xffff);
+                        row[cpu::NEXT_GAS + i] = Val::from_u64((after >> (16 * i)) & 0xffff);
+                    }
+                    let borrow0 = (gas & 0xffff) < (cost & 0xffff);
+                    let borrow1 = ((gas >> 16) & 0xffff) < (cost >> 16) + borrow0 as u64;
+                    row[cpu::GAS_BORROW] = Val::from_bool(borrow0);
+                    row[cpu::GAS_BORROW + 1] = Val::from_bool(borrow1);
                 }
-                let borrow0 = (gas & 0xffff) < (cost & 0xffff);
-                let borrow1 = ((gas >> 16) & 0xffff) < (cost >> 16) + borrow0 as u64;
-                row[cpu::GAS_BORROW] = Val::from_bool(borrow0);
-                row[cpu::GAS_BORROW + 1] = Val::from_bool(borrow1);
-            }
-            if limbwise {
-                // The trap table's comparison made as well as it can be: the low limb
-                // right, the high one what is left (negative).
-                let after = s.gas_left;
-                let w = t[index::TRAP].width;
-                let row = t[index::TRAP].values.chunks_mut(w).find(|r| r[trap::IS_OOG] == Val::ONE).unwrap();
-                let (lo, hi) = (field_u64(row[trap::COST_LO]), field_u64(row[trap::COST_HI]));
-                let borrow = lo <= (after & 0xffff);
-                row[trap::OOG_BORROW] = Val::from_bool(borrow);
-                row[trap::OOG_LO] = Val::from_u64((lo + (borrow as u64) * 0x1_0000) - (after & 0xffff) - 1);
-                row[trap::OOG_HI] = Val::from_u64(hi) - Val::from_u64((after >> 16) & 0xffff) - Val::from_bool(borrow);
-            }
-        });
+                if limbwise {
+                    // The trap table's comparison made as well as it can be: the low limb
+                    // right, the high one what is left (negative).
+                    let after = s.gas_left;
+                    let w = t[index::TRAP].width;
+                    let row = t[index::TRAP].values.chunks_mut(w).find(|r| r[trap::IS_OOG] == Val::ONE).unwrap();
+                    let (lo, hi) = (field_u64(row[trap::COST_LO]), field_u64(row[trap::COST_HI]));
+                    let borrow = lo <= (after & 0xffff);
+                    row[trap::OOG_BORROW] = Val::from_bool(borrow);
+                    row[trap::OOG_LO] = Val::from_u64((lo + (borrow as u64) * 0x1_0000) - (after & 0xffff) - 1);
+                    row[trap::OOG_HI] = Val::from_u64(hi) - Val::from_u64((after >> 16) & 0xffff) - Val::from_bool(borrow);
+                }
+            },
+        );
         assert!(proved.is_some(), "the tampered trace should still prove");
         assert!(!matches!(proved, Some(Ok(()))), "accepted (limb by limb: {limbwise})");
     }
@@ -183,40 +188,64 @@ fn out_of_gas_is_proven_for_the_state_the_last_step_leaves() {
         t[index::TRAP].values.chunks(w).position(|r| r[trap::IS_OOG] == Val::ONE).expect("an ending row")
     };
     assert_eq!(prove_laid_out_with_gas(&blob, 100, |_| {}, |_, _| {}), Some(Ok(())));
-    let no_row = prove_laid_out_with_gas(&blob, 100, |_| {}, |t, _| {
-        let (row, w) = (ending_row(t), t[index::TRAP].width);
-        t[index::TRAP].values[row * w..(row + 1) * w].fill(Val::ZERO);
-    });
+    let no_row = prove_laid_out_with_gas(
+        &blob,
+        100,
+        |_| {},
+        |t, _| {
+            let (row, w) = (ending_row(t), t[index::TRAP].width);
+            t[index::TRAP].values[row * w..(row + 1) * w].fill(Val::ZERO);
+        },
+    );
     assert!(!matches!(no_row, Some(Ok(()))), "accepted without the ending row");
-    let unmarked = prove_laid_out_with_gas(&blob, 100, |_| {}, |t, _| {
-        let w = t[index::CPU].width;
-        let last = t[index::CPU].values.chunks(w).filter(|r| cpu::real(r)).count() - 1;
-        *cell(t, index::CPU, last, cpu::OOG) = Val::ZERO;
-    });
+    let unmarked = prove_laid_out_with_gas(
+        &blob,
+        100,
+        |_| {},
+        |t, _| {
+            let w = t[index::CPU].width;
+            let last = t[index::CPU].values.chunks(w).filter(|r| cpu::real(r)).count() - 1;
+            *cell(t, index::CPU, last, cpu::OOG) = Val::ZERO;
+        },
+    );
     assert!(!matches!(unmarked, Some(Ok(()))), "accepted without the last step marking the end");
     // Another block start the gas left can't pay either.
     let p = rivet_vm::parse(&blob, &Default::default()).unwrap();
     let program = rivet_prover::chips::program::ProgramChip::new(&p);
-    let other_pc = prove_with_seams(&blob, 100, |_| {}, |t, s, seams| {
-        let end = seams.last_mut().unwrap();
-        let d = program.rows.iter().find(|d| d.block_start && d.pc != end.pc && u64::from(d.entry_cost) > s.gas_left).expect("another block");
-        end.pc = d.pc;
-        let row = ending_row(t);
-        let (cost, gas) = (u64::from(d.entry_cost), s.gas_left);
-        let diff = cost - gas - 1;
-        *cell(t, index::TRAP, row, trap::COST_LO) = Val::from_u64(cost & 0xffff);
-        *cell(t, index::TRAP, row, trap::COST_HI) = Val::from_u64(cost >> 16);
-        *cell(t, index::TRAP, row, trap::BLOCK_START) = Val::ONE;
-        *cell(t, index::TRAP, row, trap::OOG_BORROW) = Val::from_bool((cost & 0xffff) <= (gas & 0xffff));
-        *cell(t, index::TRAP, row, trap::OOG_LO) = Val::from_u64(diff & 0xffff);
-        *cell(t, index::TRAP, row, trap::OOG_HI) = Val::from_u64(diff >> 16);
-    });
+    let other_pc = prove_with_seams(
+        &blob,
+        100,
+        |_| {},
+        |t, s, seams| {
+            let end = seams.last_mut().unwrap();
+            let d = program
+                .rows
+                .iter()
+                .find(|d| d.block_start && d.pc != end.pc && u64::from(d.entry_cost) > s.gas_left)
+                .expect("another block");
+            end.pc = d.pc;
+            let row = ending_row(t);
+            let (cost, gas) = (u64::from(d.entry_cost), s.gas_left);
+            let diff = cost - gas - 1;
+            *cell(t, index::TRAP, row, trap::COST_LO) = Val::from_u64(cost & 0xffff);
+            *cell(t, index::TRAP, row, trap::COST_HI) = Val::from_u64(cost >> 16);
+            *cell(t, index::TRAP, row, trap::BLOCK_START) = Val::ONE;
+            *cell(t, index::TRAP, row, trap::OOG_BORROW) = Val::from_bool((cost & 0xffff) <= (gas & 0xffff));
+            *cell(t, index::TRAP, row, trap::OOG_LO) = Val::from_u64(diff & 0xffff);
+            *cell(t, index::TRAP, row, trap::OOG_HI) = Val::from_u64(diff >> 16);
+        },
+    );
     assert!(other_pc.is_some(), "the tampered trace should still prove");
     assert!(!matches!(other_pc, Some(Ok(()))), "accepted with another next instruction");
-    let other_way_in = prove_with_seams(&blob, 100, |_| {}, |_, _, seams| {
-        let end = seams.last_mut().unwrap();
-        end.transfer = !end.transfer;
-    });
+    let other_way_in = prove_with_seams(
+        &blob,
+        100,
+        |_| {},
+        |_, _, seams| {
+            let end = seams.last_mut().unwrap();
+            end.transfer = !end.transfer;
+        },
+    );
     assert!(!matches!(other_way_in, Some(Ok(()))), "accepted with another way into the next instruction");
 }
 
@@ -324,11 +353,23 @@ fn memory_and_jump_traps_prove_their_trap() {
         ("load below the stack", trapping(&[load(LoadKind::Word, Reg::ZERO, 0)], &[]), E::LoadFault),
         ("byte load at the top of memory", trapping(&[load(LoadKind::Byte, Reg::ZERO, -1)], &[]), E::LoadFault),
         ("load at the heap top", trapping(&[load(LoadKind::Word, Reg::SP, 0)], &[]), E::LoadFault),
-        ("store below the stack", trapping(&[I::Lui { rd: Reg::T0, imm: 0xff000 }, store(StoreKind::Byte, Reg::T0, -1)], &[]), E::StoreFault),
-        ("store at the heap top", trapping(&[I::Lui { rd: Reg::T0, imm: 0x101000 }, store(StoreKind::Word, Reg::T0, 0)], &[1, 2, 3, 4]), E::StoreFault),
+        (
+            "store below the stack",
+            trapping(&[I::Lui { rd: Reg::T0, imm: 0xff000 }, store(StoreKind::Byte, Reg::T0, -1)], &[]),
+            E::StoreFault,
+        ),
+        (
+            "store at the heap top",
+            trapping(&[I::Lui { rd: Reg::T0, imm: 0x101000 }, store(StoreKind::Word, Reg::T0, 0)], &[1, 2, 3, 4]),
+            E::StoreFault,
+        ),
         ("store to read-only data", trapping(&[store(StoreKind::Word, Reg::SP, 0)], &[1, 2, 3, 4]), E::ReadOnlyWrite),
         ("jump outside the code", trapping(&[jalr(Reg::ZERO, 2)], &[]), E::InvalidJumpTarget),
-        ("jump next to the return address", trapping(&[I::Lui { rd: Reg::T0, imm: 0xffff_0000 }, jalr(Reg::T0, 4)], &[]), E::InvalidJumpTarget),
+        (
+            "jump next to the return address",
+            trapping(&[I::Lui { rd: Reg::T0, imm: 0xffff_0000 }, jalr(Reg::T0, 4)], &[]),
+            E::InvalidJumpTarget,
+        ),
         ("jump between instructions", trapping(&[pc_to_t0, jalr(Reg::T0, 2)], &[]), E::InvalidJumpTarget),
         ("jump past the code's end", trapping(&[pc_to_t0, jalr(Reg::T0, 64)], &[]), E::InvalidJumpTarget),
     ];
@@ -411,7 +452,10 @@ fn assert_memory_rejected(what: &str, tamper: impl Fn(&mut [p3_matrix::dense::Ro
 
 /// The verifier's answer to a proof of tampered traces; `None` if the prover refused
 /// (or, in debug builds, its constraint check panicked).
-fn prove_tampered(blob: &[u8], tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement)) -> Option<Result<(), VerifyError>> {
+fn prove_tampered(
+    blob: &[u8],
+    tamper: impl Fn(&mut [p3_matrix::dense::RowMajorMatrix<Val>], &mut Statement),
+) -> Option<Result<(), VerifyError>> {
     prove_segmented(blob, |_| None, tamper)
 }
 
@@ -583,7 +627,9 @@ fn tampered_traces_are_rejected() {
         *cell(t, index::DIV, row, div::OVERFLOW) = Val::ZERO;
     });
     arith("a quotient one too large", &|t| {
-        let row = find(t, index::DIV, &|r| r[div::IS_DIV] == Val::ONE && r[div::B_ZERO] == Val::ZERO && r[div::OVERFLOW] == Val::ZERO && r[div::Q] != Val::ZERO);
+        let row = find(t, index::DIV, &|r| {
+            r[div::IS_DIV] == Val::ONE && r[div::B_ZERO] == Val::ZERO && r[div::OVERFLOW] == Val::ZERO && r[div::Q] != Val::ZERO
+        });
         *cell(t, index::DIV, row, div::Q) += Val::ONE;
     });
     arith("a remainder with the wrong sign", &|t| {
@@ -760,8 +806,12 @@ fn recount_range_checks(circuit: &rivet_prover::chips::Circuit, traces: &mut [p3
                     Some(p) => (p.row_slice(row).unwrap().to_vec(), p.row_slice((row + 1) % h).unwrap().to_vec()),
                     None => (Vec::new(), Vec::new()),
                 };
-                let prep = VerticalPair::new(RowMajorMatrixView::new(&pre_now, pre_now.len().max(1)), RowMajorMatrixView::new(&pre_next, pre_next.len().max(1)));
-                let b = p3_lookup::traits::LookupTraceBuilder::<Val, rivet_prover::config::Challenge>::new(main, prep, &pvs[i], &[], h, row);
+                let prep = VerticalPair::new(
+                    RowMajorMatrixView::new(&pre_now, pre_now.len().max(1)),
+                    RowMajorMatrixView::new(&pre_next, pre_next.len().max(1)),
+                );
+                let b =
+                    p3_lookup::traits::LookupTraceBuilder::<Val, rivet_prover::config::Challenge>::new(main, prep, &pvs[i], &[], h, row);
                 for (k, (tuple, m)) in l.elements.iter().zip(&l.multiplicities).enumerate() {
                     let mut m = m.resolve(&b);
                     if let Some(flags) = &l.flags {
@@ -835,7 +885,15 @@ fn proofs_naming_extra_tables_the_verifier_does_not_allow_are_the_wrong_shape() 
     };
     assert_eq!(with_extra(&[]), Ok(()));
     let cpu = index::CPU as u8;
-    for extra in [&[index::REGISTERS as u8][..], &[index::BYTES as u8], &[index::ZERO_INIT as u8], &[200], &[cpu; 4], &[cpu], &[index::ADD_SUB as u8; 9]] {
+    for extra in [
+        &[index::REGISTERS as u8][..],
+        &[index::BYTES as u8],
+        &[index::ZERO_INIT as u8],
+        &[200],
+        &[cpu; 4],
+        &[cpu],
+        &[index::ADD_SUB as u8; 9],
+    ] {
         assert!(matches!(with_extra(extra), Err(VerifyError::WrongShape(_))), "{extra:?}");
     }
     // One state after the last step (byte 11 counts them, 17 bytes follow): none, or
@@ -854,4 +912,3 @@ fn proofs_naming_extra_tables_the_verifier_does_not_allow_are_the_wrong_shape() 
     let two: Vec<u8> = [0u8; 25].iter().chain(end).copied().collect();
     assert!(matches!(with_seams(2, &two), Err(VerifyError::WrongShape(_))));
 }
-

@@ -2,6 +2,7 @@
 //! unchanged) and the contracts dry-run API.
 
 use alloc::vec::Vec;
+use pallet_rivet_contracts::{runtime_api::UploadResult, Code, ContractResult};
 use polkadot_sdk::{
     frame_support::{
         self,
@@ -25,7 +26,6 @@ use polkadot_sdk::{
     sp_session, sp_transaction_pool,
     sp_version::RuntimeVersion,
 };
-use pallet_rivet_contracts::{runtime_api::UploadResult, Code, ContractResult};
 
 use super::*;
 

@@ -23,10 +23,8 @@ fn compile(march: &str) -> Option<Vec<u8>> {
     let script = root().join("guest-sdk/memory.ld");
     let out = std::env::temp_dir().join(format!("rivet-checksum-{march}-{}.elf", std::process::id()));
     let common = ["-mabi=ilp32e", "-O2", "-nostdlib", "-ffreestanding", "-fno-pic", "-mno-relax"];
-    let candidates: [(&str, Vec<String>); 2] = [
-        ("riscv64-unknown-elf-gcc", vec![]),
-        ("clang", vec!["--target=riscv32-unknown-elf".into(), "-fuse-ld=lld".into()]),
-    ];
+    let candidates: [(&str, Vec<String>); 2] =
+        [("riscv64-unknown-elf-gcc", vec![]), ("clang", vec!["--target=riscv32-unknown-elf".into(), "-fuse-ld=lld".into()])];
     for (cc, extra) in candidates {
         let status = Command::new(cc)
             .args(extra)

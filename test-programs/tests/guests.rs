@@ -17,7 +17,11 @@ fn run(name: &str, input: &[u8]) -> RunOutcome {
     let o = outcomes[0].clone();
     assert_eq!(o.status, ExitStatus::Returned, "{name}: logs {:?}", o.logs);
     for (b, other) in BACKENDS.iter().zip(&outcomes).skip(1) {
-        assert_eq!((&other.status, &other.output, other.gas_used), (&o.status, &o.output, o.gas_used), "{name}: {b:?} disagrees with the interpreter");
+        assert_eq!(
+            (&other.status, &other.output, other.gas_used),
+            (&o.status, &o.output, o.gas_used),
+            "{name}: {b:?} disagrees with the interpreter"
+        );
     }
     o
 }

@@ -93,7 +93,10 @@ fn rejects_compressed_and_unsupported_instructions_in_code() {
         other => panic!("{other:?}"),
     }
     e[off..off + 4].copy_from_slice(&0x0010_0f93u32.to_le_bytes()); // addi x31, x0, 1
-    assert!(matches!(link(&e, &opts()), Err(LinkError::Invalid(BlobError::InvalidInstruction { reason: DecodeError::RegisterOutOfRange(31), .. }))));
+    assert!(matches!(
+        link(&e, &opts()),
+        Err(LinkError::Invalid(BlobError::InvalidInstruction { reason: DecodeError::RegisterOutOfRange(31), .. }))
+    ));
 }
 
 #[test]

@@ -38,10 +38,18 @@ fn cases(scale: u32) -> Vec<Case> {
                 o
             }),
         },
-        Case { name: "sieve", input: u32s(&[4_000_000 / scale]), native: Box::new(|i| k::count_primes(k::arg(i, 0)).to_le_bytes().to_vec()) },
+        Case {
+            name: "sieve",
+            input: u32s(&[4_000_000 / scale]),
+            native: Box::new(|i| k::count_primes(k::arg(i, 0)).to_le_bytes().to_vec()),
+        },
         Case { name: "sha256", input: data.clone(), native: Box::new(|i| k::sha256(i).to_vec()) },
         Case { name: "keccak", input: data, native: Box::new(|i| k::keccak256(i).to_vec()) },
-        Case { name: "sort", input: u32s(&[400_000 / scale, 9]), native: Box::new(|i| k::sort_checksum(k::arg(i, 0), k::arg(i, 1)).to_le_bytes().to_vec()) },
+        Case {
+            name: "sort",
+            input: u32s(&[400_000 / scale, 9]),
+            native: Box::new(|i| k::sort_checksum(k::arg(i, 0), k::arg(i, 1)).to_le_bytes().to_vec()),
+        },
         Case {
             name: "collections",
             input: u32s(&[100_000 / scale, 9]),
@@ -115,7 +123,8 @@ fn main() {
             assert_eq!(run_jit(&jm).output, expected, "{}: JIT and native disagree", case.name);
             let exec = best(|| drop(black_box(run_jit(&jm))), 3, budget);
             let comp = best(|| drop(black_box(rivet_vm_jit::compile(program.clone()))), 3, budget / 4);
-            let oneshot = best(|| drop(black_box(run_jit(&std::sync::Arc::new(rivet_vm_jit::compile(program.clone()).unwrap())))), 3, budget);
+            let oneshot =
+                best(|| drop(black_box(run_jit(&std::sync::Arc::new(rivet_vm_jit::compile(program.clone()).unwrap())))), 3, budget);
             (exec, comp, oneshot)
         });
         let wm = wasm_engine.compile();
@@ -137,7 +146,16 @@ fn main() {
             assert_eq!(p.run(&m, case.name, &case.input), expected, "{}: PolkaVM interpreter and native disagree", case.name);
             best(|| drop(black_box(p.run(&m, case.name, black_box(&case.input)))), 1, budget)
         });
-        rows.push(Row { name: case.name, native, interp, jit: jit_times, wasm: (w_exec, w_comp, w_one), pvm: pvm_times, pvm_interp, gas: check.gas_used });
+        rows.push(Row {
+            name: case.name,
+            native,
+            interp,
+            jit: jit_times,
+            wasm: (w_exec, w_comp, w_one),
+            pvm: pvm_times,
+            pvm_interp,
+            gas: check.gas_used,
+        });
     }
 
     let pvm_kind = pvm_compiler.as_ref().map(|p| p.kind).unwrap_or("unavailable");
@@ -145,7 +163,19 @@ fn main() {
     println!("PolkaVM: compiler backend ({pvm_kind} sandbox) with and without gas metering, and its interpreter (gas on)");
     println!(
         "{:<12} {:>10} {:>11} {:>8} {:>9} {:>8} {:>11} {:>8} {:>9} {:>8} {:>10} {:>11} {:>12}",
-        "program", "native ms", "interp ms", "ratio", "JIT ms", "ratio", "wasmtime ms", "ratio", "PVM ms", "ratio", "PVM nogas", "PVM interp", "interp Mgas/s"
+        "program",
+        "native ms",
+        "interp ms",
+        "ratio",
+        "JIT ms",
+        "ratio",
+        "wasmtime ms",
+        "ratio",
+        "PVM ms",
+        "ratio",
+        "PVM nogas",
+        "PVM interp",
+        "interp Mgas/s"
     );
     let (mut gi, mut gj, mut gw) = (0.0, 0.0, 0.0);
     let (mut gp, mut gpn, mut gpi) = (0.0, 0.0, 0.0);
@@ -190,7 +220,15 @@ fn main() {
     println!("Compile (validated program to runnable module) and one-shot (compile + instantiate + run), ms");
     println!(
         "{:<12} {:>12} {:>12} {:>16} {:>16} {:>12} {:>12} {:>14} {:>14}",
-        "program", "JIT compile", "JIT 1-shot", "wasmtime compile", "wasmtime 1-shot", "PVM compile", "PVM 1-shot", "vs wasmtime", "vs PolkaVM"
+        "program",
+        "JIT compile",
+        "JIT 1-shot",
+        "wasmtime compile",
+        "wasmtime 1-shot",
+        "PVM compile",
+        "PVM 1-shot",
+        "vs wasmtime",
+        "vs PolkaVM"
     );
     let (mut gs, mut gsp) = (0.0, 0.0);
     for r in &rows {

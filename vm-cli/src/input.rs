@@ -77,7 +77,11 @@ pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
     }
     (0..s.len())
         .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|d| u8::from_str_radix(d, 16).ok()).ok_or_else(|| format!("bad hex digits {:?}", s.get(i..i + 2).unwrap_or(s))))
+        .map(|i| {
+            s.get(i..i + 2)
+                .and_then(|d| u8::from_str_radix(d, 16).ok())
+                .ok_or_else(|| format!("bad hex digits {:?}", s.get(i..i + 2).unwrap_or(s)))
+        })
         .collect()
 }
 

@@ -105,7 +105,14 @@ impl DevHost {
 
     /// Runs `entry` of a fresh instance of `program` on `backend` (the JIT falls back
     /// to the interpreter where it can't run).
-    pub fn run_program(&mut self, program: &Arc<Program>, backend: Backend, entry: &str, input: &[u8], gas: u64) -> Result<RunOutcome, CallError> {
+    pub fn run_program(
+        &mut self,
+        program: &Arc<Program>,
+        backend: Backend,
+        entry: &str,
+        input: &[u8],
+        gas: u64,
+    ) -> Result<RunOutcome, CallError> {
         let (mut inst, _) = rivet_vm_jit::instantiate(program, backend);
         inst.prepare_call(entry, gas)?;
         let mut outcome = self.drive(&mut *inst, input, |_| None);
@@ -116,7 +123,12 @@ impl DevHost {
     /// Runs a prepared instance to the end, serving its host calls. When it runs out
     /// of gas, `refuel` may return more gas to continue with. `gas_used` is left 0:
     /// only the caller knows what it started with.
-    pub fn drive<G: GuestInstance + ?Sized>(&mut self, inst: &mut G, input: &[u8], mut refuel: impl FnMut(&G) -> Option<u64>) -> RunOutcome {
+    pub fn drive<G: GuestInstance + ?Sized>(
+        &mut self,
+        inst: &mut G,
+        input: &[u8],
+        mut refuel: impl FnMut(&G) -> Option<u64>,
+    ) -> RunOutcome {
         let mut logs = Vec::new();
         let mut host_calls = 0;
         let (status, output) = loop {
@@ -140,7 +152,13 @@ impl DevHost {
         RunOutcome { status, output, gas_used: 0, logs, trace: None, host_calls }
     }
 
-    fn host_call<G: GuestInstance + ?Sized>(&mut self, inst: &mut G, n: u32, input: &[u8], logs: &mut Vec<String>) -> Result<Flow, ExitStatus> {
+    fn host_call<G: GuestInstance + ?Sized>(
+        &mut self,
+        inst: &mut G,
+        n: u32,
+        input: &[u8],
+        logs: &mut Vec<String>,
+    ) -> Result<Flow, ExitStatus> {
         let arg = |i: Reg| inst.reg(i);
         let (a0, a1, a2, a3) = (arg(Reg::A0), arg(Reg::A1), arg(Reg::A2), arg(Reg::A3));
         let charge = |inst: &mut G, bytes: u64| {

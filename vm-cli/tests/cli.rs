@@ -52,7 +52,7 @@ fn contracts_run_against_the_development_chain_environment() {
     let probe = probe.to_str().unwrap();
     let o = rivet_vm(&["run", probe, "--input-hex", "00"]);
     assert!(stdout(&o).contains(&format!("output: {}", "01".repeat(32))), "{o:?}"); // the caller
-    // blake2b-256, keccak-256 and sha-256 of "abc".
+                                                                                    // blake2b-256, keccak-256 and sha-256 of "abc".
     let o = rivet_vm(&["run", probe, "--input-hex", "04616263"]);
     let hashes = [
         "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319",

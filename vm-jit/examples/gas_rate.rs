@@ -15,18 +15,13 @@ use rivet_vm::{parse, Interrupt, Limits};
 use rivet_vm_jit::{instantiate, Backend};
 
 fn seconds(probe: Probe, gas: u64, backend: Backend) -> f64 {
-    let limits = Limits {
-        max_code_size: 256 * 1024,
-        max_memory: 1024 * 1024,
-    };
+    let limits = Limits { max_code_size: 256 * 1024, max_memory: 1024 * 1024 };
     let program = Arc::new(parse(&probe.blob(gas), &limits).expect("probes are valid"));
     (0..5)
         .map(|_| {
             let (mut instance, used) = instantiate(&program, backend);
             assert_eq!(used, backend, "{backend:?} is not available here");
-            instance
-                .prepare_call("call", 4 * gas)
-                .expect("probes have `call`");
+            instance.prepare_call("call", 4 * gas).expect("probes have `call`");
             let start = Instant::now();
             assert_eq!(instance.run(), Interrupt::Finished);
             start.elapsed().as_secs_f64()
@@ -38,16 +33,7 @@ fn main() {
     let (small, large) = (20_000_000u64, 80_000_000u64);
     println!("{:<16} {:>16} {:>16}", "probe", "interpreter", "JIT");
     for probe in Probe::ALL {
-        let rate = |backend| {
-            (seconds(probe, large, backend) - seconds(probe, small, backend))
-                / (large - small) as f64
-                * 1e9
-        };
-        println!(
-            "{:<16} {:>11.3} ns/gas {:>9.3} ns/gas",
-            probe.name(),
-            rate(Backend::Interpreter),
-            rate(Backend::Jit)
-        );
+        let rate = |backend| (seconds(probe, large, backend) - seconds(probe, small, backend)) / (large - small) as f64 * 1e9;
+        println!("{:<16} {:>11.3} ns/gas {:>9.3} ns/gas", probe.name(), rate(Backend::Interpreter), rate(Backend::Jit));
     }
 }

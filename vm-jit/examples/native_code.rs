@@ -22,10 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("loop {first:08x}..={last:08x} has its own register mapping");
     }
     for (i, offset) in entries.iter().enumerate() {
-        println!(
-            "{:08x} {offset:#x}",
-            rivet_vm::memory_map::CODE_BASE + 4 * i as u32
-        );
+        println!("{:08x} {offset:#x}", rivet_vm::memory_map::CODE_BASE + 4 * i as u32);
     }
     Ok(())
 }

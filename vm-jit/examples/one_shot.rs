@@ -48,8 +48,5 @@ fn main() {
             *b = b.min(x.as_secs_f64() * 1e6);
         }
     }
-    println!(
-        "{name}: compile {:.0} µs, new {:.0}, run {:.0}, drop {:.0}; warm run {:.0}",
-        best[0], best[1], best[2], best[3], best[4]
-    );
+    println!("{name}: compile {:.0} µs, new {:.0}, run {:.0}, drop {:.0}; warm run {:.0}", best[0], best[1], best[2], best[3], best[4]);
 }

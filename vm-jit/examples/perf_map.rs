@@ -28,19 +28,13 @@ fn main() -> std::io::Result<()> {
     let jm = Arc::new(rivet_vm_jit::compile_with_copies(program).unwrap());
     let (code, entries) = jm.native_code();
     let pc = |i: usize| CODE_BASE as usize + 4 * i;
-    let mut starts: Vec<(usize, usize)> =
-        entries.iter().enumerate().map(|(i, &o)| (o, i)).collect();
+    let mut starts: Vec<(usize, usize)> = entries.iter().enumerate().map(|(i, &o)| (o, i)).collect();
     starts.sort();
     starts.dedup_by_key(|s| s.0);
     let mut map = std::fs::File::create(format!("/tmp/perf-{}.map", std::process::id()))?;
     for w in starts.windows(2) {
         let start = code.as_ptr() as usize + w[0].0;
-        writeln!(
-            map,
-            "{start:x} {:x} guest_{:x}",
-            w[1].0 - w[0].0,
-            pc(w[0].1)
-        )?;
+        writeln!(map, "{start:x} {:x} guest_{:x}", w[1].0 - w[0].0, pc(w[0].1))?;
     }
     for _ in 0..3000 {
         let mut inst = rivet_vm_jit::JitInstance::new(jm.clone())?;

@@ -74,14 +74,10 @@ pub fn allocate(program: &Program, loops: &[(usize, usize)]) -> RegMap {
 
 /// Every backward static jump (branch or `jal`) as (target, jump): the program's loops.
 pub fn backward_jumps(program: &Program) -> impl Iterator<Item = (usize, usize)> + '_ {
-    program
-        .instructions()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, insn)| {
-            let off = insn.static_target_offset().filter(|&o| o <= 0)?;
-            Some(((i as i64 + off as i64 / 4) as usize, i))
-        })
+    program.instructions().iter().enumerate().filter_map(|(i, insn)| {
+        let off = insn.static_target_offset().filter(|&o| o <= 0)?;
+        Some(((i as i64 + off as i64 / 4) as usize, i))
+    })
 }
 
 /// A loop (the span of a backward static jump) compiled with its own mapping: the
@@ -105,11 +101,7 @@ const MAX_REGION: usize = 256;
 /// size (spans are at most `MAX_REGION` long).
 pub fn loop_regions(program: &Program, loops: &[(usize, usize)], global: &RegMap) -> Vec<Region> {
     let insns = program.instructions();
-    let mut spans: Vec<(usize, usize)> = loops
-        .iter()
-        .copied()
-        .filter(|&(t, i)| i - t < MAX_REGION)
-        .collect();
+    let mut spans: Vec<(usize, usize)> = loops.iter().copied().filter(|&(t, i)| i - t < MAX_REGION).collect();
     spans.sort_by_key(|&(t, i)| (i - t, t));
     let mut taken = vec![false; insns.len()];
     let mut regions = Vec::new();
@@ -128,12 +120,8 @@ pub fn loop_regions(program: &Program, loops: &[(usize, usize)], global: &RegMap
         // Swap while the loop's most used register in memory is used more than its
         // least used one in a host register (each swap strictly gains, so this ends).
         loop {
-            let spilled = (1..16)
-                .filter(|&g| map[g] == NONE && uses[g] > 0)
-                .max_by_key(|&g| (uses[g], std::cmp::Reverse(g)));
-            let hosted = (1..16)
-                .filter(|&g| map[g] != NONE)
-                .min_by_key(|&g| (uses[g], g));
+            let spilled = (1..16).filter(|&g| map[g] == NONE && uses[g] > 0).max_by_key(|&g| (uses[g], std::cmp::Reverse(g)));
+            let hosted = (1..16).filter(|&g| map[g] != NONE).min_by_key(|&g| (uses[g], g));
             match (spilled, hosted) {
                 (Some(s), Some(h)) if uses[s] > uses[h] => {
                     map[s] = map[h];
@@ -144,11 +132,7 @@ pub fn loop_regions(program: &Program, loops: &[(usize, usize)], global: &RegMap
         }
         if map != *global {
             taken[t..=i].iter_mut().for_each(|x| *x = true);
-            regions.push(Region {
-                start: t,
-                end: i,
-                map,
-            });
+            regions.push(Region { start: t, end: i, map });
         }
     }
     regions.sort_by_key(|r| r.start);
@@ -160,10 +144,7 @@ pub fn loop_regions(program: &Program, loops: &[(usize, usize)], global: &RegMap
 fn stays_visible(insn: &Instruction) -> bool {
     match *insn {
         Instruction::Jal { rd, .. } => rd == Reg::ZERO,
-        Instruction::Jalr { .. }
-        | Instruction::Ecall
-        | Instruction::Ebreak
-        | Instruction::Unimp => false,
+        Instruction::Jalr { .. } | Instruction::Ecall | Instruction::Ebreak | Instruction::Unimp => false,
         _ => true,
     }
 }
@@ -184,46 +165,22 @@ mod tests {
         Reg::new(n).unwrap()
     }
     fn addi(rd: u32, rs: u32, imm: i32) -> I {
-        I::OpImm {
-            op: AluOp::Add,
-            rd: x(rd),
-            rs1: x(rs),
-            imm: imm as u32,
-        }
+        I::OpImm { op: AluOp::Add, rd: x(rd), rs1: x(rs), imm: imm as u32 }
     }
     fn op(op: AluOp, rd: u32, a: u32, b: u32) -> I {
-        I::Op {
-            op,
-            rd: x(rd),
-            rs1: x(a),
-            rs2: x(b),
-        }
+        I::Op { op, rd: x(rd), rs1: x(a), rs2: x(b) }
     }
     /// `beq rs1, rs2` at instruction `from` to instruction `to`.
     fn beq(rs1: Reg, rs2: Reg, from: usize, to: usize) -> I {
-        I::Branch {
-            kind: BranchKind::Eq,
-            rs1,
-            rs2,
-            offset: 4 * (to as i32 - from as i32),
-        }
+        I::Branch { kind: BranchKind::Eq, rs1, rs2, offset: 4 * (to as i32 - from as i32) }
     }
     /// `j` at instruction `from` to instruction `to`.
     fn jump(from: usize, to: usize) -> I {
-        I::Jal {
-            rd: Reg::ZERO,
-            offset: 4 * (to as i32 - from as i32),
-        }
+        I::Jal { rd: Reg::ZERO, offset: 4 * (to as i32 - from as i32) }
     }
     fn li(rd: u32, v: u32) -> [I; 2] {
         let lo = ((v & 0xfff) as i32) << 20 >> 20;
-        [
-            I::Lui {
-                rd: x(rd),
-                imm: v.wrapping_sub(lo as u32),
-            },
-            addi(rd, rd, lo),
-        ]
+        [I::Lui { rd: x(rd), imm: v.wrapping_sub(lo as u32) }, addi(rd, rd, lo)]
     }
 
     const RW: u32 = 0x0010_1000;
@@ -251,12 +208,7 @@ mod tests {
         c.push(op(AluOp::Add, 3, 3, 4));
         let middle = c.len();
         c.push(op(AluOp::Xor, 15, 15, 3));
-        c.push(I::Load {
-            kind: LoadKind::Word,
-            rd: x(4),
-            rs1: x(6),
-            offset: 0,
-        });
+        c.push(I::Load { kind: LoadKind::Word, rd: x(4), rs1: x(6), offset: 0 });
         c.push(op(AluOp::Add, 4, 4, 15));
         let after_load = c.len();
         c.push(op(AluOp::Add, 3, 3, 15));
@@ -286,18 +238,10 @@ mod tests {
         c.push(addi(0, 0, 0));
         let first = c.len();
         c.extend(li(14, CODE_BASE + 4 * middle as u32));
-        c.push(I::Jalr {
-            rd: Reg::ZERO,
-            rs1: x(14),
-            offset: 0,
-        });
+        c.push(I::Jalr { rd: Reg::ZERO, rs1: x(14), offset: 0 });
         let second = c.len();
         c.extend(li(14, CODE_BASE + 4 * after_load as u32));
-        c.push(I::Jalr {
-            rd: Reg::ZERO,
-            rs1: x(14),
-            offset: 0,
-        });
+        c.push(I::Jalr { rd: Reg::ZERO, rs1: x(14), offset: 0 });
         let done = c.len();
         c.push(op(AluOp::Add, 10, 3, 4));
         c.push(op(AluOp::Add, 10, 10, 15));
@@ -332,12 +276,7 @@ mod tests {
             c.push(addi(0, 0, 0));
         }
         c.push(addi(5, 5, -1));
-        c.push(I::Branch {
-            kind: BranchKind::Ne,
-            rs1: x(5),
-            rs2: Reg::ZERO,
-            offset: -4 * (c.len() - start) as i32,
-        });
+        c.push(I::Branch { kind: BranchKind::Ne, rs1: x(5), rs2: Reg::ZERO, offset: -4 * (c.len() - start) as i32 });
     }
 
     fn blob(c: &[I]) -> Arc<Program> {
@@ -355,19 +294,13 @@ mod tests {
         let loops: Vec<_> = backward_jumps(&p).collect();
         let global = allocate(&p, &loops);
         for r in [3, 4, 15] {
-            assert_eq!(
-                global[r], NONE,
-                "x{r} should be in memory in the program's mapping"
-            );
+            assert_eq!(global[r], NONE, "x{r} should be in memory in the program's mapping");
         }
         let regions = loop_regions(&p, &loops, &global);
         assert_eq!(regions.len(), 1, "loop B, and only it");
         assert_eq!(regions[0].start, b);
         for r in [3, 4, 15] {
-            assert_ne!(
-                regions[0].map[r], NONE,
-                "x{r} should have a host register in loop B"
-            );
+            assert_ne!(regions[0].map[r], NONE, "x{r} should have a host register in loop B");
         }
     }
 
@@ -417,11 +350,7 @@ mod tests {
             c.push(addi(0, 0, 0));
             let dynamic = c.len();
             c.extend(li(13, 0));
-            c.push(I::Jalr {
-                rd: Reg::ZERO,
-                rs1: x(13),
-                offset: 0,
-            });
+            c.push(I::Jalr { rd: Reg::ZERO, rs1: x(13), offset: 0 });
             let statik = c.len();
             c.push(addi(0, 0, 0));
             let fall = c.len();
@@ -430,12 +359,7 @@ mod tests {
             c.extend([
                 op(AluOp::Add, 3, 3, 4),
                 op(AluOp::Xor, 15, 15, 3),
-                I::Load {
-                    kind: LoadKind::Word,
-                    rd: x(4),
-                    rs1: x(6),
-                    offset: 0,
-                },
+                I::Load { kind: LoadKind::Word, rd: x(4), rs1: x(6), offset: 0 },
                 op(AluOp::Add, 4, 4, 15),
                 op(AluOp::Add, 3, 3, 15),
                 addi(6, 6, 4),
@@ -456,18 +380,9 @@ mod tests {
                 let (p, b) = code(mode, off);
                 let head = CODE_BASE + 4 * b as u32;
                 let m = crate::compile(p.clone()).unwrap();
-                assert!(
-                    m.loops_with_own_mapping().iter().any(|&(s, _)| s == head),
-                    "loop B has its own mapping"
-                );
-                assert!(
-                    m.loops_keeping_alignment()
-                        .iter()
-                        .any(|&(s, regs)| s == head && regs & 1 << 6 != 0),
-                    "loop B assumes x6"
-                );
-                let interpreter =
-                    || rivet_vm::Instance::new(Arc::new(rivet_vm::Module::new(p.clone())));
+                assert!(m.loops_with_own_mapping().iter().any(|&(s, _)| s == head), "loop B has its own mapping");
+                assert!(m.loops_keeping_alignment().iter().any(|&(s, regs)| s == head && regs & 1 << 6 != 0), "loop B assumes x6");
+                let interpreter = || rivet_vm::Instance::new(Arc::new(rivet_vm::Module::new(p.clone())));
                 let mut full = interpreter();
                 full.prepare_call("main", 100_000).unwrap();
                 let r = full.run();
@@ -486,11 +401,7 @@ mod tests {
                     }
                 }
                 let misaligned = matches!(r, Interrupt::Trap(t) if matches!(t.kind, rivet_vm::TrapKind::Misaligned { .. }));
-                assert_eq!(
-                    misaligned,
-                    mode != 0 && off != 0,
-                    "mode {mode}, x6 = RW + {off}: {r:?}"
-                );
+                assert_eq!(misaligned, mode != 0 && off != 0, "mode {mode}, x6 = RW + {off}: {r:?}");
             }
         }
     }

@@ -17,12 +17,7 @@ pub struct Assembler {
 
 impl Default for Assembler {
     fn default() -> Assembler {
-        Assembler {
-            ops: Vec::new(),
-            labels: LabelRegistry::new(),
-            relocs: RelocRegistry::new(),
-            error: None,
-        }
+        Assembler { ops: Vec::new(), labels: LabelRegistry::new(), relocs: RelocRegistry::new(), error: None }
     }
 }
 
@@ -58,9 +53,7 @@ impl Assembler {
         for (loc, id) in self.relocs.take_dynamics() {
             let target = self.labels.resolve_dynamic(id)?;
             let buf = &mut self.ops[loc.range(0)];
-            loc.patch(buf, 0, target.0).map_err(|_| {
-                DynasmError::ImpossibleRelocation(dynasmrt::TargetKind::Dynamic(id))
-            })?;
+            loc.patch(buf, 0, target.0).map_err(|_| DynasmError::ImpossibleRelocation(dynasmrt::TargetKind::Dynamic(id)))?;
         }
         Ok(())
     }
@@ -118,14 +111,7 @@ impl DynasmLabelApi for Assembler {
     fn global_relocation(&mut self, _: &'static str, _: isize, _: u8, _: u8, _: X64Relocation) {
         self.unsupported();
     }
-    fn dynamic_relocation(
-        &mut self,
-        id: DynamicLabel,
-        target_offset: isize,
-        field_offset: u8,
-        ref_offset: u8,
-        kind: X64Relocation,
-    ) {
+    fn dynamic_relocation(&mut self, id: DynamicLabel, target_offset: isize, field_offset: u8, ref_offset: u8, kind: X64Relocation) {
         let loc = PatchLoc::new(self.offset(), target_offset, field_offset, ref_offset, kind);
         self.relocs.add_dynamic(id, loc);
     }
@@ -136,8 +122,6 @@ impl DynasmLabelApi for Assembler {
 
 impl Assembler {
     fn unsupported(&mut self) {
-        self.error = Some(DynasmError::UnknownLabel(dynasmrt::LabelKind::Global(
-            "named labels are not supported",
-        )));
+        self.error = Some(DynasmError::UnknownLabel(dynasmrt::LabelKind::Global("named labels are not supported")));
     }
 }

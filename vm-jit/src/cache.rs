@@ -35,15 +35,7 @@ impl ModuleCache {
     /// (a module bigger than that is compiled but not kept; copies a cached module
     /// compiles later count from the next module taken).
     pub fn new(max_bytes: usize) -> ModuleCache {
-        ModuleCache {
-            inner: Mutex::new(Inner {
-                entries: HashMap::new(),
-                clock: 0,
-                hits: 0,
-                misses: 0,
-            }),
-            max_bytes,
-        }
+        ModuleCache { inner: Mutex::new(Inner { entries: HashMap::new(), clock: 0, hits: 0, misses: 0 }), max_bytes }
     }
 
     /// The module for `hash` if it is cached.
@@ -62,11 +54,7 @@ impl ModuleCache {
     /// collision-resistant hash of the *whole* validated blob: a module fixes the code,
     /// its block structure (which depends on the entry table), the memory layout and
     /// the data, so two blobs sharing only their code section must not share a key.
-    pub fn get_or_compile(
-        &self,
-        hash: CodeHash,
-        program: impl FnOnce() -> Arc<Program>,
-    ) -> Result<Arc<JitModule>, CompileError> {
+    pub fn get_or_compile(&self, hash: CodeHash, program: impl FnOnce() -> Arc<Program>) -> Result<Arc<JitModule>, CompileError> {
         {
             let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             inner.clock += 1;
@@ -89,8 +77,7 @@ impl ModuleCache {
             // Summed anew: a cached module's size grows when it gets its copies.
             let mut bytes = inner.bytes();
             while bytes + size > self.max_bytes {
-                let Some((&oldest, _)) = inner.entries.iter().min_by_key(|(_, e)| e.last_used)
-                else {
+                let Some((&oldest, _)) = inner.entries.iter().min_by_key(|(_, e)| e.last_used) else {
                     break;
                 };
                 if let Some(e) = inner.entries.remove(&oldest) {
@@ -98,13 +85,7 @@ impl ModuleCache {
                 }
             }
             let now = inner.clock;
-            inner.entries.insert(
-                hash,
-                Entry {
-                    module: module.clone(),
-                    last_used: now,
-                },
-            );
+            inner.entries.insert(hash, Entry { module: module.clone(), last_used: now });
         }
         Ok(module)
     }
@@ -119,9 +100,6 @@ impl ModuleCache {
 impl Inner {
     /// Native code the cached modules hold, copies included.
     fn bytes(&self) -> usize {
-        self.entries
-            .values()
-            .map(|e| e.module.held_code_size())
-            .sum()
+        self.entries.values().map(|e| e.module.held_code_size()).sum()
     }
 }

@@ -29,12 +29,8 @@ impl CodeBuffer {
         let len = code.len().max(1);
         let kept = {
             let mut pool = POOL.lock().unwrap_or_else(|p| p.into_inner());
-            let fits = pool
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m.len() >= len && m.len() <= 2 * len)
-                .min_by_key(|(_, m)| m.len())
-                .map(|(i, _)| i);
+            let fits =
+                pool.iter().enumerate().filter(|(_, m)| m.len() >= len && m.len() <= 2 * len).min_by_key(|(_, m)| m.len()).map(|(i, _)| i);
             fits.map(|i| pool.swap_remove(i))
         };
         let mut map = match kept {
@@ -43,10 +39,7 @@ impl CodeBuffer {
         };
         map[..code.len()].copy_from_slice(code);
         map[code.len()..].fill(0xcc);
-        Ok(CodeBuffer {
-            map: Some(map.make_exec()?),
-            len: code.len(),
-        })
+        Ok(CodeBuffer { map: Some(map.make_exec()?), len: code.len() })
     }
 
     pub fn ptr(&self, offset: AssemblyOffset) -> *const u8 {

@@ -119,13 +119,7 @@ impl JitModule {
     /// dynamic jump (for disassembling what the compiler made of a program).
     pub fn native_code(&self) -> (&[u8], Vec<usize>) {
         let start = self.code.ptr(AssemblyOffset(0)) as u64;
-        (
-            self.code.bytes(),
-            self.jump_table
-                .iter()
-                .map(|&p| (p - start) as usize)
-                .collect(),
-        )
+        (self.code.bytes(), self.jump_table.iter().map(|&p| (p - start) as usize).collect())
     }
 
     pub fn program(&self) -> &Arc<Program> {
@@ -142,9 +136,7 @@ impl JitModule {
     /// This program compiled with every checked copy: the module to go on in after
     /// `EXIT_NEEDS_COPIES` (compiled once, by whichever instance needs it first).
     pub(crate) fn with_copies(&self) -> Result<Arc<JitModule>, CompileError> {
-        self.with_copies
-            .get_or_init(|| compile_module(self.program.clone(), true).map(Arc::new))
-            .clone()
+        self.with_copies.get_or_init(|| compile_module(self.program.clone(), true).map(Arc::new)).clone()
     }
 }
 
@@ -204,7 +196,10 @@ enum Stub {
     /// entry's alignment knowledge (`loop_alignment`): the gas check, then the
     /// registers the loop assumes tested; aligned, on to the loop's code (`fast`),
     /// else to the checked copy of its first instruction (as a dynamic jump there).
-    LoopEntry { label: DynamicLabel, kept: u32 },
+    LoopEntry {
+        label: DynamicLabel,
+        kept: u32,
+    },
     /// Out-of-line full `jalr` for dynamic entries onto a fused call.
     DynamicJalr {
         label: DynamicLabel,
@@ -323,13 +318,7 @@ impl Emitter<'_> {
     /// A trap stub that computes its argument, `host register + offset`, itself.
     fn stub_trap(&mut self, trap: u32, pc: u32, ecx_from: Option<(u8, i32)>) -> DynamicLabel {
         let label = self.ops.new_dynamic_label();
-        self.stubs.push(Stub::TrapEcx {
-            label,
-            trap,
-            pc,
-            map: self.current_region,
-            ecx_from,
-        });
+        self.stubs.push(Stub::TrapEcx { label, trap, pc, map: self.current_region, ecx_from });
         label
     }
 
@@ -339,12 +328,7 @@ impl Emitter<'_> {
         let label = self.ops.new_dynamic_label();
         let cost = self.program.entry_cost(i);
         let pc = CODE_BASE + 4 * i as u32;
-        self.stubs.push(Stub::OutOfGas {
-            label,
-            cost,
-            pc,
-            map,
-        });
+        self.stubs.push(Stub::OutOfGas { label, cost, pc, map });
         dynasm!(self.ops ; .arch x64 ; sub r14, cost as i32 ; jb =>label);
     }
 
@@ -395,10 +379,7 @@ impl Emitter<'_> {
 
     /// The loop region instruction `i` is in, if any.
     fn region_at(&self, i: usize) -> Option<u32> {
-        let k = self
-            .regions
-            .partition_point(|r| r.start <= i)
-            .checked_sub(1)?;
+        let k = self.regions.partition_point(|r| r.start <= i).checked_sub(1)?;
         (i <= self.regions[k].end).then_some(k as u32)
     }
 
@@ -411,12 +392,7 @@ impl Emitter<'_> {
             return target;
         }
         let label = self.ops.new_dynamic_label();
-        self.stubs.push(Stub::Edge {
-            label,
-            from: self.current_region,
-            to,
-            target,
-        });
+        self.stubs.push(Stub::Edge { label, from: self.current_region, to, target });
         label
     }
 
@@ -438,20 +414,14 @@ impl Emitter<'_> {
     /// filled in once the code is laid out).
     fn site(&mut self, pc: u32, store: bool) {
         let offset = self.ops.offset().0 as u32;
-        self.sites.push(FaultSite {
-            offset,
-            pc,
-            store,
-            resume: 0,
-        });
+        self.sites.push(FaultSite { offset, pc, store, resume: 0 });
         self.site_regions.push(self.current_region);
     }
 
     /// The host address of a `size`-byte access at rs1 + offset, trapping first if
     /// the guest address isn't a multiple of `size`.
     fn access(&mut self, rs1: Reg, offset: i32, size: u32, pc: u32) -> Addr {
-        let known_aligned =
-            size == 1 || self.aligned & (1 << rs1.index()) != 0 && offset % size as i32 == 0;
+        let known_aligned = size == 1 || self.aligned & (1 << rs1.index()) != 0 && offset % size as i32 == 0;
         match self.loc(rs1) {
             // No check to make: the unwrapped sum is as good as the wrapped one (see
             // `sandbox`), and the instruction itself is the fault site.
@@ -638,13 +608,7 @@ impl Emitter<'_> {
             }
             _ => {}
         }
-        if a == Loc::Zero
-            || b == Loc::Zero
-            || !matches!(
-                op,
-                AluOp::Add | AluOp::Sub | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Mul
-            )
-        {
+        if a == Loc::Zero || b == Loc::Zero || !matches!(op, AluOp::Add | AluOp::Sub | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Mul) {
             return false;
         }
         let commutative = op != AluOp::Sub;
@@ -714,10 +678,7 @@ impl Emitter<'_> {
             });
             return true;
         }
-        if !matches!(
-            op,
-            AluOp::Add | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Sll | AluOp::Srl | AluOp::Sra
-        ) {
+        if !matches!(op, AluOp::Add | AluOp::Xor | AluOp::Or | AluOp::And | AluOp::Sll | AluOp::Srl | AluOp::Sra) {
             return false;
         }
         match self.loc(rs1) {
@@ -805,12 +766,7 @@ impl Emitter<'_> {
                     self.put(rd, EAX);
                 }
             }
-            Instruction::Load {
-                kind,
-                rd,
-                rs1,
-                offset,
-            } => {
+            Instruction::Load { kind, rd, rs1, offset } => {
                 // Loads into x0 still access memory: they may trap.
                 let at = self.access(rs1, offset, kind.size(), pc);
                 // Straight into rd's host register when it has one: a faulting load
@@ -856,12 +812,7 @@ impl Emitter<'_> {
                     self.put(rd, EAX);
                 }
             }
-            Instruction::Store {
-                kind,
-                rs1,
-                rs2,
-                offset,
-            } => {
+            Instruction::Store { kind, rs1, rs2, offset } => {
                 let at = self.access(rs1, offset, kind.size(), pc);
                 // ecx may hold the address: the value goes through eax.
                 let v = match self.loc(rs2) {
@@ -893,12 +844,7 @@ impl Emitter<'_> {
                     }
                 }
             }
-            Instruction::Branch {
-                kind,
-                rs1,
-                rs2,
-                offset,
-            } => {
+            Instruction::Branch { kind, rs1, rs2, offset } => {
                 let t = self.block_label(i, offset);
                 let a = match self.loc(rs1) {
                     Loc::Host(m) => m,
@@ -931,13 +877,7 @@ impl Emitter<'_> {
                     // Dynamic entries onto this jalr (and resumes at it) must use the
                     // real register value: its table entry points at a full copy.
                     let label = self.entry[i];
-                    self.stubs.push(Stub::DynamicJalr {
-                        label,
-                        pc,
-                        rd,
-                        rs1,
-                        offset,
-                    });
+                    self.stubs.push(Stub::DynamicJalr { label, pc, rd, rs1, offset });
                     return;
                 }
                 self.dynamic_jalr(pc, rd, rs1, offset);
@@ -972,10 +912,7 @@ impl Emitter<'_> {
         }
         // The shifts' results, one at a time through ecx: writing a can't change x
         // (a != x), and x isn't needed after b.
-        for (write, t, left, shift) in [
-            (f.write_a, f.a, !f.right, k),
-            (f.write_b, f.b, f.right, 32 - k),
-        ] {
+        for (write, t, left, shift) in [(f.write_a, f.a, !f.right, k), (f.write_b, f.b, f.right, 32 - k)] {
             if write {
                 self.get(ECX, f.x);
                 match left {
@@ -1048,11 +985,7 @@ impl Emitter<'_> {
     fn dynamic_jalr(&mut self, pc: u32, rd: Reg, rs1: Reg, offset: i32) {
         let link = pc.wrapping_add(4);
         let finish = self.ops.new_dynamic_label();
-        self.stubs.push(Stub::Finish {
-            label: finish,
-            rd,
-            link,
-        });
+        self.stubs.push(Stub::Finish { label: finish, rd, link });
         let bad = self.stub_trap_ecx(TRAP_BAD_JUMP, pc);
         let code_size = self.program.layout().code_size as i32;
         self.address(rs1, offset, 1, pc);
@@ -1095,8 +1028,7 @@ impl Emitter<'_> {
             return None;
         }
         let auipc_pc = CODE_BASE + 4 * (i as u32 - 1);
-        self.program
-            .index_of_pc(auipc_pc.wrapping_add(imm).wrapping_add(offset as u32) & !1)
+        self.program.index_of_pc(auipc_pc.wrapping_add(imm).wrapping_add(offset as u32) & !1)
     }
 
     /// `auipc r, X; jalr rd, off(r)` is a call to a constant target (how compilers
@@ -1167,9 +1099,7 @@ impl Emitter<'_> {
             let pc = CODE_BASE + 4 * i as u32;
             program.entry_points().iter().any(|&(_, p)| p == pc)
         };
-        let kept = back
-            .filter(|_| falls_into && !entry_point())
-            .and_then(|back| loop_alignment(program, i, back, self.aligned));
+        let kept = back.filter(|_| falls_into && !entry_point()).and_then(|back| loop_alignment(program, i, back, self.aligned));
         // Loops of a few instructions fit in one 64-byte line from its start.
         let tiny = back.is_some_and(|b| b - i < TINY_LOOP);
         self.align_loop_head(if tiny { 64 } else { 32 });
@@ -1186,16 +1116,8 @@ impl Emitter<'_> {
         dynasm!(self.ops ; .arch x64 ; =>enter);
         self.charge_entry(i, self.current_region);
         dynasm!(self.ops ; .arch x64 ; =>fast);
-        self.stubs.push(Stub::LoopEntry {
-            label: l,
-            kept: self.kept_loops.len() as u32,
-        });
-        self.kept_loops.push(KeptLoop {
-            index: i,
-            map: self.current_region,
-            aligned,
-            fast,
-        });
+        self.stubs.push(Stub::LoopEntry { label: l, kept: self.kept_loops.len() as u32 });
+        self.kept_loops.push(KeptLoop { index: i, map: self.current_region, aligned, fast });
         self.fast_loop = (i, back, enter);
         self.aligned = aligned;
     }
@@ -1250,22 +1172,11 @@ impl Emitter<'_> {
         while let Some(&stub) = self.stubs.get(next) {
             next += 1;
             match stub {
-                Stub::DynamicJalr {
-                    label,
-                    pc,
-                    rd,
-                    rs1,
-                    offset,
-                } => {
+                Stub::DynamicJalr { label, pc, rd, rs1, offset } => {
                     dynasm!(self.ops ; .arch x64 ; =>label);
                     self.dynamic_jalr(pc, rd, rs1, offset);
                 }
-                Stub::OutOfGas {
-                    label,
-                    cost,
-                    pc,
-                    map,
-                } => {
+                Stub::OutOfGas { label, cost, pc, map } => {
                     // The exit itself is shared (`dyn_oog`): there is a stub per
                     // block, and with the exit in each, stubs were over half of a
                     // program's code.
@@ -1279,13 +1190,7 @@ impl Emitter<'_> {
                         ; jmp =>dyn_oog
                     );
                 }
-                Stub::TrapEcx {
-                    label,
-                    trap,
-                    pc,
-                    map,
-                    ecx_from,
-                } => {
+                Stub::TrapEcx { label, trap, pc, map, ecx_from } => {
                     dynasm!(self.ops ; .arch x64 ; =>label);
                     if let Some((m, offset)) = ecx_from {
                         // Before the moves: `m` holds the base in `map`.
@@ -1295,29 +1200,18 @@ impl Emitter<'_> {
                     let common = self.trap_exit(trap);
                     dynasm!(self.ops ; .arch x64 ; mov eax, pc as i32 ; jmp =>common);
                 }
-                Stub::Edge {
-                    label,
-                    from,
-                    to,
-                    target,
-                } => {
+                Stub::Edge { label, from, to, target } => {
                     dynasm!(self.ops ; .arch x64 ; =>label);
                     self.moves_from_to(from, to);
                     dynasm!(self.ops ; .arch x64 ; jmp =>target);
                 }
                 Stub::LoopEntry { label, kept } => {
-                    let KeptLoop {
-                        index,
-                        map,
-                        aligned,
-                        fast,
-                    } = self.kept_loops[kept as usize];
+                    let KeptLoop { index, map, aligned, fast } = self.kept_loops[kept as usize];
                     dynasm!(self.ops ; .arch x64 ; =>label);
                     self.charge_entry(index, map);
                     let misaligned = self.ops.new_dynamic_label();
                     let regs = self.map_of(map);
-                    for g in Reg::all().filter(|g| *g != Reg::ZERO && aligned & 1 << g.index() != 0)
-                    {
+                    for g in Reg::all().filter(|g| *g != Reg::ZERO && aligned & 1 << g.index() != 0) {
                         match regs[g.index()] {
                             NONE => dynasm!(self.ops ; .arch x64 ; test BYTE [rsp + slot(g)], 3),
                             h => dynasm!(self.ops ; .arch x64 ; test Rb(h), 3),
@@ -1402,8 +1296,7 @@ impl Emitter<'_> {
     /// Entry trampoline, dynamic-jump routine and exit sequence.
     fn runtime(&mut self) -> DynamicLabel {
         let (entry, bad_start) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
-        let (exit, dyn_enter, dyn_oog, fault_exit) =
-            (self.exit, self.dyn_enter, self.dyn_oog, self.fault_exit);
+        let (exit, dyn_enter, dyn_oog, fault_exit) = (self.exit, self.dyn_enter, self.dyn_oog, self.fault_exit);
 
         // A memory fault inside a loop with its own mapping resumes at the loop's pad.
         for r in 0..self.regions.len() {
@@ -1560,22 +1453,8 @@ fn group<const N: usize>(program: &Program, i: usize) -> Option<[Instruction; N]
 
 /// The rotate starting at instruction `i`, if one does and lies inside one block.
 fn rotate_at(program: &Program, i: usize) -> Option<Rotate> {
-    let [Instruction::OpImm {
-        op: o0,
-        rd: a,
-        rs1: x,
-        imm: k,
-    }, Instruction::OpImm {
-        op: o1,
-        rd: b,
-        rs1: y,
-        imm: k1,
-    }, Instruction::Op {
-        op: AluOp::Or,
-        rd: d,
-        rs1: p,
-        rs2: q,
-    }] = group(program, i)?
+    let [Instruction::OpImm { op: o0, rd: a, rs1: x, imm: k }, Instruction::OpImm { op: o1, rd: b, rs1: y, imm: k1 }, Instruction::Op { op: AluOp::Or, rd: d, rs1: p, rs2: q }] =
+        group(program, i)?
     else {
         return None;
     };
@@ -1585,27 +1464,12 @@ fn rotate_at(program: &Program, i: usize) -> Option<Rotate> {
         _ => return None,
     };
     // `a != x`: the second shift reads x after the first wrote a.
-    let shape = (1..32).contains(&k)
-        && k + k1 == 32
-        && x == y
-        && a != b
-        && a != x
-        && a != Reg::ZERO
-        && b != Reg::ZERO;
+    let shape = (1..32).contains(&k) && k + k1 == 32 && x == y && a != b && a != x && a != Reg::ZERO && b != Reg::ZERO;
     if !shape || !((p, q) == (a, b) || (p, q) == (b, a)) {
         return None;
     }
     let write = |t: Reg| t != d && !overwritten_unobserved(program, i + 3, t);
-    Some(Rotate {
-        right,
-        k,
-        a,
-        x,
-        b,
-        d,
-        write_a: write(a),
-        write_b: write(b),
-    })
+    Some(Rotate { right, k, a, x, b, d, write_a: write(a), write_b: write(b) })
 }
 
 /// `xori t, b, -1; and t, x, t` (either operand order): `x & !b`, which x86 (BMI1)
@@ -1627,18 +1491,7 @@ fn and_not_at(program: &Program, i: usize) -> Option<AndNot> {
 /// `op1 t, a, imm; op2 t, t, y` (either operand order of `op2`, which reads t once)
 /// inside one block, t not x0: (t, a, imm, y).
 fn pair_into(program: &Program, i: usize, op1: AluOp, op2: AluOp) -> Option<(Reg, Reg, u32, Reg)> {
-    let [Instruction::OpImm {
-        op: o1,
-        rd: t,
-        rs1: a,
-        imm,
-    }, Instruction::Op {
-        op: o2,
-        rd,
-        rs1,
-        rs2,
-    }] = group(program, i)?
-    else {
+    let [Instruction::OpImm { op: o1, rd: t, rs1: a, imm }, Instruction::Op { op: o2, rd, rs1, rs2 }] = group(program, i)? else {
         return None;
     };
     let y = match (rs1 == t, rs2 == t) {
@@ -1662,9 +1515,7 @@ struct ScaledIndex {
 
 fn scaled_index_at(program: &Program, i: usize) -> Option<ScaledIndex> {
     let (t, x, shift, y) = pair_into(program, i, AluOp::Sll, AluOp::Add)?;
-    (1..=3)
-        .contains(&shift)
-        .then_some(ScaledIndex { t, x, y, shift })
+    (1..=3).contains(&shift).then_some(ScaledIndex { t, x, y, shift })
 }
 
 /// Whether the block, from instruction `from` on, overwrites `r` before reading it or
@@ -1677,10 +1528,7 @@ fn overwritten_unobserved(program: &Program, from: usize, r: Reg) -> bool {
             return false;
         }
         match *insn {
-            Instruction::OpImm { rd, .. }
-            | Instruction::Op { rd, .. }
-            | Instruction::Lui { rd, .. }
-            | Instruction::Auipc { rd, .. }
+            Instruction::OpImm { rd, .. } | Instruction::Op { rd, .. } | Instruction::Lui { rd, .. } | Instruction::Auipc { rd, .. }
                 if rd == r =>
             {
                 return true
@@ -1715,9 +1563,7 @@ fn single_block_loop(program: &Program, head: usize) -> Option<usize> {
             return None;
         }
         if insn.is_terminator() {
-            let target = insn
-                .static_target_offset()
-                .map(|o| back as i64 + o as i64 / 4);
+            let target = insn.static_target_offset().map(|o| back as i64 + o as i64 / 4);
             return (target == Some(head as i64)).then_some(back);
         }
         back += 1;
@@ -1750,12 +1596,8 @@ fn checks(code: &[Instruction], mut known: u16) -> usize {
     let mut n = 0;
     for &insn in code {
         let (size, rs1, offset) = match insn {
-            Instruction::Load {
-                kind, rs1, offset, ..
-            } => (kind.size(), rs1, offset),
-            Instruction::Store {
-                kind, rs1, offset, ..
-            } => (kind.size(), rs1, offset),
+            Instruction::Load { kind, rs1, offset, .. } => (kind.size(), rs1, offset),
+            Instruction::Store { kind, rs1, offset, .. } => (kind.size(), rs1, offset),
             _ => (1, Reg::ZERO, 0),
         };
         if size > 1 && (known & 1 << rs1.index() == 0 || offset % size as i32 != 0) {
@@ -1788,15 +1630,8 @@ fn aligned_after(known: u16, insn: Instruction) -> u16 {
         }
     };
     match insn {
-        Instruction::Load {
-            kind,
-            rd,
-            rs1,
-            offset,
-        } => set(checked_base(kind.size(), rs1, offset), rd, false),
-        Instruction::Store {
-            kind, rs1, offset, ..
-        } => checked_base(kind.size(), rs1, offset),
+        Instruction::Load { kind, rd, rs1, offset } => set(checked_base(kind.size(), rs1, offset), rd, false),
+        Instruction::Store { kind, rs1, offset, .. } => checked_base(kind.size(), rs1, offset),
         // Both leave the low 12 bits of an aligned value (CODE_BASE, the pc) as they were.
         Instruction::Lui { rd, .. } | Instruction::Auipc { rd, .. } => set(known, rd, true),
         Instruction::OpImm { op, rd, rs1, imm } => set(
@@ -1820,11 +1655,7 @@ fn aligned_after(known: u16, insn: Instruction) -> u16 {
             },
         ),
         Instruction::Jal { rd, .. } | Instruction::Jalr { rd, .. } => set(known, rd, false),
-        Instruction::Branch { .. }
-        | Instruction::Fence
-        | Instruction::Ecall
-        | Instruction::Ebreak
-        | Instruction::Unimp => known,
+        Instruction::Branch { .. } | Instruction::Fence | Instruction::Ecall | Instruction::Ebreak | Instruction::Unimp => known,
     }
 }
 
@@ -1871,16 +1702,8 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
     // Room for what programs compile to (~25 bytes per instruction), so the buffer
     // rarely grows and copies. The code is assembled there (its jumps are all
     // relative), then copied once into its executable mapping.
-    let Scratch {
-        mut ops,
-        mut entry,
-        mut block,
-        mut entry_bound,
-        mut sites,
-        mut site_regions,
-        mut stubs,
-        mut call_targets,
-    } = SCRATCH.take().map_or_else(Scratch::default, |s| *s);
+    let Scratch { mut ops, mut entry, mut block, mut entry_bound, mut sites, mut site_regions, mut stubs, mut call_targets } =
+        SCRATCH.take().map_or_else(Scratch::default, |s| *s);
     ops.reset(32 * n + 4096);
     entry.clear();
     entry.extend((0..n).map(|_| ops.new_dynamic_label()));
@@ -1893,8 +1716,7 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
     site_regions.clear();
     stubs.clear();
     call_targets.clear();
-    let [exit, dyn_enter, dyn_oog, fault_exit, needs_copies] =
-        [(); 5].map(|_| ops.new_dynamic_label());
+    let [exit, dyn_enter, dyn_oog, fault_exit, needs_copies] = [(); 5].map(|_| ops.new_dynamic_label());
     // `andn` (BMI1: every x86-64 core since 2013) where the host has it.
     let bmi1 = std::is_x86_feature_detected!("bmi1");
     // The program's loops: (target, backward jump).
@@ -1949,9 +1771,7 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         }
         if program.is_block_start(i) {
             if loop_head[i] {
-                let falls_into = i > 0
-                    && (!insns[i - 1].is_terminator()
-                        || matches!(insns[i - 1], Instruction::Branch { .. }));
+                let falls_into = i > 0 && (!insns[i - 1].is_terminator() || matches!(insns[i - 1], Instruction::Branch { .. }));
                 e.loop_head(i, falls_into);
             } else {
                 let l = e.block_start(i);
@@ -1977,33 +1797,19 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
                 } else {
                     let inline = e.ops.new_dynamic_label();
                     dynasm!(e.ops ; .arch x64 ; =>inline);
-                    e.stubs.push(Stub::Edge {
-                        label: l,
-                        from: None,
-                        to: e.current_region,
-                        target: inline,
-                    });
+                    e.stubs.push(Stub::Edge { label: l, from: None, to: e.current_region, target: inline });
                 }
                 entry_bound[i] = true;
             }
             // Every fused group starts with an immediate shift or xor.
-            let may_fuse = matches!(
-                insn,
-                Instruction::OpImm {
-                    op: AluOp::Sll | AluOp::Srl | AluOp::Xor,
-                    ..
-                }
-            );
+            let may_fuse = matches!(insn, Instruction::OpImm { op: AluOp::Sll | AluOp::Srl | AluOp::Xor, .. });
             if let Some(rotate) = may_fuse.then(|| rotate_at(&program, i)).flatten() {
                 e.rotate(rotate);
                 fused_until = i + 3;
             } else if let Some(index) = may_fuse.then(|| scaled_index_at(&program, i)).flatten() {
                 e.scaled_index(index);
                 fused_until = i + 2;
-            } else if let Some(f) = (may_fuse && bmi1)
-                .then(|| and_not_at(&program, i))
-                .flatten()
-            {
+            } else if let Some(f) = (may_fuse && bmi1).then(|| and_not_at(&program, i)).flatten() {
                 e.and_not(f);
                 fused_until = i + 2;
             } else if i == e.fast_loop.1 {
@@ -2015,9 +1821,7 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         e.aligned = aligned_after(e.aligned, insn);
         // Falling out of the loop (its backward jump not taken): back to the program's
         // mapping.
-        if e.current_region
-            .is_some_and(|r| e.regions[r as usize].end == i)
-        {
+        if e.current_region.is_some_and(|r| e.regions[r as usize].end == i) {
             e.moves(e.host, e.global);
             e.host = e.global;
             e.current_region = None;
@@ -2045,27 +1849,17 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
     let entry = e.runtime();
 
     e.ops.commit().map_err(|x| err(&x))?;
-    let resolve =
-        |ops: &Assembler, l: DynamicLabel| ops.labels().resolve_dynamic(l).map_err(|x| err(&x));
+    let resolve = |ops: &Assembler, l: DynamicLabel| ops.labels().resolve_dynamic(l).map_err(|x| err(&x));
     let entry = resolve(&e.ops, entry)?;
     let fault_exit = resolve(&e.ops, e.fault_exit)?;
-    let pads: Vec<AssemblyOffset> = e
-        .fault_pads
-        .iter()
-        .map(|&l| resolve(&e.ops, l))
-        .collect::<Result<_, _>>()?;
-    let loops = e
-        .regions
-        .iter()
-        .map(|r| (CODE_BASE + 4 * r.start as u32, CODE_BASE + 4 * r.end as u32))
-        .collect();
+    let pads: Vec<AssemblyOffset> = e.fault_pads.iter().map(|&l| resolve(&e.ops, l)).collect::<Result<_, _>>()?;
+    let loops = e.regions.iter().map(|r| (CODE_BASE + 4 * r.start as u32, CODE_BASE + 4 * r.end as u32)).collect();
     // The module's copy, exactly sized; the scratch vector is kept.
     let mut sites = e.sites.clone();
     for (site, region) in sites.iter_mut().zip(&e.site_regions) {
         site.resume = region.map_or(fault_exit, |r| pads[r as usize]).0 as u32;
     }
-    let code = CodeBuffer::new(e.ops.code())
-        .map_err(|x| CompileError(format!("mapping the code: {x}")))?;
+    let code = CodeBuffer::new(e.ops.code()).map_err(|x| CompileError(format!("mapping the code: {x}")))?;
     let needs_copies = code.ptr(resolve(&e.ops, e.needs_copies)?) as u64;
     let mut jump_table = Vec::with_capacity(n);
     for (&l, &bound) in e.entry.iter().zip(&entry_bound) {
@@ -2087,11 +1881,7 @@ fn compile_module(program: Arc<Program>, with_copies: bool) -> Result<JitModule,
         })));
     }
     sites.sort_by_key(|s| s.offset);
-    let kept_loops = e
-        .kept_loops
-        .iter()
-        .map(|k| (CODE_BASE + 4 * k.index as u32, k.aligned))
-        .collect();
+    let kept_loops = e.kept_loops.iter().map(|k| (CODE_BASE + 4 * k.index as u32, k.aligned)).collect();
     let cost_table = (0..n).map(|i| program.entry_cost(i)).collect();
     Ok(JitModule {
         program,

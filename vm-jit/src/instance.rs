@@ -32,9 +32,7 @@ impl JitInstance {
     /// process) or the address space can't be reserved.
     pub fn new(module: Arc<JitModule>) -> io::Result<JitInstance> {
         if !crate::signals::install() {
-            return Err(io::Error::other(
-                "the JIT's fault handler could not be installed",
-            ));
+            return Err(io::Error::other("the JIT's fault handler could not be installed"));
         }
         let p = &module.program;
         let layout = p.layout();
@@ -58,12 +56,7 @@ impl JitInstance {
         };
         // SAFETY: the context page is mapped read-write and sized for a Ctx.
         unsafe { std::ptr::write(sandbox.ctx() as *mut Ctx, ctx) };
-        Ok(JitInstance {
-            heap_top: layout.heap_base(),
-            module,
-            sandbox,
-            state: State::Idle,
-        })
+        Ok(JitInstance { heap_top: layout.heap_base(), module, sandbox, state: State::Idle })
     }
 
     pub fn program(&self) -> &rivet_vm::Program {
@@ -84,12 +77,7 @@ impl JitInstance {
     pub fn mapped_memory(&self) -> (u32, &[u8]) {
         let bottom = self.program().layout().stack_bottom();
         // SAFETY: [stack bottom, heap top) is mapped readable (read-only data included).
-        let s = unsafe {
-            std::slice::from_raw_parts(
-                self.sandbox.base().add(bottom as usize),
-                (self.heap_top - bottom) as usize,
-            )
-        };
+        let s = unsafe { std::slice::from_raw_parts(self.sandbox.base().add(bottom as usize), (self.heap_top - bottom) as usize) };
         (bottom, s)
     }
 }
@@ -100,10 +88,7 @@ impl Drop for JitInstance {
         // back to the module, reset; one that can't be reset is unmapped.
         let sandbox = std::mem::replace(&mut self.sandbox, Sandbox::empty());
         let p = &self.module.program;
-        if sandbox
-            .reset(p.layout(), p.rw_data(), self.heap_top)
-            .is_ok()
-        {
+        if sandbox.reset(p.layout(), p.rw_data(), self.heap_top).is_ok() {
             self.module.sandboxes.keep(sandbox);
         }
     }
@@ -137,19 +122,13 @@ impl JitInstance {
         // through GS (set to its base here) and touches nothing else; faults in it are
         // handled by `signals`.
         let entry: extern "sysv64" fn() = unsafe { std::mem::transmute(m.code.ptr(m.entry)) };
-        with_gs_base(self.sandbox.base(), || {
-            with_activation(&activation, || entry())
-        });
+        with_gs_base(self.sandbox.base(), || with_activation(&activation, || entry()));
     }
 }
 
 impl GuestInstance for JitInstance {
     fn prepare_call(&mut self, entry: &str, gas: u64) -> Result<(), CallError> {
-        let pc = self
-            .module
-            .program
-            .entry_point(entry)
-            .ok_or(CallError::NoSuchEntryPoint)?;
+        let pc = self.module.program.entry_point(entry).ok_or(CallError::NoSuchEntryPoint)?;
         let ctx = self.ctx_mut();
         ctx.regs = rivet_vm::entry_registers();
         ctx.gas = gas;
@@ -159,10 +138,7 @@ impl GuestInstance for JitInstance {
 
     fn run(&mut self) -> Interrupt {
         let State::Ready(pc) = self.state else {
-            return Interrupt::Trap(Trap {
-                kind: TrapKind::NotRunnable,
-                pc: 0,
-            });
+            return Interrupt::Trap(Trap { kind: TrapKind::NotRunnable, pc: 0 });
         };
         self.ctx_mut().start_pc = pc;
         loop {
@@ -190,18 +166,9 @@ impl GuestInstance for JitInstance {
         let ctx = self.ctx();
         let (interrupt, state) = match ctx.exit_kind {
             EXIT_FINISHED => (Interrupt::Finished, State::Finished),
-            EXIT_HOST_CALL => (
-                Interrupt::HostCall(ctx.regs[Reg::T0.index()]),
-                State::Ready(ctx.exit_pc),
-            ),
+            EXIT_HOST_CALL => (Interrupt::HostCall(ctx.regs[Reg::T0.index()]), State::Ready(ctx.exit_pc)),
             EXIT_OUT_OF_GAS => (Interrupt::OutOfGas, State::Ready(ctx.exit_pc)),
-            _ => (
-                Interrupt::Trap(Trap {
-                    kind: trap_kind(ctx.exit_trap, ctx.exit_arg),
-                    pc: ctx.exit_pc,
-                }),
-                State::Trapped,
-            ),
+            _ => (Interrupt::Trap(Trap { kind: trap_kind(ctx.exit_trap, ctx.exit_arg), pc: ctx.exit_pc }), State::Trapped),
         };
         self.state = state;
         interrupt
@@ -241,11 +208,7 @@ impl GuestInstance for JitInstance {
     }
 
     fn sbrk(&mut self, increment: u32) -> Option<u32> {
-        let new_top = self
-            .module
-            .program
-            .layout()
-            .grown_heap_top(self.heap_top, increment)?;
+        let new_top = self.module.program.layout().grown_heap_top(self.heap_top, increment)?;
         // The interpreter holds its whole data span from the start, so it never refuses
         // a growth within the limit; a refusal here would be a different result (a
         // consensus fork). The host is out of memory: stop as an allocation failure would,
@@ -259,22 +222,12 @@ impl GuestInstance for JitInstance {
     }
 
     fn read_memory(&self, addr: u32, buf: &mut [u8]) -> Result<(), MemoryError> {
-        if !self
-            .program()
-            .layout()
-            .host_range_mapped(addr, buf.len(), self.heap_top)
-        {
+        if !self.program().layout().host_range_mapped(addr, buf.len(), self.heap_top) {
             return Err(MemoryError::Unmapped { addr });
         }
         if !buf.is_empty() {
             // SAFETY: the range is mapped and readable.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    self.sandbox.base().add(addr as usize),
-                    buf.as_mut_ptr(),
-                    buf.len(),
-                )
-            };
+            unsafe { std::ptr::copy_nonoverlapping(self.sandbox.base().add(addr as usize), buf.as_mut_ptr(), buf.len()) };
         }
         Ok(())
     }
@@ -289,13 +242,7 @@ impl GuestInstance for JitInstance {
         }
         if !data.is_empty() {
             // SAFETY: the range is mapped writable (not read-only data).
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    data.as_ptr(),
-                    self.sandbox.base().add(addr as usize),
-                    data.len(),
-                )
-            };
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.sandbox.base().add(addr as usize), data.len()) };
         }
         Ok(())
     }
@@ -343,35 +290,20 @@ mod tests {
         used.prepare_call("main", 1000).unwrap();
         assert_eq!(used.run(), Interrupt::Finished);
         let grown = used.sbrk(8192).unwrap();
-        for (addr, len) in [
-            (layout.stack_bottom(), 64),
-            (rivet_vm::memory_map::STACK_TOP - 64, 64),
-            (layout.rw_base(), 140),
-            (grown, 8192),
-        ] {
+        for (addr, len) in [(layout.stack_bottom(), 64), (rivet_vm::memory_map::STACK_TOP - 64, 64), (layout.rw_base(), 140), (grown, 8192)]
+        {
             used.write_memory(addr, &vec![0xab; len]).unwrap();
         }
         assert!(used.write_memory(layout.ro_base(), &[0]).is_err());
         drop(used);
 
         let again = JitInstance::new(module.clone()).unwrap();
-        assert_eq!(
-            again.sandbox.base(),
-            base,
-            "the sandbox was kept and reused"
-        );
+        assert_eq!(again.sandbox.base(), base, "the sandbox was kept and reused");
         assert_eq!(again.heap_top(), heap_top);
         let (b, m) = again.mapped_memory();
-        assert_eq!(
-            (b, m),
-            (bottom, &memory[..]),
-            "a reused sandbox holds what a fresh one does"
-        );
+        assert_eq!((b, m), (bottom, &memory[..]), "a reused sandbox holds what a fresh one does");
         let mut byte = [0];
-        assert!(
-            again.read_memory(grown, &mut byte).is_err(),
-            "the heap grown before is unmapped again"
-        );
+        assert!(again.read_memory(grown, &mut byte).is_err(), "the heap grown before is unmapped again");
     }
 
     #[test]
@@ -384,12 +316,8 @@ mod tests {
         assert_eq!(inst.sbrk(4096), Some(base));
         crate::sandbox::tests::FAIL_NEXT_MPROTECT.with(|f| f.set(true));
         let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.sbrk(4096)));
-        let message =
-            refused.expect_err("a failed mapping is the host's failure, not the guest's refusal");
+        let message = refused.expect_err("a failed mapping is the host's failure, not the guest's refusal");
         let message = message.downcast_ref::<String>().expect("a message");
-        assert!(
-            message.contains("could not map guest heap memory"),
-            "{message}"
-        );
+        assert!(message.contains("could not map guest heap memory"), "{message}");
     }
 }

@@ -63,10 +63,7 @@ pub enum Backend {
 
 /// A fresh instance of `program` on `backend`; the JIT falls back to the interpreter
 /// where it can't run. Returns the backend actually used.
-pub fn instantiate(
-    program: &Arc<Program>,
-    backend: Backend,
-) -> (Box<dyn GuestInstance + Send>, Backend) {
+pub fn instantiate(program: &Arc<Program>, backend: Backend) -> (Box<dyn GuestInstance + Send>, Backend) {
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     if backend == Backend::Jit && is_supported() {
         if let Ok(module) = compile(program.clone()) {
@@ -76,8 +73,5 @@ pub fn instantiate(
         }
     }
     let _ = backend;
-    (
-        Box::new(Instance::new(Arc::new(Module::new(program.clone())))),
-        Backend::Interpreter,
-    )
+    (Box::new(Instance::new(Arc::new(Module::new(program.clone())))), Backend::Interpreter)
 }

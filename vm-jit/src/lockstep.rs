@@ -24,64 +24,35 @@ impl Lockstep {
     /// The interpreter beside the JIT.
     pub fn new(program: &Arc<Program>) -> Result<Lockstep, CompileError> {
         let interpreter = Instance::new(Arc::new(Module::new(program.clone())));
-        let jit = JitInstance::new(Arc::new(compile(program.clone())?))
-            .map_err(|e| CompileError(e.to_string()))?;
+        let jit = JitInstance::new(Arc::new(compile(program.clone())?)).map_err(|e| CompileError(e.to_string()))?;
         Ok(Lockstep::pair(program, interpreter, jit))
     }
 }
 
 fn mapped(inst: &dyn GuestInstance, stack_bottom: u32) -> Vec<u8> {
     let mut buf = vec![0u8; (inst.heap_top() - stack_bottom) as usize];
-    inst.read_memory(stack_bottom, &mut buf)
-        .expect("mapped memory is readable");
+    inst.read_memory(stack_bottom, &mut buf).expect("mapped memory is readable");
     buf
 }
 
 impl<A: GuestInstance, B: GuestInstance> Lockstep<A, B> {
     /// Two fresh instances of `program`.
     pub fn pair(program: &Program, a: A, b: B) -> Self {
-        Lockstep {
-            a,
-            b,
-            stack_bottom: program.layout().stack_bottom(),
-            checks: 0,
-        }
+        Lockstep { a, b, stack_bottom: program.layout().stack_bottom(), checks: 0 }
     }
 
     fn compare(&mut self, x: Interrupt, y: Interrupt) {
         self.checks += 1;
         let n = self.checks;
         assert_eq!(x, y, "lockstep divergence at check {n}: interrupt");
-        assert_eq!(
-            self.a.registers(),
-            self.b.registers(),
-            "lockstep divergence at check {n} ({x:?}): registers"
-        );
-        assert_eq!(
-            self.a.gas_left(),
-            self.b.gas_left(),
-            "lockstep divergence at check {n} ({x:?}): gas"
-        );
-        assert_eq!(
-            self.a.pc(),
-            self.b.pc(),
-            "lockstep divergence at check {n} ({x:?}): resume pc"
-        );
-        assert_eq!(
-            self.a.heap_top(),
-            self.b.heap_top(),
-            "lockstep divergence at check {n} ({x:?}): heap top"
-        );
-        let (i, j) = (
-            mapped(&self.a, self.stack_bottom),
-            mapped(&self.b, self.stack_bottom),
-        );
+        assert_eq!(self.a.registers(), self.b.registers(), "lockstep divergence at check {n} ({x:?}): registers");
+        assert_eq!(self.a.gas_left(), self.b.gas_left(), "lockstep divergence at check {n} ({x:?}): gas");
+        assert_eq!(self.a.pc(), self.b.pc(), "lockstep divergence at check {n} ({x:?}): resume pc");
+        assert_eq!(self.a.heap_top(), self.b.heap_top(), "lockstep divergence at check {n} ({x:?}): heap top");
+        let (i, j) = (mapped(&self.a, self.stack_bottom), mapped(&self.b, self.stack_bottom));
         if i != j {
             let first = i.iter().zip(&j).position(|(p, q)| p != q).unwrap_or(0);
-            panic!(
-                "lockstep divergence at check {n} ({x:?}): memory differs first at {:#010x}",
-                self.stack_bottom + first as u32
-            );
+            panic!("lockstep divergence at check {n} ({x:?}): memory differs first at {:#010x}", self.stack_bottom + first as u32);
         }
     }
 }
@@ -140,11 +111,7 @@ impl<A: GuestInstance, B: GuestInstance> GuestInstance for Lockstep<A, B> {
 
     fn write_memory(&mut self, addr: u32, data: &[u8]) -> Result<(), MemoryError> {
         let x = self.a.write_memory(addr, data);
-        assert_eq!(
-            x,
-            self.b.write_memory(addr, data),
-            "lockstep divergence: host memory write"
-        );
+        assert_eq!(x, self.b.write_memory(addr, data), "lockstep divergence: host memory write");
         x
     }
 }

@@ -58,22 +58,14 @@ fn check(r: libc::c_int, what: &str) -> io::Result<()> {
     if r == 0 {
         Ok(())
     } else {
-        Err(io::Error::new(
-            io::Error::last_os_error().kind(),
-            format!("{what}: {}", io::Error::last_os_error()),
-        ))
+        Err(io::Error::new(io::Error::last_os_error().kind(), format!("{what}: {}", io::Error::last_os_error())))
     }
 }
 
 impl Sandbox {
     /// A sandbox with no memory, standing in for one that has been handed on.
     pub fn empty() -> Sandbox {
-        Sandbox {
-            reservation: ptr::null_mut(),
-            len: 0,
-            touched_lo: u32::MAX,
-            touched_hi: 0,
-        }
+        Sandbox { reservation: ptr::null_mut(), len: 0, touched_lo: u32::MAX, touched_hi: 0 }
     }
 
     /// A blank sandbox: a kept one, else a fresh reservation with only the context
@@ -102,16 +94,8 @@ impl Sandbox {
         self.map_rw(layout.rw_base(), layout.heap_base() - layout.rw_base())?;
         // SAFETY: both ranges were just made writable and lie inside the reservation.
         unsafe {
-            ptr::copy_nonoverlapping(
-                ro.as_ptr(),
-                self.base().add(layout.ro_base() as usize),
-                ro.len(),
-            );
-            ptr::copy_nonoverlapping(
-                rw.as_ptr(),
-                self.base().add(layout.rw_base() as usize),
-                rw.len(),
-            );
+            ptr::copy_nonoverlapping(ro.as_ptr(), self.base().add(layout.ro_base() as usize), ro.len());
+            ptr::copy_nonoverlapping(rw.as_ptr(), self.base().add(layout.rw_base() as usize), rw.len());
         }
         self.map_ro(layout.ro_base(), layout.ro_end() - layout.ro_base())
     }
@@ -121,39 +105,18 @@ impl Sandbox {
         let len = CTX_SIZE + GUEST_SPACE + TAIL_GUARD;
         // SAFETY: a fresh anonymous mapping; nothing else refers to it.
         let reservation = unsafe {
-            libc::mmap(
-                ptr::null_mut(),
-                len,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
+            libc::mmap(ptr::null_mut(), len, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
         };
         if reservation == libc::MAP_FAILED {
             return Err(io::Error::new(
                 io::ErrorKind::OutOfMemory,
-                format!(
-                    "reserving guest address space: {}",
-                    io::Error::last_os_error()
-                ),
+                format!("reserving guest address space: {}", io::Error::last_os_error()),
             ));
         }
-        let sb = Sandbox {
-            reservation: reservation as *mut u8,
-            len,
-            touched_lo: u32::MAX,
-            touched_hi: 0,
-        };
+        let sb = Sandbox { reservation: reservation as *mut u8, len, touched_lo: u32::MAX, touched_hi: 0 };
         // SAFETY: the context page lies inside the reservation.
         check(
-            unsafe {
-                libc::mprotect(
-                    sb.reservation as *mut _,
-                    CTX_PAGE,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                )
-            },
+            unsafe { libc::mprotect(sb.reservation as *mut _, CTX_PAGE, libc::PROT_READ | libc::PROT_WRITE) },
             "mapping the context page",
         )?;
         Ok(sb)
@@ -180,19 +143,9 @@ impl Sandbox {
         // Discarded private anonymous pages read as zero when next touched.
         self.discard(layout.stack_bottom(), STACK_TOP - layout.stack_bottom())?;
         self.discard(layout.rw_base(), heap_top - layout.rw_base())?;
-        self.mprotect(
-            layout.heap_base(),
-            heap_top - layout.heap_base(),
-            libc::PROT_NONE,
-        )?;
+        self.mprotect(layout.heap_base(), heap_top - layout.heap_base(), libc::PROT_NONE)?;
         // SAFETY: the read-write data is mapped writable and lies inside the reservation.
-        unsafe {
-            ptr::copy_nonoverlapping(
-                rw.as_ptr(),
-                self.base().add(layout.rw_base() as usize),
-                rw.len(),
-            )
-        };
+        unsafe { ptr::copy_nonoverlapping(rw.as_ptr(), self.base().add(layout.rw_base() as usize), rw.len()) };
         Ok(())
     }
 
@@ -203,13 +156,7 @@ impl Sandbox {
         debug_assert!(addr.is_multiple_of(PAGE_SIZE) && len.is_multiple_of(PAGE_SIZE));
         // SAFETY: guest addresses plus page-aligned lengths stay inside the reservation.
         check(
-            unsafe {
-                libc::madvise(
-                    self.base().add(addr as usize) as *mut _,
-                    len as usize,
-                    libc::MADV_DONTNEED,
-                )
-            },
+            unsafe { libc::madvise(self.base().add(addr as usize) as *mut _, len as usize, libc::MADV_DONTNEED) },
             "discarding guest memory",
         )
     }
@@ -251,17 +198,11 @@ impl Sandbox {
         }
         #[cfg(test)]
         if tests::FAIL_NEXT_MPROTECT.with(|f| f.replace(false)) {
-            return Err(io::Error::new(
-                io::ErrorKind::OutOfMemory,
-                "protecting guest memory: injected failure",
-            ));
+            return Err(io::Error::new(io::ErrorKind::OutOfMemory, "protecting guest memory: injected failure"));
         }
         debug_assert!(addr.is_multiple_of(PAGE_SIZE) && len.is_multiple_of(PAGE_SIZE));
         // SAFETY: guest addresses plus page-aligned lengths stay inside the reservation.
-        check(
-            unsafe { libc::mprotect(self.base().add(addr as usize) as *mut _, len as usize, prot) },
-            "protecting guest memory",
-        )
+        check(unsafe { libc::mprotect(self.base().add(addr as usize) as *mut _, len as usize, prot) }, "protecting guest memory")
     }
 }
 
@@ -316,14 +257,7 @@ pub(crate) mod tests {
     use super::*;
 
     fn layout(stack_size: u32, rw_size: u32) -> MemoryLayout {
-        MemoryLayout {
-            stack_size,
-            ro_size: 2 * PAGE_SIZE,
-            rw_size,
-            bss_size: 0,
-            heap_max: 16 * PAGE_SIZE,
-            code_size: 4,
-        }
+        MemoryLayout { stack_size, ro_size: 2 * PAGE_SIZE, rw_size, bss_size: 0, heap_max: 16 * PAGE_SIZE, code_size: 4 }
     }
 
     /// The protection `/proc/self/maps` gives every mapping overlapping `[lo, hi)`.
@@ -334,10 +268,7 @@ pub(crate) mod tests {
             .filter_map(|line| {
                 let (range, rest) = line.split_once(' ')?;
                 let (a, b) = range.split_once('-')?;
-                let (a, b) = (
-                    usize::from_str_radix(a, 16).ok()?,
-                    usize::from_str_radix(b, 16).ok()?,
-                );
+                let (a, b) = (usize::from_str_radix(a, 16).ok()?, usize::from_str_radix(b, 16).ok()?);
                 (a < hi && b > lo).then(|| rest[..4].to_string())
             })
             .collect()
@@ -359,10 +290,7 @@ pub(crate) mod tests {
         sb.blank().unwrap();
         let base = sb.base() as usize;
         let prots = protections(base, base + GUEST_SPACE);
-        assert!(
-            !prots.is_empty() && prots.iter().all(|p| p == "---p"),
-            "{prots:?}"
-        );
+        assert!(!prots.is_empty() && prots.iter().all(|p| p == "---p"), "{prots:?}");
 
         // Another program's layout on it: its data as given, everything else zero.
         let small = layout(4 * PAGE_SIZE, PAGE_SIZE);
@@ -378,15 +306,9 @@ pub(crate) mod tests {
                 std::slice::from_raw_parts(fresh.base().add(lo as usize), (hi - lo) as usize),
             )
         };
-        assert!(
-            a == b,
-            "the blanked sandbox's memory differs from a fresh one's"
-        );
+        assert!(a == b, "the blanked sandbox's memory differs from a fresh one's");
         // Nothing past the small program's data is accessible any more.
-        let above = protections(
-            sb.base() as usize + hi as usize,
-            sb.base() as usize + GUEST_SPACE,
-        );
+        let above = protections(sb.base() as usize + hi as usize, sb.base() as usize + GUEST_SPACE);
         assert!(above.iter().all(|p| p == "---p"), "{above:?}");
         let below = protections(sb.base() as usize, sb.base() as usize + lo as usize);
         assert!(below.iter().all(|p| p == "---p"), "{below:?}");

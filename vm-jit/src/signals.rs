@@ -74,20 +74,10 @@ pub fn with_activation<R>(activation: &Activation, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-unsafe extern "C" fn handler(
-    sig: libc::c_int,
-    info: *mut libc::siginfo_t,
-    uctx: *mut libc::c_void,
-) {
+unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
     // A const-initialised, destructor-free thread local: a plain TLS read, safe here.
     let active = ACTIVE.with(|a| a.get());
-    if !active.is_null()
-        && handle_guest_fault(
-            &*active,
-            (*info).si_addr() as usize,
-            &mut *(uctx as *mut libc::ucontext_t),
-        )
-    {
+    if !active.is_null() && handle_guest_fault(&*active, (*info).si_addr() as usize, &mut *(uctx as *mut libc::ucontext_t)) {
         return;
     }
     chain(sig, info, uctx);
@@ -126,14 +116,9 @@ unsafe fn handle_guest_fault(a: &Activation, fault_addr: usize, uc: &mut libc::u
 }
 
 unsafe fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
-    let prev = if sig == libc::SIGSEGV {
-        (*(&raw const PREV_SEGV)).assume_init_ref()
-    } else {
-        (*(&raw const PREV_BUS)).assume_init_ref()
-    };
+    let prev = if sig == libc::SIGSEGV { (*(&raw const PREV_SEGV)).assume_init_ref() } else { (*(&raw const PREV_BUS)).assume_init_ref() };
     if prev.sa_flags & libc::SA_SIGINFO != 0 {
-        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-            std::mem::transmute(prev.sa_sigaction);
+        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = std::mem::transmute(prev.sa_sigaction);
         f(sig, info, uctx);
     } else if prev.sa_sigaction == libc::SIG_DFL || prev.sa_sigaction == libc::SIG_IGN {
         // Restore the default action; returning re-executes the faulting instruction,

@@ -74,13 +74,6 @@ fn rusts_stack_overflow_handler_still_runs() {
     }
     let out = run_child("overflow", "rusts_stack_overflow_handler_still_runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("has overflowed its stack"),
-        "Rust's handler didn't run: {out:?}"
-    );
-    assert_eq!(
-        out.status.signal(),
-        Some(SIGABRT),
-        "SIGABRT expected: {out:?}"
-    );
+    assert!(stderr.contains("has overflowed its stack"), "Rust's handler didn't run: {out:?}");
+    assert_eq!(out.status.signal(), Some(SIGABRT), "SIGABRT expected: {out:?}");
 }

@@ -16,18 +16,7 @@ fn x(n: u32) -> Reg {
 
 fn li(rd: u32, v: u32) -> [I; 2] {
     let lo = ((v & 0xfff) as i32) << 20 >> 20;
-    [
-        I::Lui {
-            rd: x(rd),
-            imm: v.wrapping_sub(lo as u32),
-        },
-        I::OpImm {
-            op: AluOp::Add,
-            rd: x(rd),
-            rs1: x(rd),
-            imm: lo as u32,
-        },
-    ]
+    [I::Lui { rd: x(rd), imm: v.wrapping_sub(lo as u32) }, I::OpImm { op: AluOp::Add, rd: x(rd), rs1: x(rd), imm: lo as u32 }]
 }
 
 fn program(code: &[I], stack: u32) -> Arc<Program> {
@@ -55,57 +44,20 @@ fn loads_and_stores_at_every_region_boundary_agree() {
     }
     let stack_bottom = STACK_TOP - 4096;
     let (ro, rw, heap) = (0x0010_0000u32, 0x0010_1000u32, 0x0010_2000u32);
-    let edges = [
-        0,
-        4,
-        0xfffc,
-        0x1_0000,
-        stack_bottom,
-        ro,
-        rw,
-        heap,
-        DATA_END,
-        CODE_BASE,
-        0x7fff_fffc,
-        0x8000_0000,
-        u32::MAX - 3,
-    ];
+    let edges = [0, 4, 0xfffc, 0x1_0000, stack_bottom, ro, rw, heap, DATA_END, CODE_BASE, 0x7fff_fffc, 0x8000_0000, u32::MAX - 3];
     let mut tried = 0;
     for edge in edges {
         for delta in [-8i32, -4, -2, -1, 0, 1, 2, 4] {
             let addr = edge.wrapping_add(delta as u32);
-            for (load, size) in [
-                (LoadKind::Word, 4),
-                (LoadKind::Half, 2),
-                (LoadKind::ByteU, 1),
-            ] {
+            for (load, size) in [(LoadKind::Word, 4), (LoadKind::Half, 2), (LoadKind::ByteU, 1)] {
                 let mut c = li(5, addr).to_vec();
-                c.push(I::Load {
-                    kind: load,
-                    rd: x(10),
-                    rs1: x(5),
-                    offset: 0,
-                });
-                c.push(I::Jalr {
-                    rd: Reg::ZERO,
-                    rs1: Reg::RA,
-                    offset: 0,
-                });
+                c.push(I::Load { kind: load, rd: x(10), rs1: x(5), offset: 0 });
+                c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
                 lockstep(&c, 1000);
-                let store = [StoreKind::Byte, StoreKind::Half, StoreKind::Word]
-                    [(size as usize).trailing_zeros() as usize];
+                let store = [StoreKind::Byte, StoreKind::Half, StoreKind::Word][(size as usize).trailing_zeros() as usize];
                 let mut c = li(5, addr).to_vec();
-                c.push(I::Store {
-                    kind: store,
-                    rs1: x(5),
-                    rs2: x(5),
-                    offset: 0,
-                });
-                c.push(I::Jalr {
-                    rd: Reg::ZERO,
-                    rs1: Reg::RA,
-                    offset: 0,
-                });
+                c.push(I::Store { kind: store, rs1: x(5), rs2: x(5), offset: 0 });
+                c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
                 lockstep(&c, 1000);
                 tried += 2;
             }
@@ -119,31 +71,11 @@ fn huge_offsets_wrap_inside_the_guest_space() {
     if !is_supported() {
         return;
     }
-    for (base, off) in [
-        (0xffff_ffffu32, 1i32),
-        (0xffff_f800, -2048),
-        (0x8000_0000, 2047),
-        (0, -2048),
-        (STACK_TOP, -2048),
-    ] {
+    for (base, off) in [(0xffff_ffffu32, 1i32), (0xffff_f800, -2048), (0x8000_0000, 2047), (0, -2048), (STACK_TOP, -2048)] {
         let mut c = li(5, base).to_vec();
-        c.push(I::Load {
-            kind: LoadKind::Word,
-            rd: x(10),
-            rs1: x(5),
-            offset: off & !3,
-        });
-        c.push(I::Store {
-            kind: StoreKind::Byte,
-            rs1: x(5),
-            rs2: x(5),
-            offset: off,
-        });
-        c.push(I::Jalr {
-            rd: Reg::ZERO,
-            rs1: Reg::RA,
-            offset: 0,
-        });
+        c.push(I::Load { kind: LoadKind::Word, rd: x(10), rs1: x(5), offset: off & !3 });
+        c.push(I::Store { kind: StoreKind::Byte, rs1: x(5), rs2: x(5), offset: off });
+        c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
         lockstep(&c, 1000);
     }
 }
@@ -157,67 +89,24 @@ fn unwrapped_addresses_fault_where_wrapped_ones_do() {
     // compiled as [base + reg + offset] without wrapping the sum to 32 bits: sums
     // below 0 or past 2^32 must fault in the guards and report the wrapped address.
     let mut faults = 0;
-    for base in [
-        0u32,
-        4,
-        0x7fc,
-        0x800,
-        0xffff_f800,
-        0xffff_fffc,
-        0xffff_ff00,
-        STACK_TOP - 2048,
-    ] {
+    for base in [0u32, 4, 0x7fc, 0x800, 0xffff_f800, 0xffff_fffc, 0xffff_ff00, STACK_TOP - 2048] {
         for off in [-2048i32, -4, 0, 4, 2044] {
             let addr = base.wrapping_add(off as u32);
             let kinds: [(I, bool); 3] = [
-                (
-                    I::Load {
-                        kind: LoadKind::ByteU,
-                        rd: x(10),
-                        rs1: x(5),
-                        offset: off,
-                    },
-                    false,
-                ),
-                (
-                    I::Store {
-                        kind: StoreKind::Byte,
-                        rs1: x(5),
-                        rs2: x(5),
-                        offset: off,
-                    },
-                    true,
-                ),
-                (
-                    I::Load {
-                        kind: LoadKind::Word,
-                        rd: x(10),
-                        rs1: x(5),
-                        offset: off,
-                    },
-                    false,
-                ),
+                (I::Load { kind: LoadKind::ByteU, rd: x(10), rs1: x(5), offset: off }, false),
+                (I::Store { kind: StoreKind::Byte, rs1: x(5), rs2: x(5), offset: off }, true),
+                (I::Load { kind: LoadKind::Word, rd: x(10), rs1: x(5), offset: off }, false),
             ];
             for (access, store) in kinds {
                 let mut c = li(5, base).to_vec();
                 c.push(access);
-                c.push(I::Jalr {
-                    rd: Reg::ZERO,
-                    rs1: Reg::RA,
-                    offset: 0,
-                });
+                c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
                 let (r, _) = lockstep(&c, 1000);
                 let mapped = (STACK_TOP - 4096..STACK_TOP).contains(&addr);
                 let expected = match (mapped, store) {
                     (true, _) => Interrupt::Finished,
-                    (false, false) => Interrupt::Trap(rivet_vm::Trap {
-                        kind: TrapKind::LoadFault { addr },
-                        pc: CODE_BASE + 8,
-                    }),
-                    (false, true) => Interrupt::Trap(rivet_vm::Trap {
-                        kind: TrapKind::StoreFault { addr },
-                        pc: CODE_BASE + 8,
-                    }),
+                    (false, false) => Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::LoadFault { addr }, pc: CODE_BASE + 8 }),
+                    (false, true) => Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::StoreFault { addr }, pc: CODE_BASE + 8 }),
                 };
                 assert_eq!(r, expected, "base {base:#x} offset {off}");
                 faults += !mapped as u32;
@@ -234,33 +123,15 @@ fn deep_recursion_hits_the_stack_guard() {
     }
     // f: addi sp, sp, -16; sw ra, 12(sp); jal ra, f
     let c = [
-        I::OpImm {
-            op: AluOp::Add,
-            rd: Reg::SP,
-            rs1: Reg::SP,
-            imm: (-16i32) as u32,
-        },
-        I::Store {
-            kind: StoreKind::Word,
-            rs1: Reg::SP,
-            rs2: Reg::RA,
-            offset: 12,
-        },
-        I::Jal {
-            rd: Reg::RA,
-            offset: -8,
-        },
+        I::OpImm { op: AluOp::Add, rd: Reg::SP, rs1: Reg::SP, imm: (-16i32) as u32 },
+        I::Store { kind: StoreKind::Word, rs1: Reg::SP, rs2: Reg::RA, offset: 12 },
+        I::Jal { rd: Reg::RA, offset: -8 },
     ];
     let (r, _) = lockstep(&c, 1_000_000);
     let stack_bottom = STACK_TOP - 4096;
     assert_eq!(
         r,
-        Interrupt::Trap(rivet_vm::Trap {
-            kind: TrapKind::StoreFault {
-                addr: stack_bottom - 4
-            },
-            pc: CODE_BASE + 4
-        }),
+        Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::StoreFault { addr: stack_bottom - 4 }, pc: CODE_BASE + 4 }),
         "the first store below the stack traps"
     );
 }
@@ -270,34 +141,14 @@ fn jumps_into_instructions_or_outside_code_trap() {
     if !is_supported() {
         return;
     }
-    for target in [
-        CODE_BASE + 1,
-        CODE_BASE + 2,
-        CODE_BASE + 6,
-        CODE_BASE - 4,
-        CODE_BASE + 0x1000,
-        0,
-        STACK_TOP - 16,
-        u32::MAX,
-    ] {
+    for target in [CODE_BASE + 1, CODE_BASE + 2, CODE_BASE + 6, CODE_BASE - 4, CODE_BASE + 0x1000, 0, STACK_TOP - 16, u32::MAX] {
         let mut c = li(5, target).to_vec();
-        c.push(I::Jalr {
-            rd: x(6),
-            rs1: x(5),
-            offset: 0,
-        });
-        c.push(I::Jalr {
-            rd: Reg::ZERO,
-            rs1: Reg::RA,
-            offset: 0,
-        });
+        c.push(I::Jalr { rd: x(6), rs1: x(5), offset: 0 });
+        c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
         let (r, _) = lockstep(&c, 1000);
         // Odd targets lose bit 0 and may land on a valid instruction: those run on.
         if target & !1 < CODE_BASE || target & !1 >= CODE_BASE + 16 || target & 2 != 0 {
-            assert!(
-                matches!(r, Interrupt::Trap(t) if matches!(t.kind, TrapKind::InvalidJumpTarget { .. })),
-                "{target:#x}: {r:?}"
-            );
+            assert!(matches!(r, Interrupt::Trap(t) if matches!(t.kind, TrapKind::InvalidJumpTarget { .. })), "{target:#x}: {r:?}");
         }
     }
 }
@@ -313,90 +164,30 @@ fn jumps_into_the_middle_of_a_block_check_alignment_the_block_proved() {
     // still trap exactly where the interpreter does.
     let sp = Reg::SP;
     let block = [
-        I::Load {
-            kind: LoadKind::Word,
-            rd: x(10),
-            rs1: sp,
-            offset: 0,
-        },
-        I::Load {
-            kind: LoadKind::Word,
-            rd: x(11),
-            rs1: sp,
-            offset: 4,
-        },
-        I::Store {
-            kind: StoreKind::Half,
-            rs1: sp,
-            rs2: x(11),
-            offset: 2,
-        },
-        I::OpImm {
-            op: AluOp::Add,
-            rd: x(12),
-            rs1: sp,
-            imm: 8,
-        },
-        I::Store {
-            kind: StoreKind::Word,
-            rs1: x(12),
-            rs2: x(10),
-            offset: 0,
-        },
-        I::Branch {
-            kind: BranchKind::Ne,
-            rs1: x(10),
-            rs2: x(11),
-            offset: 8,
-        },
-        I::Store {
-            kind: StoreKind::Word,
-            rs1: x(12),
-            rs2: x(11),
-            offset: 4,
-        },
-        I::Jalr {
-            rd: Reg::ZERO,
-            rs1: Reg::RA,
-            offset: 0,
-        },
+        I::Load { kind: LoadKind::Word, rd: x(10), rs1: sp, offset: 0 },
+        I::Load { kind: LoadKind::Word, rd: x(11), rs1: sp, offset: 4 },
+        I::Store { kind: StoreKind::Half, rs1: sp, rs2: x(11), offset: 2 },
+        I::OpImm { op: AluOp::Add, rd: x(12), rs1: sp, imm: 8 },
+        I::Store { kind: StoreKind::Word, rs1: x(12), rs2: x(10), offset: 0 },
+        I::Branch { kind: BranchKind::Ne, rs1: x(10), rs2: x(11), offset: 8 },
+        I::Store { kind: StoreKind::Word, rs1: x(12), rs2: x(11), offset: 4 },
+        I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 },
     ];
     let mut runs = [0; 2];
     for target in 0..block.len() as u32 {
         for delta in [-16i32, -15, -14, -13] {
             for direct in [true, false] {
                 let mut c = vec![
-                    I::OpImm {
-                        op: AluOp::Add,
-                        rd: sp,
-                        rs1: sp,
-                        imm: delta as u32,
-                    },
-                    I::OpImm {
-                        op: AluOp::Add,
-                        rd: x(12),
-                        rs1: sp,
-                        imm: 8,
-                    },
+                    I::OpImm { op: AluOp::Add, rd: sp, rs1: sp, imm: delta as u32 },
+                    I::OpImm { op: AluOp::Add, rd: x(12), rs1: sp, imm: 8 },
                 ];
                 if direct {
                     // auipc + jalr: compiled as a call straight to the target's code.
                     let to = 4 * (2 + target as i32);
-                    c.extend([
-                        I::Auipc { rd: x(5), imm: 0 },
-                        I::Jalr {
-                            rd: Reg::ZERO,
-                            rs1: x(5),
-                            offset: to,
-                        },
-                    ]);
+                    c.extend([I::Auipc { rd: x(5), imm: 0 }, I::Jalr { rd: Reg::ZERO, rs1: x(5), offset: to }]);
                 } else {
                     c.extend(li(5, CODE_BASE + 4 * (5 + target)));
-                    c.push(I::Jalr {
-                        rd: Reg::ZERO,
-                        rs1: x(5),
-                        offset: 0,
-                    });
+                    c.push(I::Jalr { rd: Reg::ZERO, rs1: x(5), offset: 0 });
                 }
                 c.extend(block);
                 let (r, l) = lockstep(&c, 1000);
@@ -405,14 +196,8 @@ fn jumps_into_the_middle_of_a_block_check_alignment_the_block_proved() {
                 // Aligned, every entry finishes; misaligned, every entry up to the last
                 // store traps (the loaded words are equal: the branch falls through).
                 let expect_trap = delta != -16 && target <= 6;
-                assert_eq!(
-                    misaligned, expect_trap,
-                    "target {target}, sp{delta:+}, direct {direct}: {r:?}"
-                );
-                assert!(
-                    misaligned || r == Interrupt::Finished,
-                    "target {target}, sp{delta:+}: {r:?}"
-                );
+                assert_eq!(misaligned, expect_trap, "target {target}, sp{delta:+}, direct {direct}: {r:?}");
+                assert!(misaligned || r == Interrupt::Finished, "target {target}, sp{delta:+}: {r:?}");
                 runs[misaligned as usize] += 1;
             }
         }
@@ -434,67 +219,27 @@ fn loops_assume_alignment_only_where_every_way_in_proves_it() {
     const RW: u32 = 0x0010_1000;
     const HEAD: u32 = 18;
     const MIDDLE: u32 = 21;
-    let addi = |rd: u32, rs1: u32, imm: i32| I::OpImm {
-        op: AluOp::Add,
-        rd: x(rd),
-        rs1: x(rs1),
-        imm: imm as u32,
-    };
-    let beq = |rs2: u32, from: u32, to: u32| I::Branch {
-        kind: BranchKind::Eq,
-        rs1: x(14),
-        rs2: x(rs2),
-        offset: 4 * (to as i32 - from as i32),
-    };
+    let addi = |rd: u32, rs1: u32, imm: i32| I::OpImm { op: AluOp::Add, rd: x(rd), rs1: x(rs1), imm: imm as u32 };
+    let beq =
+        |rs2: u32, from: u32, to: u32| I::Branch { kind: BranchKind::Eq, rs1: x(14), rs2: x(rs2), offset: 4 * (to as i32 - from as i32) };
     let code = |mode: i32, off: u32, step: i32| {
         let mut c = vec![addi(11, 0, 5), addi(14, 0, mode), beq(0, 2, 16)];
         c.extend(li(10, RW + off));
-        c.extend([
-            addi(15, 0, 1),
-            beq(15, 6, 15),
-            addi(15, 0, 2),
-            beq(15, 8, 12),
-        ]);
+        c.extend([addi(15, 0, 1), beq(15, 6, 15), addi(15, 0, 2), beq(15, 8, 12)]);
         c.extend(li(5, CODE_BASE + 4 * MIDDLE));
-        c.push(I::Jalr {
-            rd: Reg::ZERO,
-            rs1: x(5),
-            offset: 0,
-        });
+        c.push(I::Jalr { rd: Reg::ZERO, rs1: x(5), offset: 0 });
         c.extend(li(5, CODE_BASE + 4 * HEAD));
-        c.push(I::Jalr {
-            rd: Reg::ZERO,
-            rs1: x(5),
-            offset: 0,
-        });
-        c.push(I::Jal {
-            rd: Reg::ZERO,
-            offset: 4 * (HEAD as i32 - 15),
-        });
+        c.push(I::Jalr { rd: Reg::ZERO, rs1: x(5), offset: 0 });
+        c.push(I::Jal { rd: Reg::ZERO, offset: 4 * (HEAD as i32 - 15) });
         // 16: falling into the loop with x10 = RW, known aligned.
         c.extend(li(10, RW));
         assert_eq!(c.len() as u32, HEAD);
         c.extend([
-            I::Load {
-                kind: LoadKind::Word,
-                rd: x(13),
-                rs1: x(10),
-                offset: 0,
-            },
-            I::Op {
-                op: Add,
-                rd: x(12),
-                rs1: x(12),
-                rs2: x(13),
-            },
+            I::Load { kind: LoadKind::Word, rd: x(13), rs1: x(10), offset: 0 },
+            I::Op { op: Add, rd: x(12), rs1: x(12), rs2: x(13) },
             addi(10, 10, step),
             addi(11, 11, -1),
-            I::Branch {
-                kind: BranchKind::Ne,
-                rs1: x(11),
-                rs2: x(0),
-                offset: -16,
-            },
+            I::Branch { kind: BranchKind::Ne, rs1: x(11), rs2: x(0), offset: -16 },
             I::Ebreak,
         ]);
         c
@@ -510,10 +255,8 @@ fn loops_assume_alignment_only_where_every_way_in_proves_it() {
                             false => rivet_vm_jit::compile(p.clone()),
                             true => rivet_vm_jit::compile_with_copies(p.clone()),
                         };
-                        let jit =
-                            rivet_vm_jit::JitInstance::new(Arc::new(module.unwrap())).unwrap();
-                        let interpreter =
-                            rivet_vm::Instance::new(Arc::new(rivet_vm::Module::new(p.clone())));
+                        let jit = rivet_vm_jit::JitInstance::new(Arc::new(module.unwrap())).unwrap();
+                        let interpreter = rivet_vm::Instance::new(Arc::new(rivet_vm::Module::new(p.clone())));
                         let mut l = Lockstep::pair(&p, interpreter, jit);
                         l.prepare_call("main", gas).unwrap();
                         let r = l.run();
@@ -530,16 +273,9 @@ fn loops_assume_alignment_only_where_every_way_in_proves_it() {
         // Falling in (mode 0) sets x10 aligned itself; the others use RW + off. A step
         // of 2 misaligns the second iteration's load.
         let bad = (mode != 0 && off != 0) || step == 2;
-        assert_eq!(
-            misaligned(&r),
-            bad,
-            "mode {mode}, x10 = RW + {off}, step {step}: {r:?}"
-        );
+        assert_eq!(misaligned(&r), bad, "mode {mode}, x10 = RW + {off}, step {step}: {r:?}");
         if !bad {
-            assert!(
-                matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak),
-                "{r:?}"
-            );
+            assert!(matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak), "{r:?}");
         }
     }
 }
@@ -557,82 +293,36 @@ fn rotates_compiled_as_one_instruction_agree() {
     // that hide them, a store between) and entries into the pair's middle.
     let regs = [x(5), x(13), x(15)];
     let mut runs = 0;
-    for (ia, ix, ib, iy, id) in
-        (0..243).map(|n: usize| (n % 3, n / 3 % 3, n / 9 % 3, n / 27 % 3, n / 81))
-    {
+    for (ia, ix, ib, iy, id) in (0..243).map(|n: usize| (n % 3, n / 3 % 3, n / 9 % 3, n / 27 % 3, n / 81)) {
         let (a, xr, b, y, d) = (regs[ia], regs[ix], regs[ib], regs[iy], regs[id]);
         for right in [true, false] {
             for k in [1u32, 13, 31] {
                 for follow in 0..3 {
                     for enter in 0..3u32 {
-                        let mut c: Vec<I> = (1..16)
-                            .filter(|&r| r != 2)
-                            .flat_map(|r| li(r, 0x9e37_79b9u32.wrapping_mul(r)))
-                            .collect();
+                        let mut c: Vec<I> = (1..16).filter(|&r| r != 2).flat_map(|r| li(r, 0x9e37_79b9u32.wrapping_mul(r))).collect();
                         let jump_at = c.len() as u32;
                         let pair_at = jump_at + 3;
                         c.extend(li(9, CODE_BASE + 4 * (pair_at + enter)));
-                        c.push(I::Jalr {
-                            rd: Reg::ZERO,
-                            rs1: x(9),
-                            offset: 0,
-                        });
-                        let (first, second) = if right {
-                            (AluOp::Srl, AluOp::Sll)
-                        } else {
-                            (AluOp::Sll, AluOp::Srl)
-                        };
-                        c.push(I::OpImm {
-                            op: first,
-                            rd: a,
-                            rs1: xr,
-                            imm: k,
-                        });
-                        c.push(I::OpImm {
-                            op: second,
-                            rd: b,
-                            rs1: y,
-                            imm: 32 - k,
-                        });
-                        c.push(I::Op {
-                            op: AluOp::Or,
-                            rd: d,
-                            rs1: a,
-                            rs2: b,
-                        });
+                        c.push(I::Jalr { rd: Reg::ZERO, rs1: x(9), offset: 0 });
+                        let (first, second) = if right { (AluOp::Srl, AluOp::Sll) } else { (AluOp::Sll, AluOp::Srl) };
+                        c.push(I::OpImm { op: first, rd: a, rs1: xr, imm: k });
+                        c.push(I::OpImm { op: second, rd: b, rs1: y, imm: 32 - k });
+                        c.push(I::Op { op: AluOp::Or, rd: d, rs1: a, rs2: b });
                         let hide = [
-                            I::OpImm {
-                                op: AluOp::Add,
-                                rd: a,
-                                rs1: Reg::ZERO,
-                                imm: 1,
-                            },
-                            I::OpImm {
-                                op: AluOp::Add,
-                                rd: b,
-                                rs1: Reg::ZERO,
-                                imm: 2,
-                            },
+                            I::OpImm { op: AluOp::Add, rd: a, rs1: Reg::ZERO, imm: 1 },
+                            I::OpImm { op: AluOp::Add, rd: b, rs1: Reg::ZERO, imm: 2 },
                         ];
                         match follow {
                             0 => {}
                             1 => c.extend(hide),
                             _ => {
-                                c.push(I::Store {
-                                    kind: StoreKind::Word,
-                                    rs1: Reg::SP,
-                                    rs2: d,
-                                    offset: -4,
-                                });
+                                c.push(I::Store { kind: StoreKind::Word, rs1: Reg::SP, rs2: d, offset: -4 });
                                 c.extend(hide);
                             }
                         }
                         c.push(I::Ebreak);
                         let (r, l) = lockstep(&c, 10_000);
-                        assert!(
-                            matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak),
-                            "{r:?}"
-                        );
+                        assert!(matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak), "{r:?}");
                         assert_eq!(l.checks, 1);
                         runs += 1;
                     }
@@ -654,43 +344,16 @@ fn every_alu_operation_agrees_wherever_its_registers_live() {
     // slots, or x0, and may alias. Uses decide the placement: x1, x3-x5, x7-x11 are
     // loaded four times, x6 twice (11th most used: rdx), x12-x15 once (the context).
     let place = [Reg::ZERO, x(5), x(6), x(13), x(15)];
-    let edges = [
-        0u32,
-        1,
-        2,
-        31,
-        32,
-        0x7fff_ffff,
-        0x8000_0000,
-        0xffff_ffff,
-        0x1234_5678,
-    ];
-    let ops = [
-        Add, Sub, Sll, Slt, Sltu, Xor, Srl, Sra, Or, And, Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem,
-        Remu,
-    ];
+    let edges = [0u32, 1, 2, 31, 32, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0x1234_5678];
+    let ops = [Add, Sub, Sll, Slt, Sltu, Xor, Srl, Sra, Or, And, Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu];
     let mut insns = Vec::new();
     for op in ops {
-        insns.extend((0..125).map(|n: usize| I::Op {
-            op,
-            rd: place[n % 5],
-            rs1: place[n / 5 % 5],
-            rs2: place[n / 25],
-        }));
+        insns.extend((0..125).map(|n: usize| I::Op { op, rd: place[n % 5], rs1: place[n / 5 % 5], rs2: place[n / 25] }));
     }
     for op in [Add, Slt, Sltu, Xor, Or, And, Sll, Srl, Sra] {
         for imm in [0i32, 1, -1, 2047, -2048, 31] {
-            let imm = if matches!(op, Sll | Srl | Sra) {
-                (imm & 31) as u32
-            } else {
-                imm as u32
-            };
-            insns.extend((0..25).map(|n: usize| I::OpImm {
-                op,
-                rd: place[n % 5],
-                rs1: place[n / 5],
-                imm,
-            }));
+            let imm = if matches!(op, Sll | Srl | Sra) { (imm & 31) as u32 } else { imm as u32 };
+            insns.extend((0..25).map(|n: usize| I::OpImm { op, rd: place[n % 5], rs1: place[n / 5], imm }));
         }
     }
     let mut runs = 0;
@@ -700,18 +363,13 @@ fn every_alu_operation_agrees_wherever_its_registers_live() {
             12.. => 1,
             _ => 4,
         };
-        let preload: Vec<I> = (1..16u32)
-            .filter(|&r| r != 2)
-            .flat_map(|r| li(r, edges[(seed + r as usize) % edges.len()]).repeat(times(r)))
-            .collect();
+        let preload: Vec<I> =
+            (1..16u32).filter(|&r| r != 2).flat_map(|r| li(r, edges[(seed + r as usize) % edges.len()]).repeat(times(r))).collect();
         for &insn in &insns {
             let mut c = preload.clone();
             c.extend([insn, I::Ebreak]);
             let (r, l) = lockstep(&c, 1000);
-            assert!(
-                matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak),
-                "{insn:?}: {r:?}"
-            );
+            assert!(matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak), "{insn:?}: {r:?}");
             assert_eq!(l.checks, 1);
             runs += 1;
         }
@@ -726,29 +384,15 @@ fn stores_from_every_register_agree() {
     }
     // Stores take their value straight from the register's host register (byte
     // stores from rsi/rdi/rbp need a REX prefix) or from the context.
-    let mut c: Vec<I> = (1..16u32)
-        .filter(|&r| r != 2)
-        .flat_map(|r| li(r, 0x0102_0304u32.wrapping_mul(r * 77)))
-        .collect();
+    let mut c: Vec<I> = (1..16u32).filter(|&r| r != 2).flat_map(|r| li(r, 0x0102_0304u32.wrapping_mul(r * 77))).collect();
     for r in 0..16u32 {
-        for (k, kind) in [StoreKind::Byte, StoreKind::Half, StoreKind::Word]
-            .into_iter()
-            .enumerate()
-        {
-            c.push(I::Store {
-                kind,
-                rs1: Reg::SP,
-                rs2: x(r),
-                offset: -(16 * r as i32 + 4 * k as i32 + 4),
-            });
+        for (k, kind) in [StoreKind::Byte, StoreKind::Half, StoreKind::Word].into_iter().enumerate() {
+            c.push(I::Store { kind, rs1: Reg::SP, rs2: x(r), offset: -(16 * r as i32 + 4 * k as i32 + 4) });
         }
     }
     c.push(I::Ebreak);
     let (r, l) = lockstep(&c, 10_000);
-    assert!(
-        matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak),
-        "{r:?}"
-    );
+    assert!(matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak), "{r:?}");
     assert_eq!(l.checks, 1);
 }
 
@@ -762,25 +406,9 @@ fn out_of_gas_entering_a_dynamic_target_stops_at_the_target() {
     // continues there once refuelled: block starts and mid-block targets alike.
     for target in [3u32, 6] {
         let mut c = li(5, CODE_BASE + 4 * target).to_vec();
-        c.extend([
-            I::Jalr {
-                rd: Reg::ZERO,
-                rs1: x(5),
-                offset: 0,
-            },
-            I::Fence,
-        ]);
-        c.extend((0..8).map(|_| I::OpImm {
-            op: AluOp::Add,
-            rd: x(10),
-            rs1: x(10),
-            imm: 1,
-        }));
-        c.push(I::Jalr {
-            rd: Reg::ZERO,
-            rs1: Reg::RA,
-            offset: 0,
-        });
+        c.extend([I::Jalr { rd: Reg::ZERO, rs1: x(5), offset: 0 }, I::Fence]);
+        c.extend((0..8).map(|_| I::OpImm { op: AluOp::Add, rd: x(10), rs1: x(10), imm: 1 }));
+        c.push(I::Jalr { rd: Reg::ZERO, rs1: Reg::RA, offset: 0 });
         let mut l = Lockstep::new(&program(&c, 4096)).unwrap();
         // Enough for the first block (li, jalr: 3), not for the target's.
         l.prepare_call("main", 4).unwrap();
@@ -796,20 +424,14 @@ fn out_of_gas_entering_a_dynamic_target_stops_at_the_target() {
 /// preload and a jump to its first or second instruction, for every placement of t, a
 /// and y (x0, host registers, rdx, the context; aliased), each parameter and both
 /// operand orders, in lockstep with the interpreter; returns how many ran.
-fn every_placement_of_a_pair(
-    params: &[u32],
-    pair: impl Fn(Reg, Reg, Reg, u32, bool) -> [I; 2],
-) -> usize {
+fn every_placement_of_a_pair(params: &[u32], pair: impl Fn(Reg, Reg, Reg, u32, bool) -> [I; 2]) -> usize {
     let place = [Reg::ZERO, x(5), x(6), x(13), x(15)];
     let times = |r: u32| match r {
         6 => 2,
         12.. => 1,
         _ => 4,
     };
-    let preload: Vec<I> = (1..16u32)
-        .filter(|&r| r != 2)
-        .flat_map(|r| li(r, 0x9e37_79b9u32.wrapping_mul(r)).repeat(times(r)))
-        .collect();
+    let preload: Vec<I> = (1..16u32).filter(|&r| r != 2).flat_map(|r| li(r, 0x9e37_79b9u32.wrapping_mul(r)).repeat(times(r))).collect();
     let mut runs = 0;
     for (t, a, y) in (0..125).map(|n: usize| (place[n % 5], place[n / 5 % 5], place[n / 25])) {
         for &param in params {
@@ -817,18 +439,11 @@ fn every_placement_of_a_pair(
                 let mut c = preload.clone();
                 let pair_at = c.len() as u32 + 3;
                 c.extend(li(9, CODE_BASE + 4 * (pair_at + enter)));
-                c.push(I::Jalr {
-                    rd: Reg::ZERO,
-                    rs1: x(9),
-                    offset: 0,
-                });
+                c.push(I::Jalr { rd: Reg::ZERO, rs1: x(9), offset: 0 });
                 c.extend(pair(t, a, y, param, swap));
                 c.push(I::Ebreak);
                 let (r, l) = lockstep(&c, 10_000);
-                assert!(
-                    matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak),
-                    "{r:?}"
-                );
+                assert!(matches!(r, Interrupt::Trap(t) if t.kind == TrapKind::Ebreak), "{r:?}");
                 assert_eq!(l.checks, 1);
                 runs += 1;
             }
@@ -846,20 +461,7 @@ fn scaled_indexes_compiled_as_one_lea_agree() {
     // shifts 0-4 (only 1-3 fuse).
     let runs = every_placement_of_a_pair(&[0, 1, 2, 3, 4], |t, xr, y, shift, swap| {
         let (rs1, rs2) = if swap { (t, y) } else { (y, t) };
-        [
-            I::OpImm {
-                op: AluOp::Sll,
-                rd: t,
-                rs1: xr,
-                imm: shift,
-            },
-            I::Op {
-                op: AluOp::Add,
-                rd: t,
-                rs1,
-                rs2,
-            },
-        ]
+        [I::OpImm { op: AluOp::Sll, rd: t, rs1: xr, imm: shift }, I::Op { op: AluOp::Add, rd: t, rs1, rs2 }]
     });
     assert_eq!(runs, 125 * 5 * 3);
 }
@@ -873,20 +475,7 @@ fn and_nots_compiled_as_one_andn_agree() {
     // other than -1 doesn't fuse.
     let runs = every_placement_of_a_pair(&[u32::MAX, 0x7ff], |t, b, xr, imm, swap| {
         let (rs1, rs2) = if swap { (t, xr) } else { (xr, t) };
-        [
-            I::OpImm {
-                op: AluOp::Xor,
-                rd: t,
-                rs1: b,
-                imm,
-            },
-            I::Op {
-                op: AluOp::And,
-                rd: t,
-                rs1,
-                rs2,
-            },
-        ]
+        [I::OpImm { op: AluOp::Xor, rd: t, rs1: b, imm }, I::Op { op: AluOp::And, rd: t, rs1, rs2 }]
     });
     assert_eq!(runs, 125 * 2 * 3);
 }
@@ -897,18 +486,7 @@ fn gas_runs_out_inside_loops_at_the_same_place() {
         return;
     }
     // An infinite loop: out of gas every time, resumable, identical on both.
-    let c = [
-        I::OpImm {
-            op: AluOp::Add,
-            rd: x(10),
-            rs1: x(10),
-            imm: 1,
-        },
-        I::Jal {
-            rd: Reg::ZERO,
-            offset: -4,
-        },
-    ];
+    let c = [I::OpImm { op: AluOp::Add, rd: x(10), rs1: x(10), imm: 1 }, I::Jal { rd: Reg::ZERO, offset: -4 }];
     let mut l = Lockstep::new(&program(&c, 4096)).unwrap();
     l.prepare_call("main", 1001).unwrap();
     for _ in 0..10 {
@@ -931,16 +509,8 @@ fn every_guest_program_runs_in_lockstep() {
         ("sieve", "call", 20_000u32.to_le_bytes().to_vec()),
         ("sha256", "call", vec![7; 1000]),
         ("keccak", "call", vec![9; 1000]),
-        (
-            "sort",
-            "call",
-            [2000u32, 5].iter().flat_map(|v| v.to_le_bytes()).collect(),
-        ),
-        (
-            "collections",
-            "call",
-            [2000u32, 5].iter().flat_map(|v| v.to_le_bytes()).collect(),
-        ),
+        ("sort", "call", [2000u32, 5].iter().flat_map(|v| v.to_le_bytes()).collect()),
+        ("collections", "call", [2000u32, 5].iter().flat_map(|v| v.to_le_bytes()).collect()),
     ];
     // Compiled as calls compile them (checked copies left out), and with every copy
     // (what a jump into the middle of a block switches to).
@@ -957,11 +527,7 @@ fn every_guest_program_runs_in_lockstep() {
             l.prepare_call(entry, 1 << 40).unwrap();
             let o = rivet_vm_cli::DevHost::default().drive(&mut l, &input, |_| None);
             assert!(l.checks >= 2, "{name}: {} checks", l.checks);
-            assert!(
-                !matches!(o.status, rivet_vm_cli::ExitStatus::Trapped(_)),
-                "{name}: {:?}",
-                o.status
-            );
+            assert!(!matches!(o.status, rivet_vm_cli::ExitStatus::Trapped(_)), "{name}: {:?}", o.status);
         }
     }
 }
@@ -972,37 +538,23 @@ fn the_cache_compiles_once_and_stays_bounded() {
         return;
     }
     let names = ["minimal", "fibonacci", "sieve", "sha256"];
-    let programs: Vec<_> = names
-        .iter()
-        .map(|n| rivet_test_programs::module(n).program().clone())
-        .collect();
-    let one = rivet_vm_jit::compile(programs[3].clone())
-        .unwrap()
-        .code_size();
+    let programs: Vec<_> = names.iter().map(|n| rivet_test_programs::module(n).program().clone()).collect();
+    let one = rivet_vm_jit::compile(programs[3].clone()).unwrap().code_size();
     let cache = ModuleCache::new(one * 2);
     for round in 0..3 {
         for (i, p) in programs.iter().enumerate() {
             let m = cache.get_or_compile([i as u8; 32], || p.clone()).unwrap();
-            assert!(
-                Arc::ptr_eq(m.program(), p),
-                "round {round}: module {i} belongs to its program"
-            );
+            assert!(Arc::ptr_eq(m.program(), p), "round {round}: module {i} belongs to its program");
         }
     }
     let (entries, bytes, hits, misses) = cache.stats();
-    assert!(
-        bytes <= one * 2,
-        "{bytes} bytes held over a {} limit",
-        one * 2
-    );
+    assert!(bytes <= one * 2, "{bytes} bytes held over a {} limit", one * 2);
     assert!(entries < names.len(), "eviction happened");
     assert_eq!(hits + misses, 12);
     // Repeated lookups of one hash hit.
     let before = cache.stats().2;
     for _ in 0..5 {
-        cache
-            .get_or_compile([0; 32], || programs[0].clone())
-            .unwrap();
+        cache.get_or_compile([0; 32], || programs[0].clone()).unwrap();
     }
     assert!(cache.stats().2 >= before + 4);
 }
@@ -1016,29 +568,10 @@ fn the_cache_counts_a_modules_copies_once_compiled() {
     // the instance goes on in the module with every checked copy.
     let code = [
         I::Auipc { rd: x(5), imm: 0 },
-        I::OpImm {
-            op: Add,
-            rd: x(5),
-            rs1: x(5),
-            imm: 16,
-        },
-        I::Jalr {
-            rd: x(0),
-            rs1: x(5),
-            offset: 0,
-        },
-        I::Load {
-            kind: LoadKind::Word,
-            rd: x(11),
-            rs1: x(2),
-            offset: -8,
-        },
-        I::Load {
-            kind: LoadKind::Word,
-            rd: x(12),
-            rs1: x(2),
-            offset: -4,
-        },
+        I::OpImm { op: Add, rd: x(5), rs1: x(5), imm: 16 },
+        I::Jalr { rd: x(0), rs1: x(5), offset: 0 },
+        I::Load { kind: LoadKind::Word, rd: x(11), rs1: x(2), offset: -8 },
+        I::Load { kind: LoadKind::Word, rd: x(12), rs1: x(2), offset: -4 },
         I::Ebreak,
     ];
     let p = program(&code, 4096);
@@ -1050,10 +583,7 @@ fn the_cache_counts_a_modules_copies_once_compiled() {
     inst.prepare_call("main", 1000).unwrap();
     assert!(matches!(inst.run(), Interrupt::Trap(t) if t.kind == TrapKind::Ebreak));
     let held = cache.stats().1;
-    assert!(
-        held > alone,
-        "{held} bytes counted, the module alone has {alone}"
-    );
+    assert!(held > alone, "{held} bytes counted, the module alone has {alone}");
     assert_eq!(held, m.held_code_size());
     // The bound counts them: a cache just big enough for this module with its copies
     // and one other evicts this one for a second.
@@ -1066,11 +596,7 @@ fn the_cache_counts_a_modules_copies_once_compiled() {
     assert_eq!(small.stats().0, 2, "room for both");
     small.get_or_compile([3; 32], || p.clone()).unwrap();
     let (entries, bytes, _, _) = small.stats();
-    assert!(
-        bytes <= held + alone,
-        "{bytes} bytes held over a {} limit",
-        held + alone
-    );
+    assert!(bytes <= held + alone, "{bytes} bytes held over a {} limit", held + alone);
     assert_eq!(entries, 2, "the one with copies was evicted");
 }
 
@@ -1082,12 +608,5 @@ fn the_interpreter_backend_is_always_available() {
     inst.prepare_call("deploy", 100).unwrap();
     assert_eq!(inst.run(), Interrupt::Finished);
     let (_, used) = instantiate(&p, Backend::Jit);
-    assert_eq!(
-        used,
-        if is_supported() {
-            Backend::Jit
-        } else {
-            Backend::Interpreter
-        }
-    );
+    assert_eq!(used, if is_supported() { Backend::Jit } else { Backend::Interpreter });
 }

@@ -29,18 +29,8 @@ fn a_program_compiles_the_same_whatever_the_thread_compiled_before() {
     if !rivet_vm_jit::is_supported() {
         return;
     }
-    let names = [
-        "collections",
-        "minimal",
-        "sha256",
-        "fibonacci",
-        "collections",
-        "minimal",
-    ];
-    let fresh: Vec<_> = names
-        .iter()
-        .map(|n| on_a_fresh_thread(&program(n)))
-        .collect();
+    let names = ["collections", "minimal", "sha256", "fibonacci", "collections", "minimal"];
+    let fresh: Vec<_> = names.iter().map(|n| on_a_fresh_thread(&program(n))).collect();
     // One thread, large and small programs in turn: the scratch buffers shrink
     // logically and grow again.
     for (name, expected) in names.iter().zip(&fresh) {

@@ -3,8 +3,8 @@
 use std::any::TypeId;
 use std::sync::{Arc, OnceLock};
 
-use sp_externalities::{decl_extension, Externalities};
 use rivet_vm::{GuestInstance, Interrupt, Limits, Trap, TrapKind};
+use sp_externalities::{decl_extension, Externalities};
 
 use crate::{wire, NO_INSTANCE};
 

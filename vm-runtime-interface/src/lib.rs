@@ -16,11 +16,11 @@ extern crate alloc;
 
 pub mod wire;
 
+use rivet_vm::{CallError, GuestInstance, Interrupt, MemoryError, Reg};
 use sp_runtime_interface::{
     pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead, PassFatPointerAndReadWrite},
     runtime_interface,
 };
-use rivet_vm::{CallError, GuestInstance, Interrupt, MemoryError, Reg};
 
 #[cfg(feature = "std")]
 mod host;
@@ -81,7 +81,12 @@ pub trait GuestVm {
     }
 
     /// Fills `out` from guest memory at `addr`; an encoded [`MemoryError`] on failure.
-    fn read_memory(&mut self, id: u32, addr: u32, out: PassFatPointerAndReadWrite<&mut [u8]>) -> AllocateAndReturnByCodec<Result<(), [u32; 2]>> {
+    fn read_memory(
+        &mut self,
+        id: u32,
+        addr: u32,
+        out: PassFatPointerAndReadWrite<&mut [u8]>,
+    ) -> AllocateAndReturnByCodec<Result<(), [u32; 2]>> {
         match host::instances(*self).with(id, |i| i.read_memory(addr, out)) {
             Some(r) => r.map_err(wire::encode_memory_error),
             None => Err(wire::encode_memory_error(MemoryError::Unmapped { addr })),

@@ -88,12 +88,19 @@ impl fmt::Display for BlobError {
         match self {
             E::TooShort { len } => write!(f, "blob is {len} bytes, shorter than its 8-byte header"),
             E::BadMagic { found } => write!(f, "bad magic {found:02x?}: not a Rivet program blob (expected \"RIVT\")"),
-            E::UnsupportedVersion { found, supported } => write!(f, "blob version {found} is not supported (this VM reads version {supported})"),
+            E::UnsupportedVersion { found, supported } => {
+                write!(f, "blob version {found} is not supported (this VM reads version {supported})")
+            }
             E::ReservedFlags { flags } => write!(f, "reserved header flags {flags:#06x} must be zero"),
             E::TruncatedSectionHeader { offset } => write!(f, "section header at offset {offset} is truncated"),
-            E::TruncatedSection { id, offset, len, available } => write!(f, "section {id:#04x} at offset {offset} declares {len} bytes but only {available} remain"),
+            E::TruncatedSection { id, offset, len, available } => {
+                write!(f, "section {id:#04x} at offset {offset} declares {len} bytes but only {available} remain")
+            }
             E::UnknownSection { id, offset } => write!(f, "unknown section id {id:#04x} at offset {offset}"),
-            E::SectionOutOfOrder { id, previous, offset } => write!(f, "section {id:#04x} at offset {offset} follows section {previous:#04x}; sections must appear once, in increasing id order"),
+            E::SectionOutOfOrder { id, previous, offset } => write!(
+                f,
+                "section {id:#04x} at offset {offset} follows section {previous:#04x}; sections must appear once, in increasing id order"
+            ),
             E::MissingSection { name } => write!(f, "required {name} section is missing"),
             E::BadMemorySection { len } => write!(f, "memory section must be 12 bytes, found {len}"),
             E::StackNotPageAligned { stack_size } => write!(f, "stack size {stack_size:#x} is not a multiple of the 4 KiB page"),
@@ -104,8 +111,12 @@ impl fmt::Display for BlobError {
             E::CodeNotWordAligned { len } => write!(f, "code section length {len} is not a multiple of 4"),
             E::CodeTooLarge { size, max } => write!(f, "code section of {size} bytes exceeds the limit of {max}"),
             E::InvalidInstruction { pc, word, reason } => write!(f, "invalid instruction {word:#010x} at pc {pc:#010x}: {reason}"),
-            E::JumpTargetOutsideCode { pc, target } => write!(f, "jump or branch at pc {pc:#010x} targets {target:#010x}, outside the code"),
-            E::JumpTargetMisaligned { pc, target } => write!(f, "jump or branch at pc {pc:#010x} targets {target:#010x}, which is not 4-byte aligned"),
+            E::JumpTargetOutsideCode { pc, target } => {
+                write!(f, "jump or branch at pc {pc:#010x} targets {target:#010x}, outside the code")
+            }
+            E::JumpTargetMisaligned { pc, target } => {
+                write!(f, "jump or branch at pc {pc:#010x} targets {target:#010x}, which is not 4-byte aligned")
+            }
             E::BadEntryTable { reason } => write!(f, "malformed entry table: {reason}"),
             E::BadEntryName { name } => write!(f, "entry point name {name:?} is invalid (1-{MAX_ENTRY_NAME} chars of [A-Za-z0-9_])"),
             E::DuplicateEntry { name } => write!(f, "entry point {name:?} is declared twice"),
@@ -237,14 +248,8 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Program, BlobError> {
     if required > max_memory || map::RO_BASE as u64 + above_stack > map::DATA_END as u64 {
         return Err(BlobError::MemoryTooLarge { required, max: limits.max_memory.min(map::DATA_END - map::RO_BASE + stack_size) });
     }
-    let layout = MemoryLayout {
-        stack_size,
-        ro_size: ro.len() as u32,
-        rw_size: rw.len() as u32,
-        bss_size,
-        heap_max,
-        code_size: code_len as u32,
-    };
+    let layout =
+        MemoryLayout { stack_size, ro_size: ro.len() as u32, rw_size: rw.len() as u32, bss_size, heap_max, code_size: code_len as u32 };
 
     let words: Vec<u32> = code.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
     let mut instructions = Vec::with_capacity(words.len());

@@ -64,10 +64,10 @@ impl Probe {
     /// Gas one loop iteration costs.
     pub fn gas_per_iteration(self) -> u64 {
         match self {
-            Probe::Alu => 2,             // addi, bne
-            Probe::PointerChase => 5,    // add, lw (2), addi, bne
-            Probe::IndirectJumps => 9,   // addi, beq | mul (2), addi, srli, slli, add, jalr
-            Probe::Divisions => 11,      // divu (8), add, addi, bne
+            Probe::Alu => 2,           // addi, bne
+            Probe::PointerChase => 5,  // add, lw (2), addi, bne
+            Probe::IndirectJumps => 9, // addi, beq | mul (2), addi, srli, slli, add, jalr
+            Probe::Divisions => 11,    // divu (8), add, addi, bne
         }
     }
 

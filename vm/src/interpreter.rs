@@ -9,11 +9,11 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use crate::backend::GuestInstance;
 use crate::isa::{AluOp, BranchKind, Instruction, LoadKind, Reg, StoreKind};
 use crate::memory_map::{CODE_BASE, RETURN_ADDRESS};
 use crate::program::Program;
 use crate::trace::{MemAccess, Step, TraceEvent};
-use crate::backend::GuestInstance;
 use crate::{Interrupt, MemoryError, Trap, TrapKind};
 
 /// Index of the register that absorbs writes to x0.
@@ -27,17 +27,52 @@ const SINK: u8 = 16;
 enum K {
     /// Block start: charge `imm` gas.
     Charge,
-    Add, Sub, Sll, Slt, Sltu, Xor, Srl, Sra, Or, And,
-    Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu,
-    Addi, Slti, Sltiu, Xori, Ori, Andi, Slli, Srli, Srai,
+    Add,
+    Sub,
+    Sll,
+    Slt,
+    Sltu,
+    Xor,
+    Srl,
+    Sra,
+    Or,
+    And,
+    Mul,
+    Mulh,
+    Mulhsu,
+    Mulhu,
+    Div,
+    Divu,
+    Rem,
+    Remu,
+    Addi,
+    Slti,
+    Sltiu,
+    Xori,
+    Ori,
+    Andi,
+    Slli,
+    Srli,
+    Srai,
     /// d = imm (lui, auipc, addi from x0)
     Li,
     /// d = load(a + imm)
-    Lb, Lh, Lw, Lbu, Lhu,
+    Lb,
+    Lh,
+    Lw,
+    Lbu,
+    Lhu,
     /// store b at a + imm
-    Sb, Sh, Sw,
+    Sb,
+    Sh,
+    Sw,
     /// if a ? b goto op imm
-    Beq, Bne, Blt, Bge, Bltu, Bgeu,
+    Beq,
+    Bne,
+    Blt,
+    Bge,
+    Bltu,
+    Bgeu,
     /// d = link; goto op imm
     Jal,
     /// d = link; goto (a + imm) & !1
@@ -554,9 +589,7 @@ impl GuestInstance for Instance {
     fn run(&mut self) -> Interrupt {
         let pc = match self.state {
             State::Ready(pc) => pc,
-            State::Idle | State::Finished | State::Trapped => {
-                return Interrupt::Trap(Trap { kind: TrapKind::NotRunnable, pc: 0 })
-            }
+            State::Idle | State::Finished | State::Trapped => return Interrupt::Trap(Trap { kind: TrapKind::NotRunnable, pc: 0 }),
         };
         let result = if self.trace.is_some() {
             self.run_traced(pc)

@@ -43,10 +43,7 @@ impl Reg {
     }
 
     pub const fn abi_name(self) -> &'static str {
-        const NAMES: [&str; 16] = [
-            "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3",
-            "a4", "a5",
-        ];
+        const NAMES: [&str; 16] = ["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5"];
         NAMES[self.0 as usize]
     }
 }
@@ -276,16 +273,54 @@ impl StoreKind {
 /// jump offsets are byte offsets relative to the instruction's own address.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
 pub enum Instruction {
-    Lui { rd: Reg, imm: u32 },
-    Auipc { rd: Reg, imm: u32 },
-    Jal { rd: Reg, offset: i32 },
-    Jalr { rd: Reg, rs1: Reg, offset: i32 },
-    Branch { kind: BranchKind, rs1: Reg, rs2: Reg, offset: i32 },
-    Load { kind: LoadKind, rd: Reg, rs1: Reg, offset: i32 },
-    Store { kind: StoreKind, rs1: Reg, rs2: Reg, offset: i32 },
+    Lui {
+        rd: Reg,
+        imm: u32,
+    },
+    Auipc {
+        rd: Reg,
+        imm: u32,
+    },
+    Jal {
+        rd: Reg,
+        offset: i32,
+    },
+    Jalr {
+        rd: Reg,
+        rs1: Reg,
+        offset: i32,
+    },
+    Branch {
+        kind: BranchKind,
+        rs1: Reg,
+        rs2: Reg,
+        offset: i32,
+    },
+    Load {
+        kind: LoadKind,
+        rd: Reg,
+        rs1: Reg,
+        offset: i32,
+    },
+    Store {
+        kind: StoreKind,
+        rs1: Reg,
+        rs2: Reg,
+        offset: i32,
+    },
     /// addi, slti, sltiu, xori, ori, andi, slli, srli, srai.
-    OpImm { op: AluOp, rd: Reg, rs1: Reg, imm: u32 },
-    Op { op: AluOp, rd: Reg, rs1: Reg, rs2: Reg },
+    OpImm {
+        op: AluOp,
+        rd: Reg,
+        rs1: Reg,
+        imm: u32,
+    },
+    Op {
+        op: AluOp,
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+    },
     /// `fence` (any predecessor/successor set): a no-op on a single hart.
     Fence,
     Ecall,
@@ -327,7 +362,9 @@ impl Instruction {
     pub const fn sources(&self) -> [Option<Reg>; 2] {
         match *self {
             Instruction::Jalr { rs1, .. } | Instruction::Load { rs1, .. } | Instruction::OpImm { rs1, .. } => [Some(rs1), None],
-            Instruction::Branch { rs1, rs2, .. } | Instruction::Store { rs1, rs2, .. } | Instruction::Op { rs1, rs2, .. } => [Some(rs1), Some(rs2)],
+            Instruction::Branch { rs1, rs2, .. } | Instruction::Store { rs1, rs2, .. } | Instruction::Op { rs1, rs2, .. } => {
+                [Some(rs1), Some(rs2)]
+            }
             _ => [None, None],
         }
     }
@@ -378,17 +415,11 @@ fn imm_s(w: u32) -> i32 {
 }
 
 fn imm_b(w: u32) -> i32 {
-    (((w & 0x8000_0000) as i32) >> 19)
-        | (((w >> 7) & 1) << 11) as i32
-        | (((w >> 25) & 0x3f) << 5) as i32
-        | (((w >> 8) & 0xf) << 1) as i32
+    (((w & 0x8000_0000) as i32) >> 19) | (((w >> 7) & 1) << 11) as i32 | (((w >> 25) & 0x3f) << 5) as i32 | (((w >> 8) & 0xf) << 1) as i32
 }
 
 fn imm_j(w: u32) -> i32 {
-    (((w & 0x8000_0000) as i32) >> 11)
-        | (w & 0x000f_f000) as i32
-        | (((w >> 20) & 1) << 11) as i32
-        | (((w >> 21) & 0x3ff) << 1) as i32
+    (((w & 0x8000_0000) as i32) >> 11) | (w & 0x000f_f000) as i32 | (((w >> 20) & 1) << 11) as i32 | (((w >> 21) & 0x3ff) << 1) as i32
 }
 
 /// Decodes one 32-bit instruction word.
@@ -573,8 +604,14 @@ pub mod encode {
     }
     fn b(f3: u32, rs1: Reg, rs2: Reg, off: i32) -> u32 {
         let o = off as u32;
-        0b1100011 | ((o >> 11) & 1) << 7 | ((o >> 1) & 0xf) << 8 | f3 << 12 | (rs1.index() as u32) << 15
-            | (rs2.index() as u32) << 20 | ((o >> 5) & 0x3f) << 25 | ((o >> 12) & 1) << 31
+        0b1100011
+            | ((o >> 11) & 1) << 7
+            | ((o >> 1) & 0xf) << 8
+            | f3 << 12
+            | (rs1.index() as u32) << 15
+            | (rs2.index() as u32) << 20
+            | ((o >> 5) & 0x3f) << 25
+            | ((o >> 12) & 1) << 31
     }
 
     /// Encodes an instruction. Immediates out of the format's range are truncated,
@@ -586,7 +623,12 @@ pub mod encode {
             I::Auipc { rd, imm } => 0b0010111 | (rd.index() as u32) << 7 | (imm & 0xffff_f000),
             I::Jal { rd, offset } => {
                 let o = offset as u32;
-                0b1101111 | (rd.index() as u32) << 7 | (o & 0xff000) | ((o >> 11) & 1) << 20 | ((o >> 1) & 0x3ff) << 21 | ((o >> 20) & 1) << 31
+                0b1101111
+                    | (rd.index() as u32) << 7
+                    | (o & 0xff000)
+                    | ((o >> 11) & 1) << 20
+                    | ((o >> 1) & 0x3ff) << 21
+                    | ((o >> 20) & 1) << 31
             }
             I::Jalr { rd, rs1, offset } => i(0b1100111, 0, rd, rs1, offset),
             I::Branch { kind, rs1, rs2, offset } => {

@@ -51,15 +51,25 @@ pub enum TrapKind {
     Unimp,
     Ebreak,
     /// Load from an address that isn't mapped data.
-    LoadFault { addr: u32 },
+    LoadFault {
+        addr: u32,
+    },
     /// Store to an address that isn't mapped data.
-    StoreFault { addr: u32 },
+    StoreFault {
+        addr: u32,
+    },
     /// Store to read-only data.
-    ReadOnlyWrite { addr: u32 },
+    ReadOnlyWrite {
+        addr: u32,
+    },
     /// Load or store whose address isn't a multiple of its size.
-    Misaligned { addr: u32 },
+    Misaligned {
+        addr: u32,
+    },
     /// Control reached an address that isn't an instruction of the code.
-    InvalidJumpTarget { target: u32 },
+    InvalidJumpTarget {
+        target: u32,
+    },
     /// `run` on an instance that finished, trapped, or has no entry point selected.
     NotRunnable,
 }

@@ -36,9 +36,23 @@ pub struct Step {
 pub enum TraceEvent {
     Step(Step),
     /// Entering `pc` needed `needed` gas and less was left: nothing of the block ran.
-    OutOfGas { pc: u32, needed: u32 },
-    HostSetReg { reg: Reg, value: u32 },
-    HostWriteMemory { addr: u32, data: Vec<u8> },
-    HostSetGas { gas: u64 },
-    HostSbrk { old_top: u32, new_top: u32 },
+    OutOfGas {
+        pc: u32,
+        needed: u32,
+    },
+    HostSetReg {
+        reg: Reg,
+        value: u32,
+    },
+    HostWriteMemory {
+        addr: u32,
+        data: Vec<u8>,
+    },
+    HostSetGas {
+        gas: u64,
+    },
+    HostSbrk {
+        old_top: u32,
+        new_top: u32,
+    },
 }

@@ -1,9 +1,9 @@
 //! Every malformed or unsupported blob is rejected with its precise reason.
 
 mod common;
+use common::*;
 #[allow(unused_imports)]
 use rivet_vm::GuestInstance;
-use common::*;
 
 use rivet_vm::blob::{section, BlobBuilder, BlobError, Limits};
 use rivet_vm::isa::{DecodeError, Instruction as I};

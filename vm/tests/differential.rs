@@ -5,9 +5,9 @@
 //! match. Every program also runs on the JIT (see common::run_with_gas).
 
 mod common;
+use common::*;
 #[allow(unused_imports)]
 use rivet_vm::GuestInstance;
-use common::*;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -18,8 +18,24 @@ use rrs_lib::instruction_executor::{InstructionException, InstructionExecutor};
 use rrs_lib::{HartState, MemAccessSize, Memory};
 
 const ALU: [AluOp; 18] = [
-    AluOp::Add, AluOp::Sub, AluOp::Sll, AluOp::Slt, AluOp::Sltu, AluOp::Xor, AluOp::Srl, AluOp::Sra, AluOp::Or, AluOp::And,
-    AluOp::Mul, AluOp::Mulh, AluOp::Mulhsu, AluOp::Mulhu, AluOp::Div, AluOp::Divu, AluOp::Rem, AluOp::Remu,
+    AluOp::Add,
+    AluOp::Sub,
+    AluOp::Sll,
+    AluOp::Slt,
+    AluOp::Sltu,
+    AluOp::Xor,
+    AluOp::Srl,
+    AluOp::Sra,
+    AluOp::Or,
+    AluOp::And,
+    AluOp::Mul,
+    AluOp::Mulh,
+    AluOp::Mulhsu,
+    AluOp::Mulhu,
+    AluOp::Div,
+    AluOp::Divu,
+    AluOp::Rem,
+    AluOp::Remu,
 ];
 const ALU_IMM: [AluOp; 9] = [AluOp::Add, AluOp::Slt, AluOp::Sltu, AluOp::Xor, AluOp::Or, AluOp::And, AluOp::Sll, AluOp::Srl, AluOp::Sra];
 const INTERESTING: [u32; 12] = [0, 1, 2, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0xffff_fffe, 31, 32, 0x1234_5678, 0xdead_beef, 0xffff];
@@ -89,10 +105,10 @@ fn address(rng: &mut SmallRng, size: u32) -> u32 {
         });
     }
     match rng.gen_range(0..5) {
-        0 => RW + rng.gen_range(0..32), // possibly misaligned
-        1 => HEAP - rng.gen_range(0..8), // end of the mapped range
+        0 => RW + rng.gen_range(0..32),              // possibly misaligned
+        1 => HEAP - rng.gen_range(0..8),             // end of the mapped range
         2 => STACK_TOP - 4096 - rng.gen_range(0..8), // just below the stack
-        3 => RO + rng.gen_range(0..4096), // stores here hit read-only data
+        3 => RO + rng.gen_range(0..4096),            // stores here hit read-only data
         _ => rng.gen_range(0..CODE_BASE),
     }
 }
@@ -114,7 +130,8 @@ fn random_program(rng: &mut SmallRng) -> Vec<I> {
             0..=7 => code.push(op(ALU[rng.gen_range(0..ALU.len())], reg(rng), reg(rng), reg(rng))),
             8..=11 => {
                 let op = ALU_IMM[rng.gen_range(0..ALU_IMM.len())];
-                let imm = if matches!(op, AluOp::Sll | AluOp::Srl | AluOp::Sra) { rng.gen_range(0..32) } else { rng.gen_range(-2048..2048) };
+                let imm =
+                    if matches!(op, AluOp::Sll | AluOp::Srl | AluOp::Sra) { rng.gen_range(0..32) } else { rng.gen_range(-2048..2048) };
                 code.push(opi(op, reg(rng), reg(rng), imm));
             }
             12 => code.push(I::Lui { rd: x(reg(rng)), imm: rng.gen::<u32>() & 0xffff_f000 }),
@@ -137,7 +154,8 @@ fn random_program(rng: &mut SmallRng) -> Vec<I> {
             18 => {
                 // Forward branch over 1..3 instructions.
                 let skip = rng.gen_range(1..remaining_slots);
-                let kind = [BranchKind::Eq, BranchKind::Ne, BranchKind::Lt, BranchKind::Ge, BranchKind::Ltu, BranchKind::Geu][rng.gen_range(0..6)];
+                let kind =
+                    [BranchKind::Eq, BranchKind::Ne, BranchKind::Lt, BranchKind::Ge, BranchKind::Ltu, BranchKind::Geu][rng.gen_range(0..6)];
                 code.push(branch(kind, rng.gen_range(0..16), rng.gen_range(0..16), 4 * (skip + 1)));
                 for _ in 0..skip {
                     code.push(opi(AluOp::Add, reg(rng), reg(rng), rng.gen_range(-2048..2048)));
@@ -168,7 +186,16 @@ fn random_program(rng: &mut SmallRng) -> Vec<I> {
         // Keep ra intact so the program returns.
         for insn in code.iter_mut() {
             match insn {
-                I::Op { rd, .. } | I::OpImm { rd, .. } | I::Lui { rd, .. } | I::Auipc { rd, .. } | I::Load { rd, .. } | I::Jal { rd, .. } if *rd == Reg::RA => *rd = x(9),
+                I::Op { rd, .. }
+                | I::OpImm { rd, .. }
+                | I::Lui { rd, .. }
+                | I::Auipc { rd, .. }
+                | I::Load { rd, .. }
+                | I::Jal { rd, .. }
+                    if *rd == Reg::RA =>
+                {
+                    *rd = x(9)
+                }
                 _ => {}
             }
         }

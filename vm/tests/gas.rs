@@ -2,9 +2,9 @@
 //! a block boundary with nothing of that block executed; resumable; deterministic.
 
 mod common;
+use common::*;
 #[allow(unused_imports)]
 use rivet_vm::GuestInstance;
-use common::*;
 
 use rivet_vm::isa::{AluOp, BranchKind, Instruction as I};
 use rivet_vm::memory_map::CODE_BASE;
@@ -80,15 +80,15 @@ fn out_of_gas_inside_a_loop_stops_at_an_iteration_boundary() {
 fn dynamic_jump_into_a_block_charges_the_rest_of_it() {
     // Block [4 addi + ret] at index 4..=8; jump (jalr) to index 6 charges 3 (2 addi + ret).
     let c = [
-        I::Auipc { rd: Reg::new(5).unwrap(), imm: 0 }, // 0
+        I::Auipc { rd: Reg::new(5).unwrap(), imm: 0 },                    // 0
         I::Jalr { rd: Reg::ZERO, rs1: Reg::new(5).unwrap(), offset: 24 }, // 1: to index 6
-        I::Ebreak, // 2
-        I::Ebreak, // 3
-        addi(10, 0, 1), // 4
-        addi(11, 0, 1), // 5
-        addi(12, 0, 1), // 6
-        addi(13, 0, 1), // 7
-        ret(),          // 8
+        I::Ebreak,                                                        // 2
+        I::Ebreak,                                                        // 3
+        addi(10, 0, 1),                                                   // 4
+        addi(11, 0, 1),                                                   // 5
+        addi(12, 0, 1),                                                   // 6
+        addi(13, 0, 1),                                                   // 7
+        ret(),                                                            // 8
     ];
     let r = run_with_gas(&c, 100);
     assert_eq!(r.interrupt, Interrupt::Finished);

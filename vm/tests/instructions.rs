@@ -2,9 +2,9 @@
 //! expected constants (not computed with the VM's own helpers).
 
 mod common;
+use common::*;
 #[allow(unused_imports)]
 use rivet_vm::GuestInstance;
-use common::*;
 
 use rivet_vm::isa::{AluOp::*, BranchKind, Instruction as I, LoadKind, StoreKind};
 use rivet_vm::memory_map::{CODE_BASE, RETURN_ADDRESS, STACK_TOP};
@@ -221,10 +221,10 @@ fn out_of_range_accesses_trap_at_every_boundary() {
         (stack_bottom, true),
         (STACK_TOP - 4, true),
         (RO, true),
-        (RW + 28, true),         // last word of bss
-        (HEAP - 4, true),        // the page holding rw data and bss is mapped whole
-        (HEAP, false),           // heap not grown yet
-        (CODE_BASE, false),      // code is not data
+        (RW + 28, true),    // last word of bss
+        (HEAP - 4, true),   // the page holding rw data and bss is mapped whole
+        (HEAP, false),      // heap not grown yet
+        (CODE_BASE, false), // code is not data
         (0xffff_fffc, false),
         (0x8000_0000, false),
     ];
@@ -236,7 +236,11 @@ fn out_of_range_accesses_trap_at_every_boundary() {
         if ok {
             assert_eq!(r.interrupt, Interrupt::Finished, "load at {addr:#x}");
         } else {
-            assert_eq!(r.interrupt, Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::LoadFault { addr }, pc: CODE_BASE + 8 }), "load at {addr:#x}");
+            assert_eq!(
+                r.interrupt,
+                Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::LoadFault { addr }, pc: CODE_BASE + 8 }),
+                "load at {addr:#x}"
+            );
         }
     }
     // A word straddling the end of the mapped range faults.
@@ -263,7 +267,10 @@ fn writes_to_read_only_data_trap_and_change_nothing() {
         c.push(store(kind, 5, 5, 0));
         c.push(ret());
         let r = run(&c);
-        assert_eq!(r.interrupt, Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::ReadOnlyWrite { addr: RO + off as u32 }, pc: CODE_BASE + 8 }));
+        assert_eq!(
+            r.interrupt,
+            Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::ReadOnlyWrite { addr: RO + off as u32 }, pc: CODE_BASE + 8 })
+        );
         let mut buf = [0u8; 8];
         r.instance.read_memory(RO, &mut buf).unwrap();
         assert_eq!(buf, RO_BYTES);
@@ -305,12 +312,12 @@ fn branches() {
 #[test]
 fn jal_and_jalr_link_and_jump() {
     let c = [
-        I::Jal { rd: x(6), offset: 8 },      // 0: jump to 8, t1 = 4
-        addi(10, 0, 99),                     // 4: skipped
-        I::Auipc { rd: x(7), imm: 0 },       // 8: t2 = pc(8)
+        I::Jal { rd: x(6), offset: 8 },              // 0: jump to 8, t1 = 4
+        addi(10, 0, 99),                             // 4: skipped
+        I::Auipc { rd: x(7), imm: 0 },               // 8: t2 = pc(8)
         I::Jalr { rd: x(8), rs1: x(7), offset: 13 }, // 12: to (8 + 13) & !1 = 20, s0 = 16
-        addi(10, 0, 98),                     // 16: skipped
-        addi(11, 0, 1),                      // 20
+        addi(10, 0, 98),                             // 16: skipped
+        addi(11, 0, 1),                              // 20
         ret(),
     ];
     let r = run(&c);
@@ -328,7 +335,11 @@ fn bad_jump_targets_trap_without_writing_rd() {
         c.push(I::Jalr { rd: x(6), rs1: x(5), offset: 0 });
         c.push(ret());
         let r = run(&c);
-        assert_eq!(r.interrupt, Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::InvalidJumpTarget { target }, pc: CODE_BASE + 8 }), "{target:#x}");
+        assert_eq!(
+            r.interrupt,
+            Interrupt::Trap(rivet_vm::Trap { kind: TrapKind::InvalidJumpTarget { target }, pc: CODE_BASE + 8 }),
+            "{target:#x}"
+        );
         assert_eq!(r.reg(6), 0, "rd written by a trapping jalr");
     }
 }
@@ -338,11 +349,11 @@ fn bad_jump_targets_trap_without_writing_rd() {
 #[test]
 fn jumping_onto_the_jalr_of_a_call_pair_uses_the_register() {
     let c = [
-        I::Auipc { rd: x(6), imm: 0 },                       // 0
-        I::Jalr { rd: Reg::ZERO, rs1: x(6), offset: 8 },      // 4: from the auipc: to 8
-        I::Lui { rd: x(7), imm: CODE_BASE },                 // 8: main
+        I::Auipc { rd: x(6), imm: 0 },                   // 0
+        I::Jalr { rd: Reg::ZERO, rs1: x(6), offset: 8 }, // 4: from the auipc: to 8
+        I::Lui { rd: x(7), imm: CODE_BASE },             // 8: main
         addi(7, 7, 4),
-        I::Jalr { rd: Reg::ZERO, rs1: x(7), offset: 0 },      // onto index 1 with t1 = 0
+        I::Jalr { rd: Reg::ZERO, rs1: x(7), offset: 0 }, // onto index 1 with t1 = 0
     ];
     let mut b = rivet_vm::BlobBuilder::new();
     b.stack_size = 4096;

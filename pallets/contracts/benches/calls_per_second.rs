@@ -65,7 +65,10 @@ fn ns_per_gas(gas: u64) -> f64 {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (calls, gas) = if quick { (300, 5_000_000) } else { (5_000, 200_000_000) };
-    println!("token transfer calls on the mock runtime ({calls} calls; {} ps of weight per gas unit charged)", pallet_rivet_contracts::Pallet::<Test>::weight_per_gas());
+    println!(
+        "token transfer calls on the mock runtime ({calls} calls; {} ps of weight per gas unit charged)",
+        pallet_rivet_contracts::Pallet::<Test>::weight_per_gas()
+    );
     println!("{:<12} {:>14} {:>14} {:>14}", "backend", "calls/s", "gas/call", "ns/gas (loop)");
     for (which, name) in [(Which::Interpreter, "interpreter"), (Which::Jit, "jit")] {
         set_backend(which);

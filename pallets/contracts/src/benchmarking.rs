@@ -4,12 +4,11 @@
 
 use alloc::{vec, vec::Vec};
 
-use polkadot_sdk::{
-    frame_benchmarking::v2::*,
-    frame_support::traits::fungible::Mutate,
-    frame_system::RawOrigin,
+use polkadot_sdk::{frame_benchmarking::v2::*, frame_support::traits::fungible::Mutate, frame_system::RawOrigin};
+use rivet_vm::{
+    gas_probes::{self, Probe},
+    BlobBuilder,
 };
-use rivet_vm::{gas_probes::{self, Probe}, BlobBuilder};
 
 use super::*;
 

@@ -23,8 +23,8 @@ use rivet_abi::{host as h, status, CallArgs, InstantiateArgs, NOT_FOUND};
 use rivet_vm::{GuestInstance, Interrupt, Reg};
 
 use crate::{
-    address, backend::VmBackend, gas::HostCosts, transcript::Transcript, CodeInfoOf, Config, ContractInfo, ContractInfoOf, EntryPoint, Error, Event,
-    HoldReason, NextTrieNonce, Outcome, Pallet, PristineCode, TrapCode,
+    address, backend::VmBackend, gas::HostCosts, transcript::Transcript, CodeInfoOf, Config, ContractInfo, ContractInfoOf, EntryPoint,
+    Error, Event, HoldReason, NextTrieNonce, Outcome, Pallet, PristineCode, TrapCode,
 };
 
 /// How one frame ended.
@@ -72,7 +72,10 @@ const MAX_DEBUG_LOG: usize = 1 << 20;
 /// What a host call tells the frame's run loop.
 enum Flow {
     Continue,
-    Exit { revert: bool, output: Vec<u8> },
+    Exit {
+        revert: bool,
+        output: Vec<u8>,
+    },
     OutOfGas,
     Trap(TrapCode),
     /// The contract terminated itself: the frame ends successfully with no output.
@@ -149,7 +152,15 @@ macro_rules! charge {
 
 impl<T: Config> Stack<T> {
     pub fn new(origin: AccountId32, deposit_limit: u128, debug: bool) -> Self {
-        Stack { origin, contracts: Vec::new(), deposit_limit, deposit_charged: 0, debug_log: debug.then(Vec::new), costs: Pallet::<T>::host_costs(), _config: PhantomData }
+        Stack {
+            origin,
+            contracts: Vec::new(),
+            deposit_limit,
+            deposit_charged: 0,
+            debug_log: debug.then(Vec::new),
+            costs: Pallet::<T>::host_costs(),
+            _config: PhantomData,
+        }
     }
 
     /// Charges the origin `amount` of storage deposit against the limit.
@@ -220,18 +231,31 @@ impl<T: Config> Stack<T> {
             // The new account exists from the start (held deposits need an account):
             // the origin gives it the existential deposit.
             let ed = T::Currency::minimum_balance();
-            T::Currency::transfer(&origin, &contract, ed, Preservation::Preserve)
-                .map_err(|_| Error::<T>::StorageDepositNotEnoughFunds)?;
+            T::Currency::transfer(&origin, &contract, ed, Preservation::Preserve).map_err(|_| Error::<T>::StorageDepositNotEnoughFunds)?;
             s.account_deposit(saturating_i128(ed))?;
             let nonce = NextTrieNonce::<T>::mutate(|n| {
                 *n = n.wrapping_add(1);
                 *n
             });
-            let info = ContractInfo { code_hash, trie_id: address::trie_id(&contract, nonce), storage_items: 0, storage_bytes: 0, storage_deposit: 0 };
+            let info = ContractInfo {
+                code_hash,
+                trie_id: address::trie_id(&contract, nonce),
+                storage_items: 0,
+                storage_bytes: 0,
+                storage_deposit: 0,
+            };
             ContractInfoOf::<T>::insert(&contract, &info);
             code_info.refcount = code_info.refcount.saturating_add(1);
             CodeInfoOf::<T>::insert(code_hash, &code_info);
-            let r = s.run_frame(FrameSpec { caller: deployer.clone(), contract: contract.clone(), info, entry: EntryPoint::Deploy, input, value, gas })?;
+            let r = s.run_frame(FrameSpec {
+                caller: deployer.clone(),
+                contract: contract.clone(),
+                info,
+                entry: EntryPoint::Deploy,
+                input,
+                value,
+                gas,
+            })?;
             let ok = r.outcome == Outcome::Returned;
             if ok {
                 Pallet::<T>::deposit_event(Event::Instantiated { deployer: deployer.clone(), contract: contract.clone(), code_hash });
@@ -269,16 +293,40 @@ impl<T: Config> Stack<T> {
         // Loading is paid per code byte and memory page before the code is read,
         // whichever backend runs and whether its cache was warm.
         let code_info = CodeInfoOf::<T>::get(info.code_hash).ok_or(Error::<T>::CodeNotFound)?;
-        let load = self.costs.code_load_per_byte.saturating_mul(code_info.code_len as u64).saturating_add(self.costs.memory_per_page.saturating_mul(code_info.memory_pages as u64));
+        let load = self
+            .costs
+            .code_load_per_byte
+            .saturating_mul(code_info.code_len as u64)
+            .saturating_add(self.costs.memory_per_page.saturating_mul(code_info.memory_pages as u64));
         let Some(gas) = gas.checked_sub(load) else {
-            return Ok(FrameResult { outcome: Outcome::OutOfGas, output: Vec::new(), gas_left: 0, transcript_hash: [0; 32], code_hash: info.code_hash });
+            return Ok(FrameResult {
+                outcome: Outcome::OutOfGas,
+                output: Vec::new(),
+                gas_left: 0,
+                transcript_hash: [0; 32],
+                code_hash: info.code_hash,
+            });
         };
         let blob = PristineCode::<T>::get(info.code_hash).ok_or(Error::<T>::CodeNotFound)?;
         let inst = <T::Backend as VmBackend>::instantiate(&blob).ok_or(Error::<T>::VmUnavailable)?;
-        let mut frame = Frame { inst, caller, contract: contract.clone(), child: address::child_info(&info.trie_id), value, input, transcript: Transcript::default() };
+        let mut frame = Frame {
+            inst,
+            caller,
+            contract: contract.clone(),
+            child: address::child_info(&info.trie_id),
+            value,
+            input,
+            transcript: Transcript::default(),
+        };
         if frame.inst.prepare_call(entry.name(), gas).is_err() {
             // Upload requires `call`; `deploy` is optional and then does nothing.
-            return Ok(FrameResult { outcome: Outcome::Returned, output: Vec::new(), gas_left: gas, transcript_hash: [0; 32], code_hash: info.code_hash });
+            return Ok(FrameResult {
+                outcome: Outcome::Returned,
+                output: Vec::new(),
+                gas_left: gas,
+                transcript_hash: [0; 32],
+                code_hash: info.code_hash,
+            });
         }
         let (outcome, output) = loop {
             match frame.inst.run() {
@@ -312,13 +360,29 @@ impl<T: Config> Stack<T> {
         let reason = HoldReason::StorageDeposit.into();
         if required > info.storage_deposit {
             let diff = required - info.storage_deposit;
-            T::Currency::transfer_and_hold(&reason, &self.origin, contract, diff, Precision::Exact, Preservation::Preserve, Fortitude::Polite)
-                .map_err(|_| Error::<T>::StorageDepositNotEnoughFunds)?;
+            T::Currency::transfer_and_hold(
+                &reason,
+                &self.origin,
+                contract,
+                diff,
+                Precision::Exact,
+                Preservation::Preserve,
+                Fortitude::Polite,
+            )
+            .map_err(|_| Error::<T>::StorageDepositNotEnoughFunds)?;
             self.account_deposit(saturating_i128(diff))?;
             info.storage_deposit = required;
         } else if required < info.storage_deposit {
             let diff = info.storage_deposit - required;
-            let moved = T::Currency::transfer_on_hold(&reason, contract, &self.origin, diff, Precision::BestEffort, Restriction::Free, Fortitude::Polite)?;
+            let moved = T::Currency::transfer_on_hold(
+                &reason,
+                contract,
+                &self.origin,
+                diff,
+                Precision::BestEffort,
+                Restriction::Free,
+                Fortitude::Polite,
+            )?;
             self.account_deposit(-saturating_i128(moved))?;
             info.storage_deposit -= moved;
         } else {
@@ -450,7 +514,10 @@ impl<T: Config> Stack<T> {
                 if count > h::MAX_EVENT_TOPICS || data_len > T::MaxEventDataLen::get() {
                     return Ok(Flow::Trap(TrapCode::BadHostCallArguments));
                 }
-                charge!(f, self.costs.event_base.saturating_add(self.costs.event_per_byte.saturating_mul(32 * count as u64 + data_len as u64)));
+                charge!(
+                    f,
+                    self.costs.event_base.saturating_add(self.costs.event_per_byte.saturating_mul(32 * count as u64 + data_len as u64))
+                );
                 let topic_bytes = guest!(f.read(topics_ptr, 32 * count));
                 let data = guest!(f.read(data_ptr, data_len));
                 let topics: Vec<H256> = topic_bytes.chunks_exact(32).map(H256::from_slice).collect();
@@ -462,7 +529,14 @@ impl<T: Config> Stack<T> {
             }
             h::HASH_BLAKE2_256 | h::HASH_KECCAK_256 | h::HASH_SHA2_256 => {
                 let (ptr, len, out) = (f.arg(0), f.arg(1), f.arg(2));
-                charge!(f, self.costs.hash_base.saturating_add(self.costs.hash_per_byte.saturating_mul(len as u64)).saturating_add(self.costs.bytes(len)).saturating_add(self.costs.bytes(32)));
+                charge!(
+                    f,
+                    self.costs
+                        .hash_base
+                        .saturating_add(self.costs.hash_per_byte.saturating_mul(len as u64))
+                        .saturating_add(self.costs.bytes(len))
+                        .saturating_add(self.costs.bytes(32))
+                );
                 let data = guest!(f.read(ptr, len));
                 let digest = match n {
                     h::HASH_BLAKE2_256 => blake2_256(&data),
@@ -590,7 +664,15 @@ impl<T: Config> Stack<T> {
         let reason = HoldReason::StorageDeposit.into();
         let held: u128 = T::Currency::balance_on_hold(&reason, &f.contract);
         if held > 0 {
-            let moved = T::Currency::transfer_on_hold(&reason, &f.contract, &self.origin, held, Precision::BestEffort, Restriction::Free, Fortitude::Polite)?;
+            let moved = T::Currency::transfer_on_hold(
+                &reason,
+                &f.contract,
+                &self.origin,
+                held,
+                Precision::BestEffort,
+                Restriction::Free,
+                Fortitude::Polite,
+            )?;
             self.account_deposit(-saturating_i128(moved))?;
         }
         let rest = T::Currency::reducible_balance(&f.contract, Preservation::Expendable, Fortitude::Polite);

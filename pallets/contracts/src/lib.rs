@@ -147,22 +147,49 @@ pub mod pallet {
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
-        CodeStored { code_hash: H256, uploader: AccountId32, deposit: u128 },
-        CodeRemoved { code_hash: H256, remover: AccountId32, deposit_released: u128 },
-        Instantiated { deployer: AccountId32, contract: AccountId32, code_hash: H256 },
+        CodeStored {
+            code_hash: H256,
+            uploader: AccountId32,
+            deposit: u128,
+        },
+        CodeRemoved {
+            code_hash: H256,
+            remover: AccountId32,
+            deposit_released: u128,
+        },
+        Instantiated {
+            deployer: AccountId32,
+            contract: AccountId32,
+            code_hash: H256,
+        },
         /// A contract's `call` completed (top-level or nested).
-        Called { caller: AccountId32, contract: AccountId32 },
+        Called {
+            caller: AccountId32,
+            contract: AccountId32,
+        },
         /// A contract emitted an event.
-        ContractEmitted { contract: AccountId32, topics: BoundedVec<H256, ConstU32<4>>, data: Vec<u8> },
-        Terminated { contract: AccountId32, beneficiary: AccountId32 },
+        ContractEmitted {
+            contract: AccountId32,
+            topics: BoundedVec<H256, ConstU32<4>>,
+            data: Vec<u8>,
+        },
+        Terminated {
+            contract: AccountId32,
+            beneficiary: AccountId32,
+        },
         /// A top-level execution's receipt, kept as `Receipts[block][index]`.
-        ReceiptStored { index: u32, receipt: Receipt<AccountId32> },
+        ReceiptStored {
+            index: u32,
+            receipt: Receipt<AccountId32>,
+        },
     }
 
     #[pallet::error]
     pub enum Error<T> {
         /// The blob failed validation (see the dry run's debug log for details).
-        CodeRejected { reason: CodeRejectReason },
+        CodeRejected {
+            reason: CodeRejectReason,
+        },
         CodeTooLarge,
         CodeNotFound,
         /// Only the uploader can remove code.
@@ -175,7 +202,9 @@ pub mod pallet {
         /// The execution ran out of gas; nothing it did is kept.
         OutOfGas,
         /// The contract trapped; nothing it did is kept.
-        ContractTrapped { kind: TrapCode },
+        ContractTrapped {
+            kind: TrapCode,
+        },
         /// The contract reverted; nothing it did is kept.
         ContractReverted,
         /// The value could not be transferred.
@@ -319,12 +348,17 @@ impl<T: Config> Pallet<T> {
     pub fn weight_per_gas() -> u64 {
         const G: u32 = 1_000_000;
         let slope = |w: fn(u32) -> Weight| w(G).saturating_sub(w(0)).ref_time() / G as u64;
-        [T::WeightInfo::vm_gas_alu, T::WeightInfo::vm_gas_pointer_chase, T::WeightInfo::vm_gas_indirect_jumps, T::WeightInfo::vm_gas_divisions]
-            .into_iter()
-            .map(slope)
-            .max()
-            .unwrap_or(0)
-            .max(1)
+        [
+            T::WeightInfo::vm_gas_alu,
+            T::WeightInfo::vm_gas_pointer_chase,
+            T::WeightInfo::vm_gas_indirect_jumps,
+            T::WeightInfo::vm_gas_divisions,
+        ]
+        .into_iter()
+        .map(slope)
+        .max()
+        .unwrap_or(0)
+        .max(1)
     }
 
     /// What host calls cost in gas at this runtime's rate and weights.
@@ -383,10 +417,9 @@ impl<T: Config> Pallet<T> {
             return Ok((code_hash, 0));
         }
         let len = code.len() as u32;
-        let deposit = T::DepositPerByte::get()
-            .saturating_mul(len as u128)
-            .saturating_add(T::DepositPerItem::get().saturating_mul(2));
-        T::Currency::hold(&HoldReason::CodeUploadDeposit.into(), uploader, deposit).map_err(|_| Error::<T>::StorageDepositNotEnoughFunds)?;
+        let deposit = T::DepositPerByte::get().saturating_mul(len as u128).saturating_add(T::DepositPerItem::get().saturating_mul(2));
+        T::Currency::hold(&HoldReason::CodeUploadDeposit.into(), uploader, deposit)
+            .map_err(|_| Error::<T>::StorageDepositNotEnoughFunds)?;
         let bounded: frame_support::BoundedVec<u8, T::MaxCodeLen> = code.try_into().map_err(|_| Error::<T>::CodeTooLarge)?;
         PristineCode::<T>::insert(code_hash, bounded);
         let memory_pages = program.layout().data_span().div_ceil(rivet_vm::memory_map::PAGE_SIZE);
@@ -396,7 +429,15 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Runs a top-level call.
-    pub fn run_call(origin: AccountId32, dest: AccountId32, value: u128, gas_limit: Weight, deposit_limit: u128, input: Vec<u8>, debug: bool) -> ExecReturn {
+    pub fn run_call(
+        origin: AccountId32,
+        dest: AccountId32,
+        value: u128,
+        gas_limit: Weight,
+        deposit_limit: u128,
+        input: Vec<u8>,
+        debug: bool,
+    ) -> ExecReturn {
         let gas = Self::gas_from_weight(gas_limit);
         let mut stack = Stack::<T>::new(origin.clone(), deposit_limit, debug);
         let input_hash = blake2_256(&input);

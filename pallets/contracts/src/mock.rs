@@ -6,9 +6,8 @@ use core::cell::Cell;
 
 use polkadot_sdk::{
     frame_support::{self, derive_impl, parameter_types, traits::ConstU32},
-    frame_system, pallet_balances, pallet_timestamp,
+    frame_system, pallet_balances, pallet_timestamp, sp_io,
     sp_runtime::{traits::IdentityLookup, AccountId32, BuildStorage},
-    sp_io,
 };
 use rivet_vm::{CallError, GuestInstance, Interrupt, MemoryError, Reg};
 

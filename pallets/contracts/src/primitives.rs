@@ -97,15 +97,20 @@ impl From<&BlobError> for CodeRejectReason {
         use BlobError as E;
         match e {
             E::UnsupportedVersion { .. } => CodeRejectReason::UnsupportedVersion,
-            E::BadMemorySection { .. } | E::StackNotPageAligned { .. } | E::HeapNotPageAligned { .. } | E::StackTooLarge { .. } | E::MemoryTooLarge { .. } => {
-                CodeRejectReason::BadMemoryConfig
-            }
+            E::BadMemorySection { .. }
+            | E::StackNotPageAligned { .. }
+            | E::HeapNotPageAligned { .. }
+            | E::StackTooLarge { .. }
+            | E::MemoryTooLarge { .. } => CodeRejectReason::BadMemoryConfig,
             E::CodeTooLarge { .. } => CodeRejectReason::CodeTooLarge,
             E::InvalidInstruction { .. } => CodeRejectReason::InvalidInstruction,
             E::JumpTargetOutsideCode { .. } | E::JumpTargetMisaligned { .. } => CodeRejectReason::BadJumpTarget,
-            E::BadEntryTable { .. } | E::BadEntryName { .. } | E::DuplicateEntry { .. } | E::EntryOutsideCode { .. } | E::EntryMisaligned { .. } | E::NoEntryPoints => {
-                CodeRejectReason::BadEntryTable
-            }
+            E::BadEntryTable { .. }
+            | E::BadEntryName { .. }
+            | E::DuplicateEntry { .. }
+            | E::EntryOutsideCode { .. }
+            | E::EntryMisaligned { .. }
+            | E::NoEntryPoints => CodeRejectReason::BadEntryTable,
             _ => CodeRejectReason::Malformed,
         }
     }

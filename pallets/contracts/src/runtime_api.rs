@@ -9,8 +9,7 @@ use polkadot_sdk::{
         traits::Get,
         weights::Weight,
     },
-    frame_system,
-    sp_api,
+    frame_system, sp_api,
     sp_core::H256,
     sp_runtime::{AccountId32, DispatchError},
 };
@@ -95,7 +94,9 @@ impl<T: Config> Pallet<T> {
             Code::Existing(_) => T::WeightInfo::instantiate(input.len() as u32, salt.len() as u32),
         };
         let gas = Self::gas_or_max(gas_limit);
-        Self::dry_run(base, || Self::run_instantiate(origin, value, gas, storage_deposit_limit.unwrap_or(u128::MAX), code, input, salt, true))
+        Self::dry_run(base, || {
+            Self::run_instantiate(origin, value, gas, storage_deposit_limit.unwrap_or(u128::MAX), code, input, salt, true)
+        })
     }
 
     pub fn dry_run_upload(origin: AccountId32, code: Vec<u8>, storage_deposit_limit: Option<u128>) -> Result<UploadResult, DispatchError> {

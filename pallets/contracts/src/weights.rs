@@ -20,16 +20,16 @@ use polkadot_sdk::frame_system;
 /// `rivet_vm::gas_probes`' programs (the steepest slope is the gas rate);
 /// `host_call(r)`: `r` host calls that do no work.
 pub trait WeightInfo {
-    fn upload_code(c: u32, ) -> Weight;
+    fn upload_code(c: u32) -> Weight;
     fn remove_code() -> Weight;
-    fn instantiate_with_code(c: u32, i: u32, _s: u32, ) -> Weight;
-    fn instantiate(i: u32, s: u32, ) -> Weight;
-    fn call(i: u32, ) -> Weight;
-    fn vm_gas_alu(g: u32, ) -> Weight;
-    fn vm_gas_pointer_chase(g: u32, ) -> Weight;
-    fn vm_gas_indirect_jumps(g: u32, ) -> Weight;
-    fn vm_gas_divisions(g: u32, ) -> Weight;
-    fn host_call(r: u32, ) -> Weight;
+    fn instantiate_with_code(c: u32, i: u32, _s: u32) -> Weight;
+    fn instantiate(i: u32, s: u32) -> Weight;
+    fn call(i: u32) -> Weight;
+    fn vm_gas_alu(g: u32) -> Weight;
+    fn vm_gas_pointer_chase(g: u32) -> Weight;
+    fn vm_gas_indirect_jumps(g: u32) -> Weight;
+    fn vm_gas_divisions(g: u32) -> Weight;
+    fn host_call(r: u32) -> Weight;
 }
 
 /// Measured weights with the runtime's database weights.
@@ -37,7 +37,7 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// `c` in `[4, 131072]`.
-    fn upload_code(c: u32, ) -> Weight {
+    fn upload_code(c: u32) -> Weight {
         // Proof size: measured `109`, estimated `3593`.
         // Minimum execution time: 40_651_000 ps.
         Weight::from_parts(41_686_149, 3593)
@@ -56,7 +56,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// `c` in `[4, 131072]`.
     /// `i` in `[0, 65536]`.
     /// `s` in `[0, 64]`.
-    fn instantiate_with_code(c: u32, i: u32, _s: u32, ) -> Weight {
+    fn instantiate_with_code(c: u32, i: u32, _s: u32) -> Weight {
         // Proof size: measured `180`, estimated `6196`.
         // Minimum execution time: 247_532_000 ps.
         Weight::from_parts(160_281_851, 6196)
@@ -69,7 +69,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     }
     /// `i` in `[0, 65536]`.
     /// `s` in `[0, 64]`.
-    fn instantiate(i: u32, s: u32, ) -> Weight {
+    fn instantiate(i: u32, s: u32) -> Weight {
         // Proof size: measured `4624`, estimated `265645`.
         // Minimum execution time: 126_631_000 ps.
         Weight::from_parts(133_736_729, 265645)
@@ -81,7 +81,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().writes(8_u64))
     }
     /// `i` in `[0, 65536]`.
-    fn call(i: u32, ) -> Weight {
+    fn call(i: u32) -> Weight {
         // Proof size: measured `4521`, estimated `265645`.
         // Minimum execution time: 51_417_000 ps.
         Weight::from_parts(55_046_767, 265645)
@@ -91,7 +91,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().writes(2_u64))
     }
     /// `g` in `[0, 4000000]`.
-    fn vm_gas_alu(g: u32, ) -> Weight {
+    fn vm_gas_alu(g: u32) -> Weight {
         // Proof size: measured `445`, estimated `265645`.
         // Minimum execution time: 35_614_000 ps.
         Weight::from_parts(38_182_791, 265645)
@@ -100,7 +100,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().reads(3_u64))
     }
     /// `g` in `[0, 4000000]`.
-    fn vm_gas_pointer_chase(g: u32, ) -> Weight {
+    fn vm_gas_pointer_chase(g: u32) -> Weight {
         // Proof size: measured `545`, estimated `265645`.
         // Minimum execution time: 324_267_000 ps.
         Weight::from_parts(338_936_605, 265645)
@@ -109,7 +109,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().reads(3_u64))
     }
     /// `g` in `[0, 4000000]`.
-    fn vm_gas_indirect_jumps(g: u32, ) -> Weight {
+    fn vm_gas_indirect_jumps(g: u32) -> Weight {
         // Proof size: measured `2509`, estimated `265645`.
         // Minimum execution time: 40_130_000 ps.
         Weight::from_parts(41_912_759, 265645)
@@ -118,7 +118,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().reads(3_u64))
     }
     /// `g` in `[0, 4000000]`.
-    fn vm_gas_divisions(g: u32, ) -> Weight {
+    fn vm_gas_divisions(g: u32) -> Weight {
         // Proof size: measured `477`, estimated `265645`.
         // Minimum execution time: 36_475_000 ps.
         Weight::from_parts(35_915_075, 265645)
@@ -127,7 +127,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().reads(3_u64))
     }
     /// `r` in `[0, 10000]`.
-    fn host_call(r: u32, ) -> Weight {
+    fn host_call(r: u32) -> Weight {
         // Proof size: measured `457`, estimated `265645`.
         // Minimum execution time: 36_685_000 ps.
         Weight::from_parts(77_410_933, 265645)
@@ -139,7 +139,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same figures with RocksDB's database weights, for mock runtimes.
 impl WeightInfo for () {
-    fn upload_code(c: u32, ) -> Weight {
+    fn upload_code(c: u32) -> Weight {
         Weight::from_parts(41_686_149, 3593)
             .saturating_add(Weight::from_parts(4_587, 0).saturating_mul(c.into()))
             .saturating_add(RocksDbWeight::get().reads(3_u64))
@@ -150,47 +150,47 @@ impl WeightInfo for () {
             .saturating_add(RocksDbWeight::get().reads(3_u64))
             .saturating_add(RocksDbWeight::get().writes(4_u64))
     }
-    fn instantiate_with_code(c: u32, i: u32, _s: u32, ) -> Weight {
+    fn instantiate_with_code(c: u32, i: u32, _s: u32) -> Weight {
         Weight::from_parts(160_281_851, 6196)
             .saturating_add(Weight::from_parts(6_293, 0).saturating_mul(c.into()))
             .saturating_add(Weight::from_parts(1_547, 0).saturating_mul(i.into()))
             .saturating_add(RocksDbWeight::get().reads(8_u64))
             .saturating_add(RocksDbWeight::get().writes(10_u64))
     }
-    fn instantiate(i: u32, s: u32, ) -> Weight {
+    fn instantiate(i: u32, s: u32) -> Weight {
         Weight::from_parts(133_736_729, 265645)
             .saturating_add(Weight::from_parts(1_485, 0).saturating_mul(i.into()))
             .saturating_add(Weight::from_parts(43_218, 0).saturating_mul(s.into()))
             .saturating_add(RocksDbWeight::get().reads(8_u64))
             .saturating_add(RocksDbWeight::get().writes(8_u64))
     }
-    fn call(i: u32, ) -> Weight {
+    fn call(i: u32) -> Weight {
         Weight::from_parts(55_046_767, 265645)
             .saturating_add(Weight::from_parts(1_474, 0).saturating_mul(i.into()))
             .saturating_add(RocksDbWeight::get().reads(4_u64))
             .saturating_add(RocksDbWeight::get().writes(2_u64))
     }
-    fn vm_gas_alu(g: u32, ) -> Weight {
+    fn vm_gas_alu(g: u32) -> Weight {
         Weight::from_parts(38_182_791, 265645)
             .saturating_add(Weight::from_parts(128, 0).saturating_mul(g.into()))
             .saturating_add(RocksDbWeight::get().reads(3_u64))
     }
-    fn vm_gas_pointer_chase(g: u32, ) -> Weight {
+    fn vm_gas_pointer_chase(g: u32) -> Weight {
         Weight::from_parts(338_936_605, 265645)
             .saturating_add(Weight::from_parts(887, 0).saturating_mul(g.into()))
             .saturating_add(RocksDbWeight::get().reads(3_u64))
     }
-    fn vm_gas_indirect_jumps(g: u32, ) -> Weight {
+    fn vm_gas_indirect_jumps(g: u32) -> Weight {
         Weight::from_parts(41_912_759, 265645)
             .saturating_add(Weight::from_parts(1_189, 0).saturating_mul(g.into()))
             .saturating_add(RocksDbWeight::get().reads(3_u64))
     }
-    fn vm_gas_divisions(g: u32, ) -> Weight {
+    fn vm_gas_divisions(g: u32) -> Weight {
         Weight::from_parts(35_915_075, 265645)
             .saturating_add(Weight::from_parts(329, 0).saturating_mul(g.into()))
             .saturating_add(RocksDbWeight::get().reads(3_u64))
     }
-    fn host_call(r: u32, ) -> Weight {
+    fn host_call(r: u32) -> Weight {
         Weight::from_parts(77_410_933, 265645)
             .saturating_add(Weight::from_parts(2_163_812, 0).saturating_mul(r.into()))
             .saturating_add(RocksDbWeight::get().reads(3_u64))

@@ -30,8 +30,7 @@ use stwo::prover::poly::circle::{CircleEvaluation, PolyOps};
 use stwo::prover::poly::BitReversedOrder;
 use stwo::prover::{prove, CommitmentSchemeProver};
 use stwo_constraint_framework::{
-    relation, EvalAtRow, FrameworkComponent, FrameworkEval, LogupTraceGenerator, Relation,
-    RelationEntry, TraceLocationAllocator,
+    relation, EvalAtRow, FrameworkComponent, FrameworkEval, LogupTraceGenerator, Relation, RelationEntry, TraceLocationAllocator,
 };
 
 const N_COLS: usize = 86;
@@ -56,10 +55,7 @@ impl FrameworkEval for SpikeEval {
     fn evaluate<E: EvalAtRow>(&self, mut eval: E) -> E {
         let c: [E::F; N_COLS] = array::from_fn(|_| eval.next_trace_mask());
         for j in 4..N_COLS {
-            eval.add_constraint(
-                c[j].clone()
-                    - (c[j - 1].clone() * c[j - 2].clone() * c[j - 3].clone() + c[j - 4].clone()),
-            );
+            eval.add_constraint(c[j].clone() - (c[j - 1].clone() * c[j - 2].clone() * c[j - 3].clone() + c[j - 4].clone()));
         }
         if self.lookups {
             for k in 0..N_MSGS {
@@ -111,17 +107,12 @@ fn gen_trace(log_n: u32) -> Vec<BaseColumn> {
             r
         })
         .collect();
-    (0..N_COLS)
-        .into_par_iter()
-        .map(|j| BaseColumn::from_simd(rows.iter().map(|r| r[j]).collect()))
-        .collect()
+    (0..N_COLS).into_par_iter().map(|j| BaseColumn::from_simd(rows.iter().map(|r| r[j]).collect())).collect()
 }
 
 fn to_evals(log_n: u32, cols: &[BaseColumn]) -> Trace {
     let domain = CanonicCoset::new(log_n).circle_domain();
-    cols.iter()
-        .map(|c| CircleEvaluation::new(domain, c.clone()))
-        .collect()
+    cols.iter().map(|c| CircleEvaluation::new(domain, c.clone())).collect()
 }
 
 /// Interaction trace: 10 extension columns, each = (+1/d_k) + (-1/d_k) as one projective
@@ -136,11 +127,9 @@ fn gen_interaction(log_n: u32, cols: &[BaseColumn], rel: &MsgRel) -> (Trace, Sec
             let msg: [PackedBaseField; MSG_LEN] = idx.map(|j| cols[j].data[vr]);
             // Combined twice, as two different messages would be (black_box keeps the
             // compiler from sharing the work).
-            let d0: PackedSecureField =
-                <MsgRel as Relation<PackedBaseField, PackedSecureField>>::combine(rel, &msg);
+            let d0: PackedSecureField = <MsgRel as Relation<PackedBaseField, PackedSecureField>>::combine(rel, &msg);
             let msg1 = black_box(msg);
-            let d1: PackedSecureField =
-                <MsgRel as Relation<PackedBaseField, PackedSecureField>>::combine(rel, &msg1);
+            let d1: PackedSecureField = <MsgRel as Relation<PackedBaseField, PackedSecureField>>::combine(rel, &msg1);
             // Fraction(+1, d0) + Fraction(-1, d1) = (d1*1 + d0*(-1)) / (d0*d1)
             (d1 * one - d0 * one, d0 * d1)
         }));
@@ -165,11 +154,8 @@ fn run_prove(
     lookups: bool,
 ) -> (SpikeComponent, StarkProof<Blake2sMerkleHasher>, Timings) {
     let t0 = Instant::now();
-    let twiddles = SimdBackend::precompute_twiddles(
-        CanonicCoset::new(log_n + 1 + config.fri_config.log_blowup_factor)
-            .circle_domain()
-            .half_coset,
-    );
+    let twiddles =
+        SimdBackend::precompute_twiddles(CanonicCoset::new(log_n + 1 + config.fri_config.log_blowup_factor).circle_domain().half_coset);
     let t_tw = t0.elapsed().as_secs_f64();
     let channel = &mut Blake2sChannel::default();
     config.mix_into(channel);
@@ -200,11 +186,7 @@ fn run_prove(
         tb.commit(channel);
         t_ci = t3.elapsed().as_secs_f64();
     }
-    let component = SpikeComponent::new(
-        &mut TraceLocationAllocator::default(),
-        SpikeEval { log_n_rows: log_n, rel, lookups },
-        claimed_sum,
-    );
+    let component = SpikeComponent::new(&mut TraceLocationAllocator::default(), SpikeEval { log_n_rows: log_n, rel, lookups }, claimed_sum);
     let t4 = Instant::now();
     let proof = prove::<SimdBackend, Blake2sMerkleChannel>(&[&component], channel, cs).unwrap();
     let t_pr = t4.elapsed().as_secs_f64();
@@ -212,14 +194,7 @@ fn run_prove(
     (
         component,
         proof,
-        Timings {
-            twiddles: t_tw,
-            commit_main: t_cm,
-            interaction_gen: t_ig,
-            commit_interaction: t_ci,
-            prove_rest: t_pr,
-            total,
-        },
+        Timings { twiddles: t_tw, commit_main: t_cm, interaction_gen: t_ig, commit_interaction: t_ci, prove_rest: t_pr, total },
     )
 }
 
@@ -227,11 +202,7 @@ fn main() {
     let log_n: u32 = std::env::var("LOG_N").ok().and_then(|s| s.parse().ok()).unwrap_or(18);
     let runs: usize = std::env::var("RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
     let lookups = std::env::var("LOOKUPS").map(|s| s != "0").unwrap_or(true);
-    let config = PcsConfig {
-        pow_bits: 16,
-        fri_config: FriConfig::new(0, 1, 100, 1),
-        lifting_log_size: None,
-    };
+    let config = PcsConfig { pow_bits: 16, fri_config: FriConfig::new(0, 1, 100, 1), lifting_log_size: None };
     println!(
         "stwo 2.3.0 SimdBackend Blake2sMerkleChannel | LOG_N={log_n} cols={N_COLS} lookups={lookups} \
          log_blowup=1 n_queries=100 pow_bits=16 (security_bits={}) rayon_threads={}",

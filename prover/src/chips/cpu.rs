@@ -146,11 +146,8 @@ impl CpuChip {
         // Registers: rs1, rs2 always read (x0 when unused), rd written if the
         // instruction writes a register other than x0 (so x0 stays zero).
         let ts = |k: u32| e(r[CLK]) * c(8) + c(k + 1);
-        let accesses = [
-            (RS1, RS1_VAL, RS1_VAL, real.clone()),
-            (RS2, RS2_VAL, RS2_VAL, real.clone()),
-            (RD, RD_OLD, RD_VAL, e(r[WRITES_RD])),
-        ];
+        let accesses =
+            [(RS1, RS1_VAL, RS1_VAL, real.clone()), (RS2, RS2_VAL, RS2_VAL, real.clone()), (RD, RD_OLD, RD_VAL, e(r[WRITES_RD]))];
         for (k, (reg, old, new, count)) in accesses.into_iter().enumerate() {
             let now = ts(k as u32);
             let prev = r[PREV_TS + k];
@@ -228,10 +225,7 @@ impl CpuChip {
         // Code addresses are far below the field's size, so pc + 4 never wraps.
         let pc4 = e(r[PC]) + c(4);
         let branch_next = pc4.clone() + e(r[RES]) * (e(r[TARGET]) - pc4.clone());
-        builder.assert_eq(
-            r[NEXT_PC],
-            seq * pc4 + e(r[F_BRANCH]) * branch_next + e(r[F_JAL]) * e(r[TARGET]) + e(r[F_JALR]) * jalr_target,
-        );
+        builder.assert_eq(r[NEXT_PC], seq * pc4 + e(r[F_BRANCH]) * branch_next + e(r[F_JAL]) * e(r[TARGET]) + e(r[F_JALR]) * jalr_target);
         builder.when_transition().assert_zero(next_real.clone() * (e(n[PC]) - e(r[NEXT_PC])));
         // Falling off the end of the code (not by a jalr: a jalr that traps doesn't
         // write rd, and shows its target is bad above).

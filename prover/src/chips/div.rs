@@ -12,7 +12,7 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
 use crate::buses::{self, op};
-use crate::chips::{bool_count, u16_check, byte_pair, sign_bit};
+use crate::chips::{bool_count, byte_pair, sign_bit, u16_check};
 use crate::columns::columns;
 
 columns! {
@@ -50,11 +50,8 @@ pub fn row<F: Field>(code: u32, a: u32, b: u32, row: &mut [F]) -> DivSideEffects
     let flag = OPS.iter().find(|&&(_, c)| c == code).map(|&(f, _)| f).unwrap_or(IS_DIV);
     row[flag] = F::ONE;
     let signed = matches!(code, op::DIV | op::REM);
-    let (q, r) = if signed {
-        (rivet_vm::isa::div(a, b), rivet_vm::isa::rem(a, b))
-    } else {
-        (rivet_vm::isa::divu(a, b), rivet_vm::isa::remu(a, b))
-    };
+    let (q, r) =
+        if signed { (rivet_vm::isa::div(a, b), rivet_vm::isa::rem(a, b)) } else { (rivet_vm::isa::divu(a, b), rivet_vm::isa::remu(a, b)) };
     let overflow = signed && a == 0x8000_0000 && b == u32::MAX;
     let set = |row: &mut [F], at: usize, v: u32| {
         for i in 0..4 {
@@ -78,7 +75,17 @@ pub fn row<F: Field>(code: u32, a: u32, b: u32, row: &mut [F]) -> DivSideEffects
     row[OVERFLOW] = F::from_bool(overflow);
     let mut u16s = Vec::new();
     // q·b + r over 8 bytes (carries are the same whether or not the check applies).
-    let ext = |x: u32, n: bool| -> [u64; 8] { core::array::from_fn(|i| if i < 4 { ((x >> (8 * i)) & 0xff) as u64 } else if n { 0xff } else { 0 }) };
+    let ext = |x: u32, n: bool| -> [u64; 8] {
+        core::array::from_fn(|i| {
+            if i < 4 {
+                ((x >> (8 * i)) & 0xff) as u64
+            } else if n {
+                0xff
+            } else {
+                0
+            }
+        })
+    };
     let (qe, be, re) = (ext(q, neg(q)), ext(b, neg(b)), ext(r, neg(r)));
     let mut carry = 0u64;
     for k in 0..8 {
@@ -151,7 +158,13 @@ impl DivChip {
         }
 
         // q·b + r = a over 64 bits.
-        let ext = |at: usize, neg: usize, i: usize| -> AB::Expr { if i < 4 { e(r[at + i]) } else { e(r[neg]) * c(0xff) } };
+        let ext = |at: usize, neg: usize, i: usize| -> AB::Expr {
+            if i < 4 {
+                e(r[at + i])
+            } else {
+                e(r[neg]) * c(0xff)
+            }
+        };
         let checked = real.clone() - e(r[OVERFLOW]);
         for k in 0..8 {
             let mut sum = ext(R, R_NEG, k);

@@ -173,8 +173,16 @@ impl HostCallChip {
             let reg = c(10 + k as u32);
             let [v0, v1, v2, v3] = value(p::ARGS + 4 * k);
             let prev = e(m[call::PREV_TS + k]);
-            builder.push_interaction(buses::REGISTERS, [reg.clone(), v0.clone(), v1.clone(), v2.clone(), v3.clone(), prev.clone()], bool_count(-real.clone()));
-            builder.push_interaction(buses::REGISTERS, [reg.clone(), v0.clone(), v1.clone(), v2.clone(), v3.clone(), read_ts.clone()], bool_count(real.clone()));
+            builder.push_interaction(
+                buses::REGISTERS,
+                [reg.clone(), v0.clone(), v1.clone(), v2.clone(), v3.clone(), prev.clone()],
+                bool_count(-real.clone()),
+            );
+            builder.push_interaction(
+                buses::REGISTERS,
+                [reg.clone(), v0.clone(), v1.clone(), v2.clone(), v3.clone(), read_ts.clone()],
+                bool_count(real.clone()),
+            );
             limbs_below(builder, read_ts.clone() - prev - AB::Expr::ONE, m[call::TS_LO + k], m[call::TS_HI + k], 11, real.clone());
             if k < 2 {
                 // The result replaces the argument.
@@ -183,7 +191,13 @@ impl HostCallChip {
                 builder.push_interaction(buses::REGISTERS, [reg, r0, r1, r2, r3, write_ts.clone()], bool_count(real.clone()));
             }
         }
-        let fields = answer(pv[p::CLK].clone(), core::array::from_fn(|i| pv[p::NUM + i].clone()), core::array::from_fn(|i| pv[p::GAS + i].clone()), pv[p::HEAP].clone(), pv[p::END].clone());
+        let fields = answer(
+            pv[p::CLK].clone(),
+            core::array::from_fn(|i| pv[p::NUM + i].clone()),
+            core::array::from_fn(|i| pv[p::GAS + i].clone()),
+            pv[p::HEAP].clone(),
+            pv[p::END].clone(),
+        );
         builder.push_interaction(buses::MEMOP, fields, bool_count(real));
     }
 }

@@ -21,7 +21,7 @@ use rivet_vm::isa::{LoadKind, StoreKind};
 use rivet_vm::Program;
 
 use crate::buses;
-use crate::chips::{bool_count, limb_checks, limbs_below, u16_check, sign_bit};
+use crate::chips::{bool_count, limb_checks, limbs_below, sign_bit, u16_check};
 use crate::columns::columns;
 
 /// Access kinds on the `MEMOP` bus.
@@ -155,7 +155,12 @@ impl AccessColumns {
     /// Constrains the flags (at most one), the offset (one-hot where `active`) and
     /// `q` (range-checked where `active`); `active` is the row's access flag plus
     /// whatever else uses the address columns.
-    pub fn eval<AB: InteractionBuilder>(&self, builder: &mut AB, r: &[AB::Var], active: impl FnOnce(AB::Expr) -> AB::Expr) -> AccessExprs<AB::Expr> {
+    pub fn eval<AB: InteractionBuilder>(
+        &self,
+        builder: &mut AB,
+        r: &[AB::Var],
+        active: impl FnOnce(AB::Expr) -> AB::Expr,
+    ) -> AccessExprs<AB::Expr> {
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let c = |x: u32| AB::Expr::from_u32(x);
         let flags: Vec<(usize, u32)> = (kind::LB..=kind::SW).map(|k| (self.flag(k), k)).collect();
@@ -390,7 +395,14 @@ impl ImageChip {
         let main = builder.main();
         let m = main.current_slice();
         let real: AB::Expr = p[pre::IS_REAL].into();
-        let init = [p[pre::W].into(), p[pre::INIT].into(), p[pre::INIT + 1].into(), p[pre::INIT + 2].into(), p[pre::INIT + 3].into(), AB::Expr::ZERO];
+        let init = [
+            p[pre::W].into(),
+            p[pre::INIT].into(),
+            p[pre::INIT + 1].into(),
+            p[pre::INIT + 2].into(),
+            p[pre::INIT + 3].into(),
+            AB::Expr::ZERO,
+        ];
         builder.push_interaction(buses::MEMORY, init, bool_count(real.clone()));
         let fin = [p[pre::W].into(), m[FINAL].into(), m[FINAL + 1].into(), m[FINAL + 2].into(), m[FINAL + 3].into(), m[FINAL_TS].into()];
         builder.push_interaction(buses::MEMORY, fin, bool_count(-real));
@@ -434,7 +446,9 @@ impl ZeroInitChip {
         let gap = e(r[BELOW]) * (lo - AB::Expr::ONE - w.clone()) + (AB::Expr::ONE - e(r[BELOW])) * (w.clone() - hi);
         limbs_below(builder, gap, r[D_LO], r[D_HI], 10, e(r[REAL]));
         // Strictly increasing.
-        builder.when_transition().assert_zero(e(r[NEXT_REAL]) * (next_w - w.clone() - AB::Expr::ONE - e(r[N_LO]) - e(r[N_HI]) * c(1 << 16)));
+        builder
+            .when_transition()
+            .assert_zero(e(r[NEXT_REAL]) * (next_w - w.clone() - AB::Expr::ONE - e(r[N_LO]) - e(r[N_HI]) * c(1 << 16)));
         limb_checks(builder, r[N_LO], r[N_HI], 10, e(r[NEXT_REAL]));
         let init = [w.clone(), AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO];
         builder.push_interaction(buses::MEMORY, init, bool_count(e(r[REAL])));

@@ -55,7 +55,14 @@ pub(crate) fn limb_checks<AB: InteractionBuilder>(builder: &mut AB, lo: AB::Var,
 /// Where `count` is 1: `value = lo + 2^16·hi` in range-checked limbs, so
 /// `0 <= value < 2^(16 + hi_bits) + 2^16` (how ordering and bounds are proven: no
 /// caller's value comes near the field's size).
-pub(crate) fn limbs_below<AB: InteractionBuilder>(builder: &mut AB, value: AB::Expr, lo: AB::Var, hi: AB::Var, hi_bits: u32, count: AB::Expr) {
+pub(crate) fn limbs_below<AB: InteractionBuilder>(
+    builder: &mut AB,
+    value: AB::Expr,
+    lo: AB::Var,
+    hi: AB::Var,
+    hi_bits: u32,
+    count: AB::Expr,
+) {
     builder.assert_zero(count.clone() * (value - lo.into() - hi.into() * AB::Expr::from_u32(1 << 16)));
     limb_checks(builder, lo, hi, hi_bits, count);
 }
@@ -87,7 +94,14 @@ pub struct Circuit {
 impl Circuit {
     pub fn new(p: &rivet_vm::Program) -> Circuit {
         let empty = host::HostTables::new(&Default::default(), &[], false).unwrap_or_default();
-        Circuit { program: program::ProgramChip::new(p), image: memory::ImageChip::new(p), bounds: memory::Bounds::of(p), host: empty, extra_tables: Vec::new(), seams: Vec::new() }
+        Circuit {
+            program: program::ProgramChip::new(p),
+            image: memory::ImageChip::new(p),
+            bounds: memory::Bounds::of(p),
+            host: empty,
+            extra_tables: Vec::new(),
+            seams: Vec::new(),
+        }
     }
 
     /// The same program with these host tables.
@@ -97,8 +111,14 @@ impl Circuit {
 
     pub fn airs(&self) -> Vec<RivetAir> {
         let mut airs = RivetAir::all(&self.program, &self.image);
-        airs.push(RivetAir::HostCall(host::HostCallChip { columns: self.host.call_columns.clone(), log_height: self.host.call_log_height }));
-        airs.push(RivetAir::HostMemory(host::HostMemoryChip { columns: self.host.memory_columns.clone(), log_height: self.host.memory_log_height }));
+        airs.push(RivetAir::HostCall(host::HostCallChip {
+            columns: self.host.call_columns.clone(),
+            log_height: self.host.call_log_height,
+        }));
+        airs.push(RivetAir::HostMemory(host::HostMemoryChip {
+            columns: self.host.memory_columns.clone(),
+            log_height: self.host.memory_log_height,
+        }));
         airs.push(RivetAir::Trap(trap::TrapChip));
         for &t in &self.extra_tables {
             airs.push(airs[t].clone());
@@ -133,7 +153,8 @@ impl Circuit {
     /// (`seams`), as the prover reads them off its tables.
     pub fn read_seams(&self, traces: &[p3_matrix::dense::RowMajorMatrix<crate::config::Val>]) -> Vec<cpu::State> {
         let segments: Vec<&p3_matrix::dense::RowMajorMatrix<_>> = self.cpu_tables().filter_map(|t| traces.get(t)).collect();
-        let mut seams: Vec<cpu::State> = segments.iter().skip(1).map(|m| m.values.chunks(cpu::WIDTH).next().map(cpu::State::before).unwrap_or_default()).collect();
+        let mut seams: Vec<cpu::State> =
+            segments.iter().skip(1).map(|m| m.values.chunks(cpu::WIDTH).next().map(cpu::State::before).unwrap_or_default()).collect();
         let last_step = segments.last().and_then(|m| m.values.chunks(cpu::WIDTH).rev().find(|r| cpu::real(r)));
         seams.push(last_step.map(cpu::State::after).unwrap_or_default());
         seams

@@ -10,7 +10,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
 use crate::buses::{self, op};
-use crate::chips::{bool_count, u16_check, byte_pair, sign_bit};
+use crate::chips::{bool_count, byte_pair, sign_bit, u16_check};
 use crate::columns::columns;
 
 columns! { IS_MUL, IS_MULH, IS_MULHSU, IS_MULHU, A[4], B[4], P[8], CARRY[8], A_NEG, B_NEG }
@@ -26,14 +26,32 @@ pub fn handles(code: u32) -> bool {
 
 /// Fills a row; returns the result, and adds the values range-checked as u16, the
 /// byte pairs range-checked (`lo | hi << 8`) and the bytes whose sign bit was looked up.
-pub fn row<F: PrimeCharacteristicRing + Copy>(code: u32, a: u32, b: u32, row: &mut [F], u16s: &mut Vec<u32>, pairs: &mut Vec<u32>, signs: &mut Vec<u32>) -> u32 {
+pub fn row<F: PrimeCharacteristicRing + Copy>(
+    code: u32,
+    a: u32,
+    b: u32,
+    row: &mut [F],
+    u16s: &mut Vec<u32>,
+    pairs: &mut Vec<u32>,
+    signs: &mut Vec<u32>,
+) -> u32 {
     let flag = OPS.iter().find(|&&(_, c)| c == code).map(|&(f, _)| f).unwrap_or(IS_MUL);
     row[flag] = F::ONE;
     let a_signed = matches!(code, op::MULH | op::MULHSU);
     let b_signed = code == op::MULH;
     let a_neg = a_signed && a >> 31 == 1;
     let b_neg = b_signed && b >> 31 == 1;
-    let ext = |x: u32, neg: bool| -> [u64; 8] { core::array::from_fn(|i| if i < 4 { ((x >> (8 * i)) & 0xff) as u64 } else if neg { 0xff } else { 0 }) };
+    let ext = |x: u32, neg: bool| -> [u64; 8] {
+        core::array::from_fn(|i| {
+            if i < 4 {
+                ((x >> (8 * i)) & 0xff) as u64
+            } else if neg {
+                0xff
+            } else {
+                0
+            }
+        })
+    };
     let (ae, be) = (ext(a, a_neg), ext(b, b_neg));
     let mut carry = 0u64;
     let mut product = [0u32; 8];
@@ -83,7 +101,13 @@ impl MulChip {
             builder.assert_zero((AB::Expr::ONE - signed.clone()) * e(r[neg]));
             sign_bit(builder, r[byte], r[neg], signed);
         }
-        let ext = |at: usize, neg: usize, i: usize| -> AB::Expr { if i < 4 { e(r[at + i]) } else { e(r[neg]) * c(0xff) } };
+        let ext = |at: usize, neg: usize, i: usize| -> AB::Expr {
+            if i < 4 {
+                e(r[at + i])
+            } else {
+                e(r[neg]) * c(0xff)
+            }
+        };
         for k in 0..8 {
             let mut coeff = AB::Expr::ZERO;
             for i in 0..=k {

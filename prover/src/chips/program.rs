@@ -132,12 +132,7 @@ pub fn branch_code(kind: BranchKind) -> u32 {
 /// their rows can never be taken by a CPU row, so a proof can't execute them.
 pub fn decode(program: &Program, index: usize) -> Decoded {
     let pc = CODE_BASE + 4 * index as u32;
-    let mut d = Decoded {
-        pc,
-        entry_cost: program.entry_cost(index),
-        block_start: program.is_block_start(index),
-        ..Decoded::default()
-    };
+    let mut d = Decoded { pc, entry_cost: program.entry_cost(index), block_start: program.is_block_start(index), ..Decoded::default() };
     let idx = |r: rivet_vm::Reg| r.index() as u32;
     match program.instructions()[index] {
         Instruction::Op { op, rd, rs1, rs2 } => {
@@ -211,10 +206,13 @@ pub fn decode(program: &Program, index: usize) -> Decoded {
         Instruction::Unimp => {
             d.family = Some(Family::Trap);
             d.alu_op = crate::chips::trap::code::UNIMP;
-        }
-        // Every RV32EM instruction is covered.
+        } // Every RV32EM instruction is covered.
     }
-    d.writes_rd = d.rd != 0 && matches!(d.family, Some(Family::AluReg | Family::AluImm | Family::Lui | Family::Auipc | Family::Jal | Family::Jalr | Family::Load));
+    d.writes_rd = d.rd != 0
+        && matches!(
+            d.family,
+            Some(Family::AluReg | Family::AluImm | Family::Lui | Family::Auipc | Family::Jal | Family::Jalr | Family::Load)
+        );
     d
 }
 

@@ -57,7 +57,14 @@ impl RegistersChip {
             builder.when(p[pre::IS_A0]).assert_eq(m[main::FINAL + i], pv[public::A0 + i].clone());
             builder.when(p[pre::IS_A1]).assert_eq(m[main::FINAL + i], pv[public::A1 + i].clone());
         }
-        let init = [p[pre::IDX].into(), p[pre::INIT].into(), p[pre::INIT + 1].into(), p[pre::INIT + 2].into(), p[pre::INIT + 3].into(), AB::Expr::ZERO];
+        let init = [
+            p[pre::IDX].into(),
+            p[pre::INIT].into(),
+            p[pre::INIT + 1].into(),
+            p[pre::INIT + 2].into(),
+            p[pre::INIT + 3].into(),
+            AB::Expr::ZERO,
+        ];
         builder.push_interaction(buses::REGISTERS, init, 1);
         let fin = [
             p[pre::IDX].into(),

@@ -199,7 +199,8 @@ impl TrapChip {
         // The address: bytes (the CPU's, range-checked there).
         builder.assert_bool(r[IS_JUMP]);
         let jump = e(r[IS_JUMP]);
-        let AccessExprs { real: memory, kind: kind_code, loads, stores, misaligned, word } = ACCESS.eval(builder, r, |memory| memory + jump.clone());
+        let AccessExprs { real: memory, kind: kind_code, loads, stores, misaligned, word } =
+            ACCESS.eval(builder, r, |memory| memory + jump.clone());
         builder.assert_bool(r[IS_OOG]);
         let oog = e(r[IS_OOG]);
         builder.assert_bool(memory.clone() + jump.clone() + oog.clone());

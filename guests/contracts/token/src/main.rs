@@ -42,9 +42,7 @@ extern "C" fn call() {
     let input = api::input();
     match input.first() {
         Some(0) => {
-            let (Some(to), Some(amount)) = (account_at(&input, 1), u128_at(&input, 33)) else {
-                api::revert(b"bad transfer arguments")
-            };
+            let (Some(to), Some(amount)) = (account_at(&input, 1), u128_at(&input, 33)) else { api::revert(b"bad transfer arguments") };
             let from = api::caller();
             let from_balance = balance_of(&from);
             if from_balance < amount {

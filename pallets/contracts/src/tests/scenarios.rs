@@ -7,7 +7,8 @@ use polkadot_sdk::{
 
 use crate::mock::*;
 use crate::{
-    address, CodeInfoOf, CodeRejectReason, ContractInfoOf, Error, Event, HoldReason, Outcome, PristineCode, ReceiptCount, Receipts, TrapCode,
+    address, CodeInfoOf, CodeRejectReason, ContractInfoOf, Error, Event, HoldReason, Outcome, PristineCode, ReceiptCount, Receipts,
+    TrapCode,
 };
 
 fn blob(name: &str) -> Vec<u8> {
@@ -112,7 +113,15 @@ fn invalid_code_is_rejected_with_the_reason_and_never_stored() {
         assert_eq!(reject(blob("sieve")), Error::<Test>::CodeRejected { reason: CodeRejectReason::BadMemoryConfig }.into());
         assert_eq!(PristineCode::<Test>::iter().count(), 0);
         // The dry run says precisely why.
-        let r = Contracts::dry_run_instantiate(ALICE, 0, Some(gas()), None, crate::Code::Upload(b"RIVT\x01\x00\x00\x00".to_vec()), vec![], vec![]);
+        let r = Contracts::dry_run_instantiate(
+            ALICE,
+            0,
+            Some(gas()),
+            None,
+            crate::Code::Upload(b"RIVT\x01\x00\x00\x00".to_vec()),
+            vec![],
+            vec![],
+        );
         assert!(r.result.is_err());
         assert!(String::from_utf8_lossy(&r.debug_log).contains("code rejected"), "{:?}", String::from_utf8_lossy(&r.debug_log));
     });
@@ -121,8 +130,14 @@ fn invalid_code_is_rejected_with_the_reason_and_never_stored() {
 #[test]
 fn deposit_limit_and_funds_are_enforced_on_upload() {
     on_both_backends(|| {
-        assert_noop!(Contracts::upload_code(RuntimeOrigin::signed(ALICE), blob("counter"), 10), Error::<Test>::StorageDepositLimitExhausted);
-        assert_noop!(Contracts::upload_code(RuntimeOrigin::signed(POOR), blob("token"), NO_LIMIT), Error::<Test>::StorageDepositNotEnoughFunds);
+        assert_noop!(
+            Contracts::upload_code(RuntimeOrigin::signed(ALICE), blob("counter"), 10),
+            Error::<Test>::StorageDepositLimitExhausted
+        );
+        assert_noop!(
+            Contracts::upload_code(RuntimeOrigin::signed(POOR), blob("token"), NO_LIMIT),
+            Error::<Test>::StorageDepositNotEnoughFunds
+        );
     });
 }
 
@@ -145,7 +160,10 @@ fn remove_code_is_for_the_owner_of_unused_code() {
         assert_ok!(Contracts::remove_code(RuntimeOrigin::signed(ALICE), H256(blake2_256(&blob("probe")))));
         assert_eq!(PristineCode::<Test>::get(H256(blake2_256(&blob("probe")))), None);
         assert!(ContractInfoOf::<Test>::get(&probe).is_none());
-        assert_eq!(Balances::balance_on_hold(&HoldReason::CodeUploadDeposit.into(), &ALICE), CodeInfoOf::<Test>::get(hash).unwrap().deposit);
+        assert_eq!(
+            Balances::balance_on_hold(&HoldReason::CodeUploadDeposit.into(), &ALICE),
+            CodeInfoOf::<Test>::get(hash).unwrap().deposit
+        );
     });
 }
 
@@ -291,7 +309,9 @@ fn dispatch_as_extrinsic(call: crate::Call<Test>) -> polkadot_sdk::frame_support
     use polkadot_sdk::{frame_support::dispatch::GetDispatchInfo, sp_runtime::traits::DispatchTransaction};
     let call = RuntimeCall::Contracts(call);
     let info = call.get_dispatch_info();
-    crate::StoreFailedReceipts::<Test>::new().dispatch_transaction(RuntimeOrigin::signed(ALICE), call, &info, 0, 0).expect("valid transaction")
+    crate::StoreFailedReceipts::<Test>::new()
+        .dispatch_transaction(RuntimeOrigin::signed(ALICE), call, &info, 0, 0)
+        .expect("valid transaction")
 }
 
 fn call_tx(dest: &AccountId32, gas_limit: Weight, data: Vec<u8>) -> crate::Call<Test> {
@@ -498,7 +518,8 @@ fn environment_host_calls() {
         assert_eq!(query(&probe, vec![1]), AsRef::<[u8]>::as_ref(&probe).to_vec());
         assert_eq!(query(&probe, vec![3]), Balances::free_balance(&probe).to_le_bytes().to_vec());
         let data = b"rivet".to_vec();
-        let expected = [blake2_256(&data), polkadot_sdk::sp_io::hashing::keccak_256(&data), polkadot_sdk::sp_io::hashing::sha2_256(&data)].concat();
+        let expected =
+            [blake2_256(&data), polkadot_sdk::sp_io::hashing::keccak_256(&data), polkadot_sdk::sp_io::hashing::sha2_256(&data)].concat();
         assert_eq!(query(&probe, [&[4u8][..], &data].concat()), expected);
         let mut time = 1u64.to_le_bytes().to_vec();
         time.extend_from_slice(&1_700_000_000_000u64.to_le_bytes());
