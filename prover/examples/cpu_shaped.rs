@@ -70,6 +70,8 @@ fn main() {
     println!("trace gen: {:.3} s", start.elapsed().as_secs_f64());
     let (cfg, airs) = (config(), [CpuShaped]);
     let data = ProverData::from_airs_and_degrees(&cfg, &airs, &[log_n]).expect("a valid shape");
+    let fractions: usize = data.common.lookups[0].iter().map(|l| l.elements.len()).sum();
+    println!("LogUp: {fractions} fractions in {} columns", data.common.lookups[0].len());
     let (traces, publics) = ([&trace], [Vec::new()]);
     let mut best = f64::MAX;
     let mut proof = None;
